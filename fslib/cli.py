@@ -1,0 +1,99 @@
+"""The ``fslib`` command. Each pipeline stage adds its subcommand in ``_SUBCOMMANDS``."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+
+# module path -> function(subparsers) that registers its subcommand(s)
+_SUBCOMMANDS = [
+    "fslib.cli:_add_study",
+    "fslib.cli:_add_book",
+]
+
+
+def _add_study(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "study",
+        help="execute the study's notebooks for a profile (cached, resumable)",
+        description="Execute the notebooks listed in fslib/study.yml with papermill, injecting the profile's "
+        "parameters. A notebook whose source, parameters, upstream notebooks and fslib code are unchanged is "
+        "reused from the cache; an interrupted run resumes at the first unfinished notebook.",
+    )
+    p.add_argument("--profile", required=True, choices=["smoke", "ci", "full", "paper"])
+    p.add_argument("--only", nargs="+", default=[], metavar="NAME",
+                   help="run only these notebooks (full name or NN prefix)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter: key=value, or NOTEBOOK:key=value for one notebook (repeatable)")
+    p.add_argument("--force", action="store_true", help="re-execute even when the cache is valid")
+    p.add_argument("--no-progress", action="store_true", help="no per-cell progress bars")
+    p.set_defaults(func=_run_study)
+
+
+def _run_study(args: argparse.Namespace) -> int:
+    from .study import run_study
+
+    run_study(args.profile, only=args.only, sets=args.sets, force=args.force, progress=not args.no_progress)
+    return 0
+
+
+def _add_book(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "book",
+        help="stage a profile's executed notebooks and build the Jupyter Book",
+        description="Copy runs/<profile>/notebooks into book/study, render the run manifest, and run "
+        "jupyter-book build with warnings as errors. Without --profile: the published `full` run if present.",
+    )
+    p.add_argument("--profile", choices=["smoke", "ci", "full", "paper"])
+    p.add_argument("--stage-only", action="store_true", help="stage the pages but do not build")
+    p.set_defaults(func=_run_book)
+
+
+def _run_book(args: argparse.Namespace) -> int:
+    from .book import build, stage
+
+    t0 = time.perf_counter()
+    profile = stage(args.profile)
+    print(f"book: staged the `{profile}` run")
+    if not args.stage_only:
+        index = build()
+        print(f"book: built {index} in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fslib",
+        description="A reproducible study of fingerspelling recognition distilled from a 3D hand model "
+        "(HaMeR), and of pose-based isolated sign recognition.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for spec in _SUBCOMMANDS:
+        mod, fn = spec.split(":")
+        getattr(importlib.import_module(mod), fn)(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from .book import BookError
+    from .study import StudyError
+    from .study.plan import ParameterError
+
+    try:
+        return args.func(args)
+    except (StudyError, ParameterError, BookError, FileNotFoundError) as err:
+        print(f"fslib {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"fslib {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Small helpers that notebooks use to say what produced a page's numbers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def provenance(profile: str, *, data: str | None = None, teacher: str | None = None, note: str = "") -> str:
+    """Markdown admonition naming the run profile, the corpus and the teacher behind a page's results."""
+    rows = [f"**Run profile:** `{profile}`"]
+    if data:
+        rows.append(f"**Data:** {data}")
+    if teacher:
+        rows.append(f"**Teacher:** {teacher}")
+    body = "  \n".join(rows) + (f"\n\n{note}" if note else "")
+    return f"```{{admonition}} What produced these results\n:class: note\n{body}\n```"
+
+
+def show_provenance(profile: str, **kwargs) -> None:
+    """Display :func:`provenance` as rendered Markdown in a notebook."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(provenance(profile, **kwargs)))
+
+
+def output_dir(out_dir: str, *parts: str) -> Path:
+    """``out_dir/parts...``, created; notebooks write tables and figures there."""
+    path = Path(out_dir).joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

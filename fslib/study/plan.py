@@ -1,0 +1,240 @@
+"""The study plan: notebook order, profiles and parameter resolution (``fslib/study.yml``)."""
+from __future__ import annotations
+
+import ast
+import dataclasses
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
+
+PROFILES = ("smoke", "ci", "full", "paper")
+PLAN_FILE = Path(__file__).resolve().parent.parent / "study.yml"
+RUNNER_PARAMS = ("profile", "out_dir")  # injected by the runner into every notebook that declares them
+
+
+class ParameterError(ValueError):
+    """A ``--set`` or profile parameter that no notebook declares, or of the wrong type."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: Any
+    type_name: str
+    help: str = ""
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.type_name}, default {self.default!r})"
+
+
+@lru_cache(maxsize=64)
+def _inspect(path: str, mtime: float) -> dict[str, Parameter]:
+    import papermill
+
+    out = {}
+    for name, info in papermill.inspect_notebook(path).items():
+        try:
+            default = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            default = info["default"]
+        type_name = type(default).__name__ if default is not None else "any"
+        out[name] = Parameter(name, default, type_name, info.get("help") or "")
+    return out
+
+
+def notebook_parameters(path: Path) -> dict[str, Parameter]:
+    """Parameters declared in the cell tagged ``parameters`` of the notebook at ``path``."""
+    if not path.exists():
+        raise FileNotFoundError(f"notebook {path.name} is listed in the study plan but {path} does not exist")
+    params = _inspect(str(path), path.stat().st_mtime)
+    if not params:
+        raise ParameterError(
+            f"notebook {path.name} has no cell tagged 'parameters' (or it assigns no names); "
+            "add one right after the title holding the notebook's literals"
+        )
+    return params
+
+
+def _parse_literal(raw: str) -> Any:
+    low = raw.strip().lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    if low in ("none", "null"):
+        return None
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return raw
+
+
+def coerce(param: Parameter, value: Any, *, notebook: str, source: str) -> Any:
+    """Check ``value`` against the type of ``param``'s default; return it converted (int -> float etc.)."""
+    d = param.default
+
+    def bad() -> ParameterError:
+        return ParameterError(
+            f"{source}: parameter {param.name!r} of notebook {notebook} expects {param.type_name} "
+            f"(default {d!r}), got {value!r}"
+        )
+
+    if d is None:
+        return value
+    if isinstance(d, bool):
+        if isinstance(value, bool):
+            return value
+        raise bad()
+    if isinstance(d, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise bad()
+    if isinstance(d, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise bad()
+    if isinstance(d, str):
+        if isinstance(value, (dict, list, tuple)):
+            raise bad()
+        return value if isinstance(value, str) else str(value)
+    if isinstance(d, (list, tuple)):
+        if not isinstance(value, (list, tuple)):
+            raise bad()
+        if d:
+            proto = Parameter(param.name, d[0], type(d[0]).__name__)
+            value = [coerce(proto, v, notebook=notebook, source=source) for v in value]
+        return list(value) if isinstance(d, list) else tuple(value)
+    if isinstance(d, dict):
+        if not isinstance(value, dict):
+            raise bad()
+        return value
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    budget_minutes: float | None
+    params: Mapping[str, Mapping[str, Any]]
+    requires: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """The ordered notebooks and the profiles, read from ``study.yml``."""
+
+    notebooks: tuple[str, ...]
+    profiles: Mapping[str, Profile]
+    notebooks_dir: Path
+
+    def path(self, notebook: str) -> Path:
+        return self.notebooks_dir / f"{notebook}.ipynb"
+
+    def parameters(self, notebook: str) -> dict[str, Parameter]:
+        return notebook_parameters(self.path(notebook))
+
+    def select(self, only: Sequence[str] = ()) -> list[str]:
+        """Notebooks to run, in plan order; ``only`` entries may be full names or their ``NN`` prefix."""
+        if not only:
+            return list(self.notebooks)
+        chosen = set()
+        for want in only:
+            hits = [n for n in self.notebooks if n == want or n.split("_", 1)[0] == want or n.startswith(want)]
+            if not hits:
+                raise ParameterError(f"--only {want!r}: no such notebook; the plan has {', '.join(self.notebooks)}")
+            chosen.update(hits)
+        return [n for n in self.notebooks if n in chosen]
+
+    def resolve(
+        self, profile: str, notebooks: Sequence[str], sets: Sequence[str] = (), *, out_dir: str = ""
+    ) -> dict[str, dict[str, Any]]:
+        """Parameters for each notebook: profile values, then ``--set`` overrides, all type-checked.
+
+        ``sets`` entries are ``key=value`` (every selected notebook that declares ``key``) or
+        ``NOTEBOOK:key=value`` (that notebook only).
+        """
+        if profile not in self.profiles:
+            raise ParameterError(f"unknown profile {profile!r}; choose one of {', '.join(self.profiles)}")
+        prof = self.profiles[profile]
+        declared = {nb: self.parameters(nb) for nb in notebooks}
+        resolved: dict[str, dict[str, Any]] = {nb: {} for nb in notebooks}
+
+        def apply(nb: str, key: str, value: Any, source: str) -> None:
+            resolved[nb][key] = coerce(declared[nb][key], value, notebook=nb, source=source)
+
+        for nb in notebooks:
+            for key in RUNNER_PARAMS:
+                if key in declared[nb]:
+                    resolved[nb][key] = {"profile": profile, "out_dir": out_dir}[key]
+            for key, value in (prof.params.get("all") or {}).items():
+                if key in declared[nb]:
+                    apply(nb, key, value, f"profile {profile} (all)")
+            for key, value in (prof.params.get(nb) or {}).items():
+                if key not in declared[nb]:
+                    raise ParameterError(
+                        f"study.yml, profile {profile}, notebook {nb}: {key!r} is not a parameter of the "
+                        f"notebook; it declares {self._describe(declared[nb])}"
+                    )
+                apply(nb, key, value, f"profile {profile}")
+
+        for item in sets:
+            if "=" not in item:
+                raise ParameterError(f"--set {item!r}: expected key=value or NOTEBOOK:key=value")
+            key, raw = item.split("=", 1)
+            key = key.strip()
+            target = list(notebooks)
+            if ":" in key:
+                nb_part, key = key.split(":", 1)
+                target = self.select([nb_part])
+                target = [nb for nb in target if nb in declared]
+                if not target:
+                    raise ParameterError(f"--set {item!r}: notebook {nb_part!r} is not part of this run")
+            if key in RUNNER_PARAMS:
+                raise ParameterError(f"--set {item!r}: {key!r} is set by the runner (use --profile)")
+            hits = [nb for nb in target if key in declared[nb]]
+            if not hits:
+                allowed = "; ".join(f"{nb}: {self._describe(declared[nb])}" for nb in target)
+                raise ParameterError(
+                    f"--set {item!r}: no notebook in this run declares a parameter {key!r}. Allowed: {allowed}"
+                )
+            value = _parse_literal(raw)
+            for nb in hits:
+                apply(nb, key, value, f"--set {item}")
+
+        for key in prof.requires:
+            if not any(resolved[nb].get(key) for nb in notebooks if key in declared[nb]):
+                raise ParameterError(
+                    f"profile {profile} needs {key!r}: give it with --set {key}=... (see the reproduction page)"
+                )
+        return resolved
+
+    @staticmethod
+    def _describe(params: Mapping[str, Parameter]) -> str:
+        return ", ".join(p.describe() for p in params.values() if p.name not in RUNNER_PARAMS) or "(none)"
+
+
+def load_plan(plan_file: Path | None = None, notebooks_dir: Path | None = None) -> Plan:
+    """Read the plan; ``notebooks_dir`` defaults to ``<root>/notebooks``."""
+    from ..paths import repo_root
+
+    plan_file = Path(plan_file or PLAN_FILE)
+    data = yaml.safe_load(plan_file.read_text())
+    notebooks = tuple(data["notebooks"])
+    if len(set(notebooks)) != len(notebooks):
+        raise ValueError(f"{plan_file.name}: a notebook is listed twice")
+    profiles = {}
+    for name, p in data["profiles"].items():
+        unknown = set(p) - {"description", "budget_minutes", "params", "requires"}
+        if unknown:
+            raise ValueError(f"{plan_file.name}: profile {name} has unknown keys {sorted(unknown)}")
+        params = p.get("params") or {}
+        stray = set(params) - {"all"} - set(notebooks)
+        if stray:
+            raise ValueError(f"{plan_file.name}: profile {name} sets parameters of unknown notebooks {sorted(stray)}")
+        profiles[name] = Profile(
+            name, p.get("description", ""), p.get("budget_minutes"), params, tuple(p.get("requires") or ())
+        )
+    return Plan(notebooks, profiles, Path(notebooks_dir or repo_root() / "notebooks"))

@@ -1,0 +1,224 @@
+"""Execute a profile's notebooks with papermill: cache, failure reports, progress and a run manifest.
+
+Layout of one profile's run directory (``runs/<profile>/``)::
+
+    notebooks/NN_name.ipynb   executed copies (what the book shows)
+    failed/NN_name.ipynb      the executed copy of a notebook that raised, with its traceback
+    .state/NN_name.json       cache record: key, parameters, duration of the last successful execution
+    manifest.json             profile, parameters, git commit, package versions, machine, durations
+    tables/, figures/         what the notebooks write (``out_dir``)
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import nbformat
+
+from .. import envinfo
+from ..cache import atomic_path, code_digest, stable_json, write_json_atomic
+from ..paths import repo_root, runs_dir
+from .plan import Plan, load_plan
+
+
+class StudyError(RuntimeError):
+    """A notebook of the study failed; the message names the notebook, the cell and the error."""
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def notebook_digest(path: Path) -> str:
+    """Hash of a notebook's cells (type, source, tags), ignoring outputs and execution counts."""
+    nb = nbformat.read(str(path), as_version=4)
+    h = hashlib.sha256()
+    for cell in nb.cells:
+        tags = sorted(cell.get("metadata", {}).get("tags", []))
+        h.update(json.dumps([cell.cell_type, cell.source, tags]).encode())
+    return h.hexdigest()
+
+
+def environment_digest() -> str:
+    """fslib's source code plus the versions of the packages that shape results."""
+    import fslib
+
+    return hashlib.sha256((code_digest(fslib) + stable_json(envinfo.package_versions())).encode()).hexdigest()
+
+
+def _read_state(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _describe_failure(name: str, err: Exception, failed_copy: Path) -> str:
+    cell = getattr(err, "exec_count", None)
+    index = getattr(err, "cell_index", None)
+    ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", str(err))
+    source = (getattr(err, "source", "") or "").strip().splitlines()
+    where = f"cell {cell}" if cell is not None else "a cell"
+    if index is not None:
+        where += f" (index {index})"
+    snippet = "\n".join("    | " + line for line in source[:8])
+    return (
+        f"notebook {name} failed in {where}: {ename}: {evalue}\n{snippet}\n"
+        f"  the executed copy with the full traceback is {failed_copy}"
+    )
+
+
+def run_study(
+    profile: str,
+    *,
+    only: Sequence[str] = (),
+    sets: Sequence[str] = (),
+    force: bool = False,
+    plan: Plan | None = None,
+    runs_root: Path | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run (or reuse from the cache) the selected notebooks of ``profile``; return the manifest.
+
+    Raises :class:`StudyError` when a notebook fails, and ``ParameterError`` for a bad ``--set``.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    plan = plan or load_plan()
+    root = runs_root or repo_root() / "runs"
+    run_dir = root / profile
+    selected = plan.select(only)
+    out_dir = os.path.relpath(run_dir, plan.notebooks_dir)
+    params = plan.resolve(profile, selected, sets, out_dir=out_dir)
+
+    for sub in ("notebooks", "failed", ".state"):
+        (run_dir / sub).mkdir(parents=True, exist_ok=True)
+    env_digest = environment_digest()
+    started, t_run = _now(), time.perf_counter()
+    manifest_path = run_dir / "manifest.json"
+    run_log: list[dict[str, Any]] = []
+
+    def write_manifest(status: str) -> dict[str, Any]:
+        manifest = build_manifest(plan, run_dir, profile)
+        manifest.update(
+            status=status,
+            last_invocation={
+                "started": started,
+                "finished": _now(),
+                "wall_s": round(time.perf_counter() - t_run, 2),
+                "only": list(only),
+                "sets": list(sets),
+                "force": force,
+                "notebooks": run_log,
+            },
+        )
+        write_json_atomic(manifest_path, manifest)
+        return manifest
+
+    for i, name in enumerate(selected, 1):
+        tag = f"[{i}/{len(selected)}] {name}"
+        upstream = {}
+        for prev in plan.notebooks[: plan.notebooks.index(name)]:
+            st = _read_state(run_dir / ".state" / f"{prev}.json")
+            upstream[prev] = st["key"] if st else None
+        key = hashlib.sha256(
+            stable_json(
+                {"notebook": notebook_digest(plan.path(name)), "params": params[name], "env": env_digest,
+                 "upstream": upstream}
+            ).encode()
+        ).hexdigest()[:20]
+        state_path = run_dir / ".state" / f"{name}.json"
+        output = run_dir / "notebooks" / f"{name}.ipynb"
+        state = _read_state(state_path)
+        if not force and state and state.get("key") == key and output.exists():
+            log(f"{tag}: unchanged (key {key}), reusing the executed copy from {state['executed_at']}")
+            run_log.append({"name": name, "cached": True, "wall_s": 0.0})
+            continue
+
+        log(f"{tag}: executing with profile {profile} ({_fmt_params(params[name])})")
+        state_path.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        failed_copy = run_dir / "failed" / f"{name}.ipynb"
+        try:
+            with atomic_path(output) as tmp_out:
+                tmp_nb = tmp_out.with_suffix(".ipynb")
+                try:
+                    papermill.execute_notebook(
+                        str(plan.path(name)), str(tmp_nb), parameters=params[name],
+                        cwd=str(plan.notebooks_dir), kernel_name="python3", progress_bar=progress,
+                        log_output=False,
+                    )
+                except BaseException:
+                    if tmp_nb.exists():
+                        shutil.copyfile(tmp_nb, failed_copy)
+                    raise
+                os.replace(tmp_nb, tmp_out)
+        except PapermillExecutionError as err:
+            run_log.append({"name": name, "cached": False, "failed": True,
+                            "wall_s": round(time.perf_counter() - t0, 2)})
+            write_manifest("failed")
+            raise StudyError(_describe_failure(name, err, failed_copy)) from None
+        except Exception as err:  # kernel died, notebook unreadable, ...
+            run_log.append({"name": name, "cached": False, "failed": True,
+                            "wall_s": round(time.perf_counter() - t0, 2)})
+            write_manifest("failed")
+            raise StudyError(f"notebook {name} could not be executed: {type(err).__name__}: {err}") from err
+        wall = round(time.perf_counter() - t0, 2)
+        failed_copy.unlink(missing_ok=True)
+        write_json_atomic(
+            state_path,
+            {"key": key, "params": params[name], "wall_s": wall, "executed_at": _now(),
+             "git": envinfo.git_state(repo_root_or_none())},
+        )
+        run_log.append({"name": name, "cached": False, "wall_s": wall})
+        log(f"{tag}: done in {_fmt_duration(wall)}")
+
+    manifest = write_manifest("complete")
+    log(f"profile {profile}: {len(selected)} notebook(s) in {_fmt_duration(time.perf_counter() - t_run)}; "
+        f"manifest {manifest_path}")
+    return manifest
+
+
+def repo_root_or_none() -> Path:
+    try:
+        return repo_root()
+    except FileNotFoundError:
+        return Path.cwd()
+
+
+def build_manifest(plan: Plan, run_dir: Path, profile: str) -> dict[str, Any]:
+    """Summary of every executed notebook in ``run_dir`` (from the cache records), in plan order."""
+    notebooks = []
+    for name in plan.notebooks:
+        st = _read_state(run_dir / ".state" / f"{name}.json")
+        if st and (run_dir / "notebooks" / f"{name}.ipynb").exists():
+            notebooks.append({"name": name, **st})
+    prof = plan.profiles[profile]
+    return {
+        "profile": profile,
+        "description": prof.description,
+        "budget_minutes": prof.budget_minutes,
+        "git": envinfo.git_state(repo_root_or_none()),
+        "packages": envinfo.package_versions(),
+        "machine": envinfo.machine(),
+        "notebooks": notebooks,
+        "missing": [n for n in plan.notebooks if n not in {nb["name"] for nb in notebooks}],
+        "total_notebook_wall_s": round(sum(nb["wall_s"] for nb in notebooks), 2),
+    }
+
+
+def _fmt_params(p: dict[str, Any]) -> str:
+    shown = {k: v for k, v in p.items() if k not in ("profile", "out_dir")}
+    return ", ".join(f"{k}={v!r}" for k, v in shown.items()) or "defaults"
+
+
+def _fmt_duration(s: float) -> str:
+    return f"{s:.1f} s" if s < 120 else f"{s / 60:.1f} min"

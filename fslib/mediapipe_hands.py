@@ -5,13 +5,39 @@ preprocessing, the MediaPipe teacher), so the MediaPipe settings live in one pla
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import sys
 from typing import Iterable, Iterator
 
 import numpy as np
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging: warnings and up only
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence what C++ code (MediaPipe, TensorFlow Lite) writes to file descriptor 2 inside the block.
+
+    Their start-up chatter ("Created TensorFlow Lite XNNPACK delegate", feedback-manager warnings) is
+    written before any log level applies and would otherwise fill notebook outputs. Python's own
+    ``sys.stderr`` is not affected when it is not file descriptor 2 (as in a Jupyter kernel).
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2: nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,13 +76,21 @@ class MediaPipeHands:
     def __enter__(self) -> "MediaPipeHands":
         import mediapipe as mp
 
-        self._hands = mp.solutions.hands.Hands(**self.kwargs)
+        with quiet_native_stderr():
+            self._hands = mp.solutions.hands.Hands(**self.kwargs)
+            self._hands.process(np.zeros((64, 64, 3), np.uint8))  # first call prints the delegate logs
         return self
 
     def __exit__(self, *exc) -> None:
         if self._hands is not None:
             self._hands.close()
             self._hands = None
+
+    def reset(self) -> None:
+        """Forget the tracked hands (call between videos in tracking mode; about 5 ms, far cheaper than a
+        new graph)."""
+        if self._hands is not None:
+            self._hands.reset()
 
     def detect(self, frame: np.ndarray) -> list[HandDetection]:
         """Hands in one RGB frame (H, W, 3) uint8."""

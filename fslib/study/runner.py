@@ -99,6 +99,9 @@ def run_study(
     out_dir = os.path.relpath(run_dir, plan.notebooks_dir)
     params = plan.resolve(profile, selected, sets, out_dir=out_dir)
 
+    # quieter kernels: MediaPipe's and TensorFlow Lite's C++ logs (the kernels inherit this environment)
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     for sub in ("notebooks", "failed", ".state"):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
     env_digest = environment_digest()
@@ -160,6 +163,7 @@ def run_study(
                     if tmp_nb.exists():
                         shutil.copyfile(tmp_nb, failed_copy)
                     raise
+                _scrub_paths(tmp_nb, plan.path(name), output, root.parent)
                 os.replace(tmp_nb, tmp_out)
         except PapermillExecutionError as err:
             run_log.append({"name": name, "cached": False, "failed": True,
@@ -185,6 +189,23 @@ def run_study(
     log(f"profile {profile}: {len(selected)} notebook(s) in {_fmt_duration(time.perf_counter() - t_run)}; "
         f"manifest {manifest_path}")
     return manifest
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return path.name
+
+
+def _scrub_paths(nb_path: Path, source: Path, final: Path, base: Path) -> None:
+    """Replace papermill's absolute input/output paths with paths relative to the study root, so no
+    machine's file system layout ends up in a committed notebook."""
+    nb = nbformat.read(str(nb_path), as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    meta["input_path"] = _rel(source, base)
+    meta["output_path"] = _rel(final, base)
+    nbformat.write(nb, str(nb_path))
 
 
 def repo_root_or_none() -> Path:

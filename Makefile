@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh machine (see README.md):
+#   make book   - create .venv, install, run the study at PROFILE (default ci), build the book
+#   make test   - create or update .venv, run the test suite
+PROFILE ?= ci
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help venv test study book book-only clean-build
+
+help:
+	@echo "make book [PROFILE=ci|full|smoke]  run the study and build the book"
+	@echo "make book-only                     rebuild the book from runs/ without running anything"
+	@echo "make test                          run the tests"
+
+# Re-installs when pyproject.toml changes. torch/torchvision are pinned exactly in pyproject.toml.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade --quiet pip
+	$(BIN)/python -m pip install -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# pytest exits 5 when it collected no tests: that means the suite is broken, so it fails here on purpose.
+test: $(STAMP)
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; treating that as a failure" >&2; fi; \
+	exit $$rc
+
+study: $(STAMP)
+	$(BIN)/fslib study --profile $(PROFILE)
+
+book: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/fslib study --profile $(PROFILE) && \
+	$(BIN)/fslib book --profile $(PROFILE) && \
+	echo "make book: profile $(PROFILE) done in $$(( $$(date +%s) - start )) s; open $(CURDIR)/_build/html/index.html"
+
+book-only: $(STAMP)
+	$(BIN)/fslib book
+
+clean-build:
+	rm -rf _build book/study book/_generated

@@ -1,0 +1,4 @@
+"""Image backbones of the teachers."""
+from .vit import ViT
+
+__all__ = ["ViT"]

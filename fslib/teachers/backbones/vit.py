@@ -1,0 +1,76 @@
+"""ViTPose-style Vision Transformer backbone (HaMeR's ViT-H/16 at the released size).
+
+Input: a normalised image (B, 3, H, W) with H = patch grid rows x patch and W = grid cols x patch (for HaMeR,
+the central 256 x 192 of the 256 x 256 crop). Output: a feature map (B, width, H/patch, W/patch).
+No class token: the stored position embedding has one extra leading slot that is broadcast onto every patch.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from ..components.attention import ViTBlock
+
+
+class PatchEmbed(nn.Module):
+    """Conv2d(3, width, kernel=patch, stride=patch, padding) -> (B, rows * cols, width), row-major."""
+
+    def __init__(self, width: int, patch: int, padding: int):
+        super().__init__()
+        self.proj = nn.Conv2d(3, width, kernel_size=patch, stride=patch, padding=padding)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+        x = self.proj(x)
+        rows, cols = x.shape[-2:]
+        return x.flatten(2).transpose(1, 2), (rows, cols)
+
+
+class ViT(nn.Module):
+    """ViT backbone.
+
+    Args:
+        image_hw: (H, W) in pixels of the input it is built for (fixes the number of position slots).
+        patch, padding: patch-embedding kernel/stride and padding (16 and 2 for HaMeR).
+        width, depth, heads, mlp_ratio: transformer size (1280, 32, 16, 4 for ViT-H).
+        drop_path: maximum stochastic-depth rate (linearly increasing over blocks); only active in training.
+    """
+
+    def __init__(self, image_hw: tuple[int, int] = (256, 192), patch: int = 16, padding: int = 2,
+                 width: int = 1280, depth: int = 32, heads: int = 16, mlp_ratio: float = 4.0,
+                 drop_path: float = 0.0):
+        super().__init__()
+        self.patch_embed = PatchEmbed(width, patch, padding)
+        h, w = image_hw
+        self.grid = ((h + 2 * padding - patch) // patch + 1, (w + 2 * padding - patch) // patch + 1)
+        n = self.grid[0] * self.grid[1]
+        self.pos_embed = nn.Parameter(torch.zeros(1, n + 1, width))
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        rates = [drop_path * i / max(depth - 1, 1) for i in range(depth)]
+        self.blocks = nn.ModuleList(ViTBlock(width, heads, mlp_ratio, r) for r in rates)
+        self.last_norm = nn.LayerNorm(width, eps=1e-6)
+        self.width = width
+        self.apply(_init_weights)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) normalised image -> (B, width, rows, cols) feature map."""
+        tokens, (rows, cols) = self.patch_embed(x)
+        if (rows, cols) != self.grid:
+            raise ValueError(
+                f"ViT backbone was built for a {self.grid[0]} x {self.grid[1]} patch grid but the input "
+                f"{tuple(x.shape[-2:])} gives {rows} x {cols}; pass images of the configured size"
+            )
+        tokens = tokens + self.pos_embed[:, 1:] + self.pos_embed[:, :1]
+        for blk in self.blocks:
+            tokens = blk(tokens)
+        tokens = self.last_norm(tokens)
+        return tokens.transpose(1, 2).reshape(x.shape[0], self.width, rows, cols)
+
+
+def _init_weights(m: nn.Module) -> None:
+    if isinstance(m, nn.Linear):
+        nn.init.trunc_normal_(m.weight, std=0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.LayerNorm):
+        nn.init.ones_(m.weight)
+        nn.init.zeros_(m.bias)

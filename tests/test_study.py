@@ -1,0 +1,118 @@
+"""The study runner: parameter injection, cache hits and misses, failure reports, bad --set values."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from fslib.study import StudyError, run_study
+from fslib.study.plan import ParameterError
+
+from conftest import write_notebook
+
+
+def run(plan, runs, profile="smoke", **kw):
+    logs: list[str] = []
+    manifest = run_study(profile, plan=plan, runs_root=runs, progress=False, log=logs.append, **kw)
+    return manifest, logs
+
+
+def executed(logs):
+    return [line.split(":")[0].split("] ")[1] for line in logs if ": executing" in line]
+
+
+def test_profile_parameters_and_sets_are_injected(toy_study):
+    plan, runs = toy_study
+    run(plan, runs, only=["00"], sets=["rate=1", "name=hello", "flag=false", "sizes=[16]"])
+    got = json.loads((runs / "smoke" / "first.json").read_text())
+    # profile `all` block, per-notebook block, --set values (int 1 coerced to the float default's type)
+    assert got == {"profile": "smoke", "seed": 7, "n": 4, "rate": 1.0, "name": "hello", "flag": False,
+                   "sizes": [16]}
+    nb = nbformat.read(str(runs / "smoke" / "notebooks" / "00_first.ipynb"), as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "n = 4" in injected[0].source
+    # papermill's paths are made relative: no machine path in the executed copy
+    assert not nb.metadata["papermill"]["input_path"].startswith("/")
+
+
+def test_cache_hit_miss_force_and_upstream_invalidation(toy_study):
+    plan, runs = toy_study
+    _, logs = run(plan, runs)
+    assert executed(logs) == ["00_first", "01_second"]
+    _, logs = run(plan, runs)
+    assert executed(logs) == [] and sum("reusing" in line for line in logs) == 2
+    _, logs = run(plan, runs, sets=["01_second:seed=3"])  # a parameter of the second notebook only
+    assert executed(logs) == ["01_second"]
+    _, logs = run(plan, runs, sets=["01_second:seed=3"], force=True)
+    assert executed(logs) == ["00_first", "01_second"]
+    # editing the first notebook invalidates it and everything after it
+    write_notebook(plan.path("00_first"), 'profile = "smoke"\nout_dir = ""\nseed = 0\nn = 3\n', "y = 1")
+    _, logs = run(plan, runs, sets=["01_second:seed=3"])
+    assert executed(logs) == ["00_first", "01_second"]
+
+
+def test_outputs_of_profiles_do_not_overwrite_each_other(toy_study):
+    plan, runs = toy_study
+    run(plan, runs, "smoke", only=["00_first"])
+    run(plan, runs, "ci", only=["00_first"])
+    assert json.loads((runs / "smoke" / "first.json").read_text())["seed"] == 7
+    assert json.loads((runs / "ci" / "first.json").read_text())["seed"] == 1
+
+
+def test_failure_names_notebook_cell_and_error_then_resumes(toy_study):
+    plan, runs = toy_study
+    with pytest.raises(StudyError) as err:
+        run(plan, runs, sets=["fail=true"])
+    msg = str(err.value)
+    assert "01_second" in msg and "ValueError: asked to fail" in msg and "cell" in msg
+    assert "raise ValueError" in msg  # the failing cell's source is shown
+    assert (runs / "smoke" / "failed" / "01_second.ipynb").exists()
+    manifest = json.loads((runs / "smoke" / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["missing"] == ["01_second"]
+    # fixed: the first notebook is reused, only the failed one runs, the failed copy is cleared
+    _, logs = run(plan, runs)
+    assert executed(logs) == ["01_second"]
+    assert not (runs / "smoke" / "failed" / "01_second.ipynb").exists()
+
+
+@pytest.mark.parametrize(
+    "item, expected",
+    [
+        ("bogus=1", ["no notebook in this run declares a parameter 'bogus'", "n (int, default 3)", "fail (bool"]),
+        ("n=abc", ["parameter 'n' of notebook 00_first expects int", "'abc'"]),
+        ("n=2.5", ["expects int"]),
+        ("flag=3", ["parameter 'flag'", "expects bool"]),
+        ("sizes=12", ["expects list"]),
+        ("sizes=[1, 'a']", ["expects int"]),
+        ("01_second:n=3", ["no notebook in this run declares a parameter 'n'"]),
+        ("99_nope:n=3", ["no such notebook"]),
+        ("noequals", ["expected key=value"]),
+        ("profile=ci", ["set by the runner"]),
+    ],
+)
+def test_bad_set_values_are_refused_with_the_allowed_parameters(toy_study, item, expected):
+    plan, runs = toy_study
+    with pytest.raises(ParameterError) as err:
+        run(plan, runs, sets=[item])
+    for part in expected:
+        assert part in str(err.value)
+    assert not (runs / "smoke" / "notebooks" / "00_first.ipynb").exists()  # nothing ran
+
+
+def test_unknown_profile_and_only(toy_study):
+    plan, runs = toy_study
+    with pytest.raises(ParameterError, match="unknown profile"):
+        run(plan, runs, "full")
+    with pytest.raises(ParameterError, match="no such notebook"):
+        run(plan, runs, only=["7"])
+
+
+def test_manifest_records_run(toy_study):
+    plan, runs = toy_study
+    manifest, _ = run(plan, runs)
+    assert manifest["status"] == "complete" and manifest["profile"] == "smoke"
+    assert [nb["name"] for nb in manifest["notebooks"]] == ["00_first", "01_second"]
+    assert all(nb["wall_s"] > 0 for nb in manifest["notebooks"])
+    assert manifest["packages"]["torch"] and manifest["machine"]["cores"] >= 1
+    assert manifest["notebooks"][0]["params"]["n"] == 4

@@ -116,3 +116,15 @@ def test_manifest_records_run(toy_study):
     assert all(nb["wall_s"] > 0 for nb in manifest["notebooks"])
     assert manifest["packages"]["torch"] and manifest["machine"]["cores"] >= 1
     assert manifest["notebooks"][0]["params"]["n"] == 4
+
+
+def test_a_second_concurrent_run_of_a_profile_is_refused(toy_study):
+    import fcntl
+
+    plan, runs = toy_study
+    (runs / "smoke").mkdir(parents=True)
+    with open(runs / "smoke" / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(StudyError, match="another `fslib study --profile smoke` is running"):
+            run(plan, runs)
+    run(plan, runs, only=["00"])  # released: runs again

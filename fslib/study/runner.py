@@ -10,6 +10,7 @@ Layout of one profile's run directory (``runs/<profile>/``)::
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -89,9 +90,6 @@ def run_study(
 
     Raises :class:`StudyError` when a notebook fails, and ``ParameterError`` for a bad ``--set``.
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     plan = plan or load_plan()
     root = runs_root or repo_root() / "runs"
     run_dir = root / profile
@@ -104,6 +102,30 @@ def run_study(
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     for sub in ("notebooks", "failed", ".state"):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
+    with _exclusive(run_dir, profile):
+        return _run(plan, selected, params, profile, run_dir, only, sets, force, progress, log)
+
+
+@contextlib.contextmanager
+def _exclusive(run_dir: Path, profile: str):
+    """Hold ``run_dir/.lock`` so two runs of one profile cannot interleave their writes."""
+    import fcntl
+
+    with open(run_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StudyError(
+                f"another `fslib study --profile {profile}` is running on this study; wait for it to finish "
+                "(an interrupted run releases the lock, and the next run resumes)"
+            ) from None
+        yield
+
+
+def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, log) -> dict[str, Any]:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     env_digest = environment_digest()
     started, t_run = _now(), time.perf_counter()
     manifest_path = run_dir / "manifest.json"
@@ -163,7 +185,7 @@ def run_study(
                     if tmp_nb.exists():
                         shutil.copyfile(tmp_nb, failed_copy)
                     raise
-                _scrub_paths(tmp_nb, plan.path(name), output, root.parent)
+                _scrub_paths(tmp_nb, plan.path(name), output, run_dir.parent.parent)
                 os.replace(tmp_nb, tmp_out)
         except PapermillExecutionError as err:
             run_log.append({"name": name, "cached": False, "failed": True,

@@ -14,11 +14,12 @@ help:
 	@echo "make book-only                     rebuild the book from runs/ without running anything"
 	@echo "make test                          run the tests"
 
-# Re-installs when pyproject.toml changes. torch/torchvision are pinned exactly in pyproject.toml.
-$(STAMP): pyproject.toml
+# Re-installs when pyproject.toml or constraints.txt changes. pyproject.toml pins torch/torchvision exactly;
+# constraints.txt fixes every other package to the versions the published run used.
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet pip
-	$(BIN)/python -m pip install -e .
+	$(BIN)/python -m pip install -c constraints.txt -e .
 	@touch $(STAMP)
 
 venv: $(STAMP)

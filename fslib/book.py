@@ -91,7 +91,7 @@ def render_manifest(m: dict) -> str:
         f"finished {m.get('last_invocation', {}).get('finished', '?')} (UTC)",
         f"- git commit: `{commit}`",
         f"- machine: {mach.get('cpu')}, {mach.get('cores')} cores, {mach.get('memory_gb')} GB memory, "
-        f"GPU: {', '.join(mach.get('gpu') or []) or 'none'}; {mach.get('platform')}",
+        f"GPU: {mach.get('gpu') or 'none'}; {mach.get('platform')}",
         f"- sum of notebook execution times: {m.get('total_notebook_wall_s', 0) / 60:.1f} min"
         + (f" (budget {m['budget_minutes']} min)" if m.get("budget_minutes") else ""),
         "",

@@ -54,14 +54,14 @@ def usable_cores() -> int:
 
 def machine() -> dict:
     """Platform, CPU, cores and memory; no host names or paths."""
-    gpu = None
+    gpu = "none"
     try:
         import torch
 
         if torch.cuda.is_available():
-            gpu = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+            gpu = ", ".join(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
     except Exception:  # torch missing or a broken driver: report no GPU
-        gpu = None
+        gpu = "none"
     return {
         "platform": platform.platform(terse=True),
         "machine": platform.machine(),

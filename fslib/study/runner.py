@@ -100,9 +100,9 @@ def run_study(
     # quieter kernels: MediaPipe's and TensorFlow Lite's C++ logs (the kernels inherit this environment)
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # tqdm bars inside a papermill kernel only end up as noise in the book's outputs; progress of a run is
-    # papermill's per-cell bar. The library's bars still show from the command line and in Jupyter.
-    os.environ["TQDM_DISABLE"] = "1"
+    # fslib's progress bars inside a papermill kernel would only end up as noise in the book's outputs;
+    # the progress of a run is papermill's per-cell bar. They still show from the command line and Jupyter.
+    os.environ["FSLIB_PROGRESS"] = "0"
     for sub in ("notebooks", "failed", ".state"):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
     with _exclusive(run_dir, profile):

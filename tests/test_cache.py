@@ -1,0 +1,62 @@
+"""Content-addressed caches: keys follow configuration and code; writes are atomic."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import textwrap
+
+import pytest
+
+from fslib.cache import atomic_path, cache_key, code_digest, stable_json, write_json_atomic
+from fslib.config import ConfigError, build_config
+
+
+@dataclasses.dataclass(frozen=True)
+class Cfg:
+    size: int = 64
+    name: str = "a"
+
+
+def test_key_depends_on_configuration_only_through_its_values():
+    assert cache_key(Cfg()) == cache_key(Cfg(64, "a")) == cache_key(Cfg(name="a", size=64))
+    assert cache_key(Cfg(size=32)) != cache_key(Cfg())
+    assert stable_json({"b": 1, "a": (1, 2)}) == stable_json({"a": [1, 2], "b": 1})
+
+
+def test_key_changes_when_the_computing_code_changes(tmp_path, monkeypatch):
+    mod = tmp_path / "stage_mod.py"
+    mod.write_text("def f():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import stage_mod
+
+    before = cache_key(Cfg(), code=[stage_mod])
+    assert before == cache_key(Cfg(), code=["stage_mod"])
+    mod.write_text("def f():\n    return 2\n")
+    assert cache_key(Cfg(), code=[stage_mod]) != before
+    assert code_digest(stage_mod) != ""
+    sys.modules.pop("stage_mod")
+
+
+def test_atomic_path_leaves_nothing_on_failure_and_replaces_on_success(tmp_path):
+    final = tmp_path / "entry.json"
+    with pytest.raises(RuntimeError):
+        with atomic_path(final) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert not final.exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary left behind
+    write_json_atomic(final, {"a": 1})
+    write_json_atomic(final, {"a": 2})
+    assert json.loads(final.read_text()) == {"a": 2}
+    # directories too
+    with atomic_path(tmp_path / "shard") as tmp:
+        tmp.mkdir()
+        (tmp / "x.npy").write_bytes(b"1")
+    assert (tmp_path / "shard" / "x.npy").read_bytes() == b"1"
+
+
+def test_build_config_rejects_unknown_keys_naming_them():
+    assert build_config(Cfg, {"size": 8}) == Cfg(size=8)
+    with pytest.raises(ConfigError, match="unknown key\\(s\\) colour; allowed: name, size"):
+        build_config(Cfg, {"colour": 1})

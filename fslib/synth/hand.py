@@ -32,6 +32,7 @@ left hand differs from a MANO left-hand theta by the sign of its y and z compone
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -81,6 +82,16 @@ _THUMB_FLEX_TILT = 0.45     # how much thumb flexion also moves the thumb toward
 def rotvec_to_matrix(v: np.ndarray) -> np.ndarray:
     """Rodrigues: axis-angle ``(..., 3)`` radians -> rotation matrices ``(..., 3, 3)`` (float64)."""
     v = np.asarray(v, np.float64)
+    if v.shape == (3,):   # fast path for one vector (used heavily by the motion code)
+        th = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+        if th < 1e-8:
+            return np.array([[1.0, -v[2], v[1]], [v[2], 1.0, -v[0]], [-v[1], v[0], 1.0]])
+        x, y, z = v / th
+        c, s_ = math.cos(th), math.sin(th)
+        C = 1.0 - c
+        return np.array([[c + x * x * C, x * y * C - z * s_, x * z * C + y * s_],
+                         [y * x * C + z * s_, c + y * y * C, y * z * C - x * s_],
+                         [z * x * C - y * s_, z * y * C + x * s_, c + z * z * C]])
     theta = np.linalg.norm(v, axis=-1, keepdims=True)
     small = theta < 1e-8
     k = v / np.where(small, 1.0, theta)
@@ -100,6 +111,14 @@ def matrix_to_rotvec(R: np.ndarray) -> np.ndarray:
     from scipy.spatial.transform import Rotation
 
     R = np.asarray(R, np.float64)
+    if R.shape == (3, 3):  # fast path for one matrix, away from the angle-pi singularity
+        cos = max(-1.0, min(1.0, 0.5 * (R[0, 0] + R[1, 1] + R[2, 2] - 1.0)))
+        w = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])
+        if cos > 0.9999995:
+            return 0.5 * w
+        if cos > -0.99:
+            th = math.acos(cos)
+            return w * (th / (2.0 * math.sin(th)))
     flat = R.reshape(-1, 3, 3)
     if len(flat) == 0:
         return np.zeros(R.shape[:-2] + (3,))
@@ -119,12 +138,13 @@ class HandShape:
 
     phalanges: 15 lengths, 3 per finger in :data:`FINGERS` order (thumb: metacarpal CMC->MCP, proximal
         MCP->IP, distal IP->tip; fingers: proximal MCP->PIP, middle PIP->DIP, distal DIP->tip).
-    palm_length: wrist keypoint to middle-finger MCP.  palm_width: index MCP to pinky MCP (joint centres).
+    palm_length: wrist keypoint to middle-finger MCP along the fingers (y).  palm_width: index MCP to pinky
+        MCP across the palm (x), joint centres.
     finger_radius: 5 radii of the proximal segments (FINGERS order); distal segments taper.
     palm_thickness: full dorso-palmar thickness of the palm.
     """
 
-    phalanges: tuple[float, ...] = (0.044, 0.032, 0.029,
+    phalanges: tuple[float, ...] = (0.041, 0.031, 0.027,
                                     0.041, 0.025, 0.021,
                                     0.045, 0.029, 0.022,
                                     0.042, 0.027, 0.022,
@@ -255,7 +275,12 @@ def rest_joints(shape: HandShape) -> tuple[np.ndarray, np.ndarray]:
 def joint_limits() -> tuple[np.ndarray, np.ndarray]:
     """Box limits ``(lo, hi)``, each ``(16, 3)``, in anatomical angles (flexion, twist, abduction), radians,
     of a right hand (left hands use the same values, see the module docstring). Row 0 (global orientation)
-    is unbounded (-inf, inf). Abduction sign: positive moves a finger towards the thumb side."""
+    is unbounded (-inf, inf). Abduction sign: positive moves a finger towards the thumb side. New arrays."""
+    return _LIMITS[0].copy(), _LIMITS[1].copy()
+
+
+def _joint_limits() -> tuple[np.ndarray, np.ndarray]:
+    """Build the table returned by :func:`joint_limits`."""
     lo = np.full((16, 3), -np.inf)
     hi = np.full((16, 3), np.inf)
     d = np.deg2rad
@@ -267,12 +292,13 @@ def joint_limits() -> tuple[np.ndarray, np.ndarray]:
         lo[j2], hi[j2] = d([-5, -5, -5]), d([110, 5, 5])
         lo[j3], hi[j3] = d([-10, -5, -5]), d([85, 5, 5])
     t1, t2, t3 = FINGER_JOINTS["thumb"]
-    lo[t1], hi[t1] = d([-25, -25, -15]), d([60, 60, 75])
+    lo[t1], hi[t1] = d([-35, -25, -15]), d([60, 60, 75])
     lo[t2], hi[t2] = d([-15, -12, -15]), d([70, 12, 15])
     lo[t3], hi[t3] = d([-20, -5, -5]), d([85, 5, 5])
     return lo, hi
 
 
+_LIMITS = _joint_limits()
 DIP_PIP_RATIO = 2.0 / 3.0     # DIP flexion follows PIP flexion (tendon coupling) ...
 DIP_PIP_TOLERANCE = np.deg2rad(30.0)   # ... within this many radians
 ABDUCTION_AT_FULL_FLEXION = 0.35       # fraction of the MCP abduction range left when the MCP is fully flexed

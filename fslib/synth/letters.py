@@ -11,6 +11,11 @@ G/Q, H/P, I/J, D/Z, ...), as in real signing; :data:`CONFUSABLE_GROUPS` lists th
 
 J and Z (and GSL Ζ) are movements: their :class:`LetterTarget` carries keyframes of pose and wrist offset.
 
+Contacts (thumb pad on the index tip in F and O, on the middle tip in D, thumb holding the curled fingers
+in U, V, W, H, R, ...) are solved once, for the default hand, by a small bounded least-squares fit of the
+five thumb angles (see :func:`handshape`). Other signers keep those angles, so their contacts are approximate
+(measured: F thumb-index tip distance 4-23 mm, median 12 mm, over 30 sampled hands, target 12 mm).
+
 The GSL alphabet here is our best knowledge and was NOT checked against a GSL manual or a signer. Letters
 shared with ASL (Α, Β, Ε, Ζ, Η, Ι, Κ, Μ, Ν, Ο, Σ, Τ, Υ) follow the ASL shapes; the shape-tracing letters
 (Γ, Δ, Θ, Λ, Ξ, Π, Φ, Χ, Ψ, Ω) imitate the capital letter with the fingers and are the least certain:
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 
 import numpy as np
 
@@ -29,7 +35,7 @@ from . import hand as H
 # ------------------------------------------------------------------------------------ authoring helpers
 # finger presets (MCP flex, PIP flex, DIP flex, MCP abduction), degrees
 STRAIGHT = (0, 0, 0, 0)
-FIST = (88, 100, 60, 0)          # fully curled into the palm
+FIST = (85, 95, 50, 0)           # fully curled into the palm
 LOOSE_FIST = (75, 95, 55, 0)
 HOOK = (15, 100, 65, 0)          # claw, as in E and X
 CURVE = (30, 45, 25, 0)          # C
@@ -43,7 +49,7 @@ T_ACROSS = (55, 25, 15, 45, 35)  # folded across the palm (B, 4)
 T_OVER = (40, 50, 25, 30, 10)    # across the front of curled fingers (S)
 T_HOLD = (35, 55, 30, 35, 30)    # tip holding down curled fingers (U, V, W, I)
 T_OPPOSE = (25, 55, 40, 15, 15)  # opposed, curved (C, O)
-T_OUT = (-20, 10, 0, 0, 0)       # stretched out sideways (L, Y)
+T_OUT = (-35, 5, 0, 0, 0)        # stretched out sideways (L, Y)
 T_UNDER = (40, 40, 20, 15, 5)    # under the fingers (M, N, T)
 
 
@@ -83,9 +89,15 @@ def rot(*steps: tuple[str, float]) -> np.ndarray:
 
 
 def handshape(index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT, thumb=T_SIDE,
-              orient=(0.0, 0.0, 0.0)) -> np.ndarray:
+              orient=(0.0, 0.0, 0.0), touch=None, shape: H.HandShape | None = None) -> np.ndarray:
     """``(16, 3)`` clamped axis-angle pose from presets in degrees (see the module docstring) and a wrist
-    orientation ``orient`` (axis-angle radians, e.g. from :func:`rot`)."""
+    orientation ``orient`` (axis-angle radians, e.g. from :func:`rot`).
+
+    ``touch=(keypoints, gap)``: adjust the thumb (starting from ``thumb``, within its limits) so that its tip
+    lies ``gap`` metres from the mean of those finger keypoints (e.g. ``((8,), 0.012)``: thumb pad on the
+    index tip, as in F), for the hand ``shape`` (default hand if None)."""
+    if touch is not None:
+        thumb = _solve_touch(index, middle, ring, pinky, thumb, touch, shape or H.HandShape.default())
     a = np.zeros((16, 3))
     for name, spec in (("index", index), ("middle", middle), ("ring", ring), ("pinky", pinky)):
         j1, j2, j3 = H.FINGER_JOINTS[name]
@@ -103,6 +115,53 @@ def handshape(index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT, th
     return H.clamp_pose(pose)
 
 
+def _solve_touch(index, middle, ring, pinky, thumb, touch, shape: H.HandShape) -> tuple[float, ...]:
+    """Thumb angles (degrees, preset order) whose tip reaches the touch target; see :func:`handshape`."""
+    from scipy.optimize import least_squares
+
+    kps, gap = touch
+    fingers = handshape(index, middle, ring, pinky, thumb, shape=shape)
+    fingers[0] = 0.0
+    target = H.forward_kinematics(fingers, shape).keypoints[list(kps)].mean(0)
+    lo, hi = H.joint_limits()
+    t1, t2, t3 = H.FINGER_JOINTS["thumb"]
+    # preset order (CMC flex, CMC abd, CMC twist, MCP flex, IP flex) -> limits
+    blo = np.rad2deg([lo[t1, 0], lo[t1, 2], lo[t1, 1], lo[t2, 0], lo[t3, 0]])
+    bhi = np.rad2deg([hi[t1, 0], hi[t1, 2], hi[t1, 1], hi[t2, 0], hi[t3, 0]])
+    x0 = np.clip(np.asarray(thumb, np.float64), blo, bhi)
+
+    J, tips = H.rest_joints(shape)
+    B = H.anatomical_frames()
+
+    def rod(v):
+        th = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+        if th < 1e-12:
+            return np.eye(3)
+        k = v / th
+        K = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+        return np.eye(3) + math.sin(th) * K + (1.0 - math.cos(th)) * (K @ K)
+
+    def thumb_tip(x):
+        cf, ca, ct, mf, ip = np.deg2rad(x)
+        G = rod(B[t1] @ np.array([cf, ct, ca]))
+        p = J[t1] + G @ (J[t2] - J[t1])
+        G = G @ rod(B[t2][:, 0] * mf)
+        p = p + G @ (J[t3] - J[t2])
+        G = G @ rod(B[t3][:, 0] * ip)
+        return p + G @ (tips[0] - J[t3])
+
+    def residuals(x):
+        miss = (np.linalg.norm(thumb_tip(x) - target) - gap) / 0.005
+        return np.concatenate([[miss], np.sqrt(0.02) * (x - x0) / 30.0])
+
+    res = least_squares(residuals, x0, bounds=(blo, bhi), method="trf", max_nfev=200)
+    return tuple(float(v) for v in res.x)
+
+
+HOLD_RING = ((14, 15), 0.017)     # thumb pad on the curled ring finger's middle phalanx
+HOLD_PINKY = ((18, 19), 0.016)
+
+
 def _f(mcp, pip, dip, abd=0):
     return (mcp, pip, dip, abd)
 
@@ -116,44 +175,52 @@ def _asl() -> dict[str, dict]:
     sideways_in = rot(("y", 160), ("z", 90))       # fingers point to the signer's left, palm towards signer
     down = rot(("y", -40), ("x", 125))
     return {
-        "a": dict(index=FIST, middle=FIST, ring=FIST, pinky=FIST, thumb=T_SIDE, orient=SIDE_FORWARD),
+        "a": dict(index=FIST, middle=FIST, ring=FIST, pinky=FIST, thumb=(20, 5, 0, 10, 0), orient=SIDE_FORWARD),
         "b": dict(thumb=T_ACROSS),
         "c": dict(index=CURVE, middle=CURVE, ring=CURVE, pinky=CURVE, thumb=T_OPPOSE, orient=rot(("y", -70))),
         "d": dict(middle=O_CURVE, ring=O_CURVE, pinky=O_CURVE, thumb=(30, 55, 40, 25, 20),
-                  orient=SIDE_FORWARD),
-        "e": dict(index=HOOK, middle=HOOK, ring=HOOK, pinky=HOOK, thumb=(55, 35, 15, 55, 45)),
+                  orient=SIDE_FORWARD, touch=((12,), 0.013)),
+        "e": dict(index=HOOK, middle=HOOK, ring=HOOK, pinky=HOOK, thumb=(55, 35, 15, 55, 45),
+                  touch=((12, 16), 0.017)),
         "f": dict(index=_f(40, 55, 30), middle=_f(0, 0, 0, -4), ring=_f(0, 0, 0, -10), pinky=_f(0, 0, 0, -18),
-                  thumb=(25, 50, 40, 15, 25), orient=SIDE_FORWARD),
-        "g": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=(-5, 25, 10, 0, 0),
+                  thumb=(25, 50, 40, 15, 25), orient=SIDE_FORWARD, touch=((8,), 0.012)),
+        "g": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=(30, 15, 0, 0, 0),
                   orient=sideways_in),
-        "h": dict(index=STRAIGHT, middle=STRAIGHT, ring=FIST, pinky=FIST, thumb=T_HOLD, orient=sideways_in),
-        "i": dict(index=FIST, middle=FIST, ring=FIST, pinky=STRAIGHT, thumb=T_OVER, orient=SIDE_FORWARD),
+        "h": dict(index=STRAIGHT, middle=STRAIGHT, ring=FIST, pinky=FIST, thumb=T_HOLD, orient=sideways_in,
+                  touch=HOLD_RING),
+        "i": dict(index=FIST, middle=FIST, ring=FIST, pinky=STRAIGHT, thumb=T_OVER, orient=SIDE_FORWARD,
+                  touch=((10, 14), 0.02)),
         "k": dict(index=_f(0, 0, 0, 8), middle=_f(45, 0, 0, -8), ring=FIST, pinky=FIST,
                   thumb=(20, 55, 30, 10, 0), orient=SIDE_FORWARD),
         "l": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OUT),
         "m": dict(index=_f(80, 75, 40), middle=_f(80, 75, 40), ring=_f(80, 75, 40), pinky=FIST,
-                  thumb=(45, 45, 20, 20, 10)),
+                  thumb=(45, 45, 20, 20, 10), touch=((14, 18), 0.006)),
         "n": dict(index=_f(80, 75, 40), middle=_f(80, 75, 40), ring=FIST, pinky=FIST,
-                  thumb=(35, 45, 20, 20, 10)),
+                  thumb=(35, 45, 20, 20, 10), touch=((10, 14), 0.006)),
         "o": dict(index=O_CURVE, middle=O_CURVE, ring=O_CURVE, pinky=O_CURVE, thumb=(30, 55, 45, 20, 20),
-                  orient=SIDE_VIEW),
+                  orient=SIDE_VIEW, touch=((8, 12), 0.012)),
         "p": dict(index=_f(0, 0, 0, 8), middle=_f(45, 0, 0, -8), ring=FIST, pinky=FIST,
                   thumb=(20, 55, 30, 10, 0), orient=down),
-        "q": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=(-5, 25, 10, 0, 0),
-                  orient=rot(("y", -90), ("x", 120))),
-        "r": dict(index=_f(10, 10, 5, -12), middle=_f(0, 0, 0, 18), ring=FIST, pinky=FIST, thumb=T_HOLD,
-                  orient=SIDE_FORWARD),
-        "s": dict(index=FIST, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OVER, orient=SIDE_FORWARD),
+        "q": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=(30, 15, 0, 0, 0),
+                  orient=rot(("y", -90), ("x", 160))),
+        "r": dict(index=_f(28, 10, 5, -12), middle=_f(0, 0, 0, 18), ring=FIST, pinky=FIST, thumb=T_HOLD,
+                  orient=SIDE_FORWARD, touch=HOLD_RING),
+        "s": dict(index=FIST, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OVER, orient=SIDE_FORWARD,
+                  touch=((6, 10), 0.02)),
         "t": dict(index=_f(75, 85, 45), middle=FIST, ring=FIST, pinky=FIST, thumb=(20, 45, 20, 15, 0),
-                  orient=SIDE_FORWARD),
-        "u": dict(index=STRAIGHT, middle=STRAIGHT, ring=FIST, pinky=FIST, thumb=T_HOLD),
-        "v": dict(index=_f(0, 0, 0, 15), middle=_f(0, 0, 0, -12), ring=FIST, pinky=FIST, thumb=T_HOLD),
-        "w": dict(index=_f(0, 0, 0, 15), middle=STRAIGHT, ring=_f(0, 0, 0, -15), pinky=FIST, thumb=T_HOLD),
-        "x": dict(index=HOOK, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OVER, orient=SIDE_VIEW),
+                  orient=SIDE_FORWARD, touch=((6, 10), 0.004)),
+        "u": dict(index=STRAIGHT, middle=STRAIGHT, ring=FIST, pinky=FIST, thumb=T_HOLD, touch=HOLD_RING),
+        "v": dict(index=_f(0, 0, 0, 15), middle=_f(0, 0, 0, -12), ring=FIST, pinky=FIST, thumb=T_HOLD,
+                  touch=HOLD_RING),
+        "w": dict(index=_f(0, 0, 0, 15), middle=STRAIGHT, ring=_f(0, 0, 0, -15), pinky=FIST, thumb=T_HOLD,
+                  touch=HOLD_PINKY),
+        "x": dict(index=HOOK, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OVER, orient=SIDE_VIEW,
+                  touch=((10, 11), 0.018)),
         "y": dict(index=FIST, middle=FIST, ring=FIST, pinky=_f(0, 0, 0, -30), thumb=T_OUT),
         # dynamic letters: the hold shape here; the movement in _DYNAMIC
-        "j": dict(index=FIST, middle=FIST, ring=FIST, pinky=STRAIGHT, thumb=T_OVER, orient=SIDE_FORWARD),
-        "z": dict(middle=FIST, ring=FIST, pinky=FIST, thumb=T_HOLD),
+        "j": dict(index=FIST, middle=FIST, ring=FIST, pinky=STRAIGHT, thumb=T_OVER, orient=SIDE_FORWARD,
+                  touch=((10, 14), 0.02)),
+        "z": dict(middle=FIST, ring=FIST, pinky=FIST, thumb=T_HOLD, touch=((10, 11), 0.017)),
     }
 
 
@@ -169,7 +236,8 @@ def _gsl(asl: dict[str, dict]) -> dict[str, dict]:
         # Γ: thumb up as the stem, index out sideways as the bar
         "γ": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OUT, orient=rot(("z", 80))),
         # Δ: index and thumb tips meet in a triangle, other fingers curled
-        "δ": dict(index=_f(55, 40, 10), middle=FIST, ring=FIST, pinky=FIST, thumb=(0, 45, 35, 0, 0)),
+        "δ": dict(index=_f(55, 40, 10), middle=FIST, ring=FIST, pinky=FIST, thumb=(0, 45, 35, 0, 0),
+                  touch=((8,), 0.012)),
         # Θ: a closed O with the index across it
         "θ": dict(index=_f(70, 15, 5), middle=O_CURVE, ring=O_CURVE, pinky=O_CURVE,
                   thumb=(30, 55, 45, 20, 20), orient=SIDE_VIEW),
@@ -201,8 +269,8 @@ def _keyframes(letter: str, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     """(times (K,), poses (K, 16, 3), wrist offsets (K, 3) m) of a movement letter."""
     if letter == "j":
         # pinky traces a J: down, then hooks towards the signer's left while the forearm turns palm-in
-        times = np.array([0.0, 0.45, 0.8, 1.0])
-        turns = [-25, -40, -110, -140]
+        times = np.array([0.0, 0.3, 0.7, 1.0])
+        turns = [-25, -50, -100, -140]
         wrist = np.array([[0, 0, 0], [0.0, 0.035, 0], [0.02, 0.05, 0.01], [0.035, 0.04, 0.015]])
     elif letter in ("z", "ζ"):
         # index traces a Z as the signer sees it (mirrored in the camera view)

@@ -131,6 +131,14 @@ class Corpus:
     def partition(self, name: str) -> list[Sequence]:
         return [s for s in self.sequences if s.partition == name]
 
+    def table(self):
+        """One row per sequence: filename, partition, signer, frames (used), label, label_ok (pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame([dict(filename=s.filename, partition=s.partition, signer=s.signer, frames=s.n_frames,
+                                  label=s.label, label_ok=s.label_ok) for s in self.sequences],
+                            columns=["filename", "partition", "signer", "frames", "label", "label_ok"])
+
     @property
     def groundtruth_root(self) -> Path | None:
         """``<root>/groundtruth`` for synthetic corpora (per-sequence ``.npz``), else None."""
@@ -178,10 +186,17 @@ def read_csv(path: str | os.PathLike):
 
 
 def _find_csv(root: Path, kind: str) -> Path:
-    csvs = sorted(p for p in root.glob("*.csv") if p.name != "HandAnnotation.csv")
+    def has_columns(p: Path) -> bool:  # a corpus CSV, not e.g. HandAnnotation.csv or a signer list
+        try:
+            with open(p, encoding="utf-8", errors="replace") as f:
+                header = {c.strip() for c in f.readline().strip().split(",")}
+        except OSError:
+            return False
+        return set(REQUIRED_COLUMNS) <= header
+
+    csvs = sorted(p for p in root.glob("*.csv") if has_columns(p))
     if not csvs:
-        nested = sorted(p for p in root.glob("*/*.csv") if p.name != "HandAnnotation.csv")
-        csvs = nested
+        csvs = sorted(p for p in root.glob("*/*.csv") if has_columns(p))
     prefer = {"fswild": "ChicagoFSWild.csv", "fswildplus": "ChicagoFSWildPlus.csv"}.get(kind)
     if prefer:
         for p in csvs:
@@ -190,7 +205,8 @@ def _find_csv(root: Path, kind: str) -> Path:
     if len(csvs) == 1:
         return csvs[0]
     if not csvs:
-        raise DatasetError(f"no corpus CSV under {root}; expected e.g. {root}/ChicagoFSWild.csv or pass csv=")
+        raise DatasetError(f"no corpus CSV (one with the columns {', '.join(REQUIRED_COLUMNS)}) under {root}; "
+                           f"expected e.g. {root}/ChicagoFSWild.csv, or pass csv=")
     raise DatasetError(f"several CSVs under {root} ({', '.join(p.name for p in csvs)}); pass csv= to choose one")
 
 
@@ -283,7 +299,8 @@ def read_corpus(path: str | os.PathLike, *, kind: str = "auto", alphabet: str | 
         root = path
         csv_path = _find_csv(root, kind)
     if kind == "auto":
-        kind = _guess_kind(csv_path, root)
+        named_greek = (alphabet == "greek" or (isinstance(alphabet, Alphabet) and alphabet.name == "Greek"))
+        kind = "greek" if named_greek else _guess_kind(csv_path, root)
     if alphabet is None:
         alphabet = "greek" if kind == "greek" else "fswild"
     alpha = get_alphabet(alphabet) if isinstance(alphabet, str) else alphabet

@@ -44,6 +44,18 @@ frame file was missing or corrupt and the nearest readable frame was used); ``mi
 For training: :class:`fslib.preprocess.dataset.CropDataset` (no image decoding; optional frame subsampling)
 with :func:`fslib.preprocess.dataset.collate` and :class:`fslib.preprocess.dataset.LengthBucketSampler`.
 
+Modules: :mod:`.config` (the configuration), :mod:`.hands` (signing-hand choice), :mod:`.crops` (boxes and
+cropping), :mod:`.sequence` (one sequence), :mod:`.store` (cache, runners), :mod:`.report` (bad-input report),
+:mod:`.dataset` (torch), :mod:`.evaluate` (against synthetic ground truth), :mod:`.bench` (throughput),
+:mod:`.figures` (the book's figures), :mod:`.cli` (``fslib preprocess``).
+
+Bad input (see :data:`fslib.data.ISSUE_ACTIONS` for the documented repair of each kind): corrupt or missing
+frames are replaced by the nearest readable frame and get an interpolated box; a number_of_frames that
+disagrees with the folder is reconciled to the frames present; a label outside the alphabet keeps its crops
+but the Dataset leaves it out (or strips the characters); a sequence with no hand anywhere is cropped from
+the BBox files or the frame's centred square; a sequence with no readable frame or no folder is skipped.
+All are counted and listed with examples in ``store.report``.
+
 Scale: :func:`crops_for` / :func:`preprocess_corpus` use a process pool over all cores with a progress bar,
 or a Dask distributed cluster when given ``scheduler="tcp://host:8786"`` (or a ``distributed.Client``).
 

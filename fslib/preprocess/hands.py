@@ -15,7 +15,9 @@ used here (documented in the book):
 4. The best tracklet is extended by stitching other tracklets that do not overlap it in time and continue it
    in position (the hand was lost and found again).
 5. Left or right: the score-weighted majority of MediaPipe's handedness over the chosen hand's frames
-   (swapped for non-mirrored video, see ``PreprocessConfig.mediapipe_mirrored``).
+   (swapped for non-mirrored video, see ``PreprocessConfig.mediapipe_mirrored``). The mean signed vote is
+   kept (``HandChoice.vote``, + for the signer's right hand) so that a corpus-level pass can pool the votes
+   of all sequences of one signer (:meth:`fslib.preprocess.store.CropStore.signer_sides`).
 """
 from __future__ import annotations
 
@@ -129,7 +131,8 @@ class HandChoice:
 
     landmarks: (T, 21, 3) float32 frame pixels, NaN where the chosen hand is not detected.
     detected: (T,) bool. side: 'right', 'left' or 'none' (no hand at all). n_tracklets: how many tracklets
-    the detections formed. scores: the tracklets' scores, best first.
+    the detections formed. scores: the tracklets' scores, best first. vote: mean over the chosen hand's
+    frames of MediaPipe's handedness confidence, signed + for the signer's right hand, in [-1, 1].
     """
 
     landmarks: np.ndarray
@@ -137,6 +140,7 @@ class HandChoice:
     side: str
     n_tracklets: int
     scores: list[float]
+    vote: float = 0.0
 
 
 def choose_signing_hand(dets: Sequence[Sequence[HandDetection]], gate: float = 1.5, max_gap: int = 5,
@@ -173,6 +177,7 @@ def choose_signing_hand(dets: Sequence[Sequence[HandDetection]], gate: float = 1
         lms[t] = d.landmarks
         detected[t] = True
         vote += d.score if d.handedness == "Right" else -d.score
-    right_label = vote >= 0  # MediaPipe says 'Right' (for mirrored input)
-    side = ("right" if right_label else "left") if mediapipe_mirrored else ("left" if right_label else "right")
-    return HandChoice(lms, detected, side, len(tracks), [tracks[k].score for k in order])
+    vote = vote / max(len(chain), 1)  # + : MediaPipe says 'Right' (a right hand in mirrored input)
+    vote = vote if mediapipe_mirrored else -vote  # + : the signer's right hand
+    side = "right" if vote >= 0 else "left"
+    return HandChoice(lms, detected, side, len(tracks), [tracks[k].score for k in order], float(vote))

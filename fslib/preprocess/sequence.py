@@ -101,8 +101,8 @@ def process_sequence(seq: Sequence, cfg: PreprocessConfig, mp: MediaPipeHands | 
     stats.update(detection_rate=float(choice.detected.mean()), any_hand_rate=float((n_hands > 0).mean()),
                  n_detected=int((source == DETECTED).sum()), n_interpolated=int((source == INTERPOLATED).sum()),
                  n_bbox=int((source == BBOX).sum()), n_fallback=int((source == FALLBACK).sum()),
-                 side=choice.side, n_tracklets=choice.n_tracklets, mirrored=bool(mirror),
+                 side=choice.side, side_vote=choice.vote, n_tracklets=choice.n_tracklets, mirrored=bool(mirror),
                  t_mediapipe=t2 - t1, t_crop=t3 - t2)
     meta = dict(boxes=boxes, source=source, landmarks=choice.landmarks, frame_ok=ok, n_hands=n_hands,
-                mirrored=np.bool_(mirror), side=np.str_(choice.side))
+                mirrored=np.bool_(mirror), side=np.str_(choice.side), side_vote=np.float32(choice.vote))
     return SequenceCrops(crops, meta, stats, issues)

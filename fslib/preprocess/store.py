@@ -1,6 +1,7 @@
 """The crop cache (:class:`CropStore`) and the runners that fill it (process pool or Dask)."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -45,6 +46,8 @@ class CropStore:
         self.corpus = corpus
         self.config = config
         self.run_issues: list[Issue] = []  # processing errors of the last run (not cached: a rerun retries)
+        self._sides: dict[str, str] | None = None
+        self._stored: dict[str, tuple[bool, str]] = {}  # filename -> (crops stored mirrored, sequence's side)
 
     @classmethod
     def open(cls, corpus: Corpus, config: PreprocessConfig, root: str | os.PathLike | None = None) -> "CropStore":
@@ -94,27 +97,68 @@ class CropStore:
         return [s for s in self.corpus.sequences if not self.done(s.filename)]
 
     def load(self, filename: str, mmap: bool = True) -> np.ndarray:
-        """uint8 (T, S, S, 3) RGB crops of one sequence (memory-mapped unless ``mmap=False``)."""
+        """uint8 (T, S, S, 3) RGB crops of one sequence (memory-mapped unless ``mmap=False``, or unless the
+        signer-level side decision mirrors it: then a contiguous copy)."""
         if not self.has(filename):
             raise KeyError(f"{filename!r} has no cached crops in {self.root}; run crops_for(...) / "
                            f"preprocess_corpus(...) first (or it was skipped: see store.report)")
-        return np.load(self.crops_path(filename), mmap_mode="r" if mmap else None)
+        arr = np.load(self.crops_path(filename), mmap_mode="r" if mmap else None)
+        self.signer_sides()
+        stored = self._stored.get(filename)
+        if stored is None:
+            raw = self._raw_meta(filename)
+            stored = (bool(raw["mirrored"]), str(raw["side"]))
+        if stored[0] != self._mirrored(filename, stored[1]):
+            arr = np.ascontiguousarray(arr[:, :, ::-1])
+        return arr
+
+    def _raw_meta(self, filename: str) -> dict[str, Any]:
+        with np.load(self.meta_path(filename), allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+
+    def _mirrored(self, filename: str, side_sequence: str) -> bool:
+        side = self.signer_sides().get(filename, side_sequence)
+        return bool(self.config.mirror_left and side == "left")
+
+    def signer_sides(self) -> dict[str, str]:
+        """filename -> the final 'right' / 'left' of each cached sequence with a detected hand. With
+        ``config.side_by_signer``, the sign of the sum of the per-sequence votes of all the signer's cached
+        sequences (each sequence one ballot in [-1, 1]); otherwise each sequence's own vote."""
+        if self._sides is None:
+            votes: dict[str, float] = {}
+            per_seq: dict[str, tuple[str, float]] = {}
+            self._stored = {}
+            seqs = self.corpus.by_filename() if self.corpus is not None else {}
+            for fn in self.filenames:
+                raw = self._raw_meta(fn)
+                self._stored[fn] = (bool(raw["mirrored"]), str(raw["side"]))
+                if str(raw["side"]) == "none":
+                    continue
+                v = float(raw["side_vote"]) if "side_vote" in raw else (1.0 if str(raw["side"]) == "right" else -1.0)
+                signer = seqs[fn].signer if fn in seqs else fn
+                per_seq[fn] = (signer, v)
+                votes[signer] = votes.get(signer, 0.0) + v
+            self._sides = {fn: ("right" if (votes[sg] if self.config.side_by_signer else v) >= 0 else "left")
+                           for fn, (sg, v) in per_seq.items()}
+        return self._sides
 
     def meta(self, filename: str) -> dict[str, Any]:
-        """Per-frame metadata (see :mod:`fslib.preprocess`), plus ``stats`` (dict) and ``issues`` (list)."""
-        with np.load(self.meta_path(filename), allow_pickle=False) as z:
-            d = {k: z[k] for k in z.files}
+        """Per-frame metadata (see :mod:`fslib.preprocess`), plus ``stats`` (dict) and ``issues`` (list).
+        ``side`` / ``mirrored`` are the final decision (per signer when ``config.side_by_signer``);
+        ``side_sequence`` is the sequence's own vote."""
+        d = self._raw_meta(filename)
         d["stats"] = json.loads(str(d.pop("stats_json")))
         d["issues"] = json.loads(str(d.pop("issues_json")))
-        d["mirrored"] = bool(d["mirrored"])
-        d["side"] = str(d["side"])
+        d["side_sequence"] = str(d["side"])
+        d["side"] = self.signer_sides().get(filename, d["side_sequence"])
+        d["mirrored"] = self._mirrored(filename, d["side_sequence"])
         return d
 
     # writing -----------------------------------------------------------------------------------------
     def write(self, filename: str, result) -> None:
         """Store one :class:`~fslib.preprocess.sequence.SequenceCrops` atomically (crops first, metadata
         last); a skipped sequence leaves a ``.skip.json`` with its statistics and issues."""
-        issues = [i.__dict__ for i in result.issues]
+        issues = [dataclasses.asdict(i) for i in result.issues]
         if result.crops is None:
             write_json_atomic(self.skip_path(filename), dict(stats=result.stats, issues=issues))
             return
@@ -130,7 +174,8 @@ class CropStore:
     def _entry(self, filename: str) -> tuple[dict | None, list[dict]]:
         if self.has(filename):
             m = self.meta(filename)
-            return m["stats"], m["issues"]
+            stats = dict(m["stats"], side_sequence=m["side_sequence"], side=m["side"], mirrored=m["mirrored"])
+            return stats, m["issues"]
         if self.skip_path(filename).exists():
             d = json.loads(self.skip_path(filename).read_text())
             return d["stats"], d["issues"]
@@ -150,13 +195,13 @@ class CropStore:
         return PreprocessReport.build(stats, issues)
 
 
-def _work(seq: Sequence, cfg: PreprocessConfig, root: str, corpus_stub: Corpus | None = None) -> dict:
+def _work(seq: Sequence, cfg: PreprocessConfig, root: str) -> dict:
     """Process and store one sequence; never raises (an unexpected error comes back as an issue)."""
     from .sequence import process_sequence
 
     try:
         res = process_sequence(seq, cfg)
-        CropStore(root, corpus_stub, cfg).write(seq.filename, res)  # type: ignore[arg-type]
+        CropStore(root, None, cfg).write(seq.filename, res)  # type: ignore[arg-type]  (writing needs no corpus)
         return dict(filename=seq.filename, n_frames=res.stats["n_frames"], error=None)
     except Exception as err:  # noqa: BLE001 - reported, the run goes on
         tb = traceback.format_exception_only(type(err), err)[-1].strip()
@@ -178,14 +223,15 @@ def preprocess_corpus(corpus: Corpus, config: PreprocessConfig, *, workers: int 
     scheduler: a Dask scheduler address (``"tcp://host:8786"``) or a ``distributed.Client``; the work then
     runs on that cluster's workers (which need fslib installed and the corpus at the same path).
     """
-    from tqdm.auto import tqdm
+    from ..progress import enabled, tqdm
 
     store = CropStore.open(corpus, config, root)
     pending = store.pending()
+    store._sides = None
     store.run_issues = []
     if pending:
         desc = f"hand crops ({len(pending)} of {len(corpus.sequences)} sequences to do)"
-        bar = tqdm(total=len(pending), desc=desc, unit="seq", disable=not progress)
+        bar = tqdm(total=len(pending), desc=desc, unit="seq", disable=not (progress and enabled()))
         results = []
         if scheduler is not None:
             results = _run_dask(pending, config, store, scheduler, bar)
@@ -197,10 +243,12 @@ def preprocess_corpus(corpus: Corpus, config: PreprocessConfig, *, workers: int 
         else:
             results = _run_pool(pending, config, store, workers or os.cpu_count() or 1, bar)
         bar.close()
+        store._sides = None  # new sequences vote
         for r in results:
             if r["error"]:
                 store.run_issues.append(Issue(PROCESSING_ERROR, r["filename"], 0, r["error"], _ERROR_ACTION))
-    store.report.save(store.root / "report.json")
+    if pending or not (store.root / "report.json").exists():
+        store.report.save(store.root / "report.json")
     return store
 
 

@@ -10,6 +10,9 @@ import time
 _SUBCOMMANDS = [
     "fslib.cli:_add_study",
     "fslib.cli:_add_book",
+    "fslib.synth.corpus:_add_cli",
+    "fslib.teachers.cli:_add_teachers",
+    "fslib.preprocess.cli:add_subcommand",
 ]
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from .primitives import ARM, BODY, CLUTTER, HEAD, OTHER_HAND, SIGNING_HAND, Camera, Primitives
-from .render import Layer, Light, render_layer, render_over
+from .render import Layer, Light, render_layer, render_over, render_over_batch
 
 # Skin tones from very light to very dark (linear-ish sRGB in [0, 1]), in the spirit of the 10-point Monk
 # scale, grouped into 6 tone classes for the per-tone realism statistics.
@@ -35,6 +35,8 @@ SKIN_TONES: tuple[tuple[str, tuple[float, float, float]], ...] = (
 # Signing-space anchor: in front of the dominant shoulder, a little below it (body frame, metres, for a
 # right-handed signer; x is mirrored for left-handers). Motion wrist positions are relative to it.
 ANCHOR_FROM_SHOULDER = (0.02, 0.06, -0.30)
+# how far (m, body plane) the camera centres towards the signing side
+SIGNING_SIDE_SHIFT = 0.07
 
 
 def _box3(a, b, r, colour, part) -> Primitives:
@@ -144,9 +146,9 @@ def sample_shot(rng: np.random.Generator, image_size: int) -> Shot:
         colour=tuple(map(float, np.clip(1 + rng.normal(0, 0.04, 3), 0.85, 1.1))),
     )
     return Shot(
-        image_size=int(image_size), fov_deg=float(rng.uniform(45, 58)), distance=float(rng.uniform(0.8, 1.1)),
-        yaw_deg=float(rng.uniform(-20, 20)), pitch_deg=float(rng.uniform(-8, 8)),
-        offset=(float(rng.uniform(-0.05, 0.05)), float(rng.uniform(-0.16, -0.08))), light=light,
+        image_size=int(image_size), fov_deg=float(rng.uniform(42, 52)), distance=float(rng.uniform(0.75, 1.0)),
+        yaw_deg=float(rng.uniform(-15, 15)), pitch_deg=float(rng.uniform(-8, 8)),
+        offset=(float(rng.uniform(-0.04, 0.04)), float(rng.uniform(-0.13, -0.07))), light=light,
         blur_sigma=float(rng.uniform(0.3, 1.0)), noise_sigma=float(rng.uniform(1.0, 5.0)),
         jpeg_quality=int(rng.integers(60, 96)), other_hand=bool(rng.random() < 0.5),
         background_seed=int(rng.integers(2**31)),
@@ -206,19 +208,32 @@ def _rect(img: np.ndarray, x0, y0, x1, y1, colour) -> None:
         img[c:d, a:b] = colour
 
 
-def elbow_position(shoulder: np.ndarray, wrist: np.ndarray, hand_dir: np.ndarray, forearm: float,
-                   side_sign: float) -> np.ndarray:
-    """Elbow (3,) body frame: the forearm points from the wrist back along a blend of the hand's direction
-    and a relaxed 'forearm up, elbow low and out' direction, so that the wrist never looks broken."""
-    relaxed = np.array([-0.25 * side_sign, -1.0, -0.35])
+def elbow_position(shoulder: np.ndarray, wrist: np.ndarray, hand_dir: np.ndarray, upper_arm: float,
+                   forearm: float, side_sign: float) -> np.ndarray:
+    """Elbow (3,) body frame, by two-bone inverse kinematics from the shoulder to the wrist (metres).
+
+    The bend plane is chosen so that the forearm points back from the wrist along a blend of the hand's
+    direction ``hand_dir`` and a relaxed 'forearm up, elbow low and out to the side' direction, so the wrist
+    does not look broken; when the wrist is out of reach the arm is straight."""
+    relaxed = np.array([-0.35 * side_sign, -1.0, -0.3])
     relaxed /= np.linalg.norm(relaxed)
     hd = hand_dir / max(np.linalg.norm(hand_dir), 1e-9)
-    direction = 0.55 * hd + 0.45 * relaxed
+    direction = 0.5 * hd + 0.5 * relaxed
     direction /= max(np.linalg.norm(direction), 1e-9)
-    elbow = wrist - forearm * direction
-    # keep the elbow below the shoulder and not absurdly far from it
-    elbow[1] = max(elbow[1], shoulder[1] + 0.05)
-    return elbow
+    preferred = wrist - forearm * direction
+    sw = wrist - shoulder
+    d = float(np.linalg.norm(sw))
+    u = sw / max(d, 1e-9)
+    if d >= upper_arm + forearm - 1e-6:
+        return shoulder + u * upper_arm
+    d = max(d, abs(upper_arm - forearm) + 1e-6)
+    a = (upper_arm ** 2 - forearm ** 2 + d * d) / (2 * d)
+    h = np.sqrt(max(upper_arm ** 2 - a * a, 0.0))
+    pole = preferred - shoulder - ((preferred - shoulder) @ u) * u
+    if np.linalg.norm(pole) < 1e-6:
+        pole = np.array([0.0, 1.0, 0.0]) - u[1] * u
+    pole /= np.linalg.norm(pole)
+    return shoulder + a * u + h * pole
 
 
 class SignerScene:
@@ -237,16 +252,23 @@ class SignerScene:
         self._hand = hand_mod
         self.camera = Camera.from_fov(shot.image_size, shot.image_size, shot.fov_deg)
         # body -> camera: rotate about the sternum, then push the signer away from the camera
-        self.rotation = Rotation.from_euler("yx", [shot.yaw_deg, shot.pitch_deg], degrees=True).as_matrix()
-        self.translation = np.array([-shot.offset[0], -shot.offset[1], shot.distance])
         # the signing hand's side in the body frame: a right-handed signer's shoulder is at image left
         self.side_sign = -1.0 if side == "right" else 1.0
+        self.rotation = Rotation.from_euler("yx", [shot.yaw_deg, shot.pitch_deg], degrees=True).as_matrix()
+        # the camera centres a little towards the signing side, so the signing space stays in the frame
+        self.translation = np.array([-(shot.offset[0] + self.side_sign * SIGNING_SIDE_SHIFT), -shot.offset[1],
+                                     shot.distance])
         sw = look.shoulder_half_width
         self.shoulder = np.array([self.side_sign * sw, -0.13, 0.03])
         self.other_shoulder = np.array([-self.side_sign * sw, -0.13, 0.03])
         # the anchor's x offset points towards the body's midline for either hand
         self.anchor = self.shoulder + np.array(ANCHOR_FROM_SHOULDER) * np.array([-self.side_sign, 1, 1])
         self.other_keypoints = None
+        self._noise = None
+        # palms are lighter and pinker than the back of the hand, markedly so for dark skin
+        skin = np.array(look.skin)
+        self.palm_colour = np.clip(skin + (np.array([0.92, 0.70, 0.62]) - skin) * (0.15 + 0.08 * look.skin_tone),
+                                   0, 1).astype(np.float32)
         bg = background_image(np.random.default_rng(shot.background_seed), shot.image_size, shot.image_size)
         self.layer: Layer = render_layer(self._static_primitives(rng), self.camera, bg, shot.light)
 
@@ -267,6 +289,26 @@ class SignerScene:
         """(..., 3) wrist positions relative to the signing-space anchor (camera-facing frame) -> camera frame."""
         return self.to_camera(self.anchor + np.asarray(wrist))
 
+    def place(self, pose: np.ndarray, wrist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Put a :class:`fslib.synth.motion.Motion`'s hand into this shot.
+
+        pose: (T, 16, 3) axis-angle with the global orientation for a camera-facing signer (a left hand in
+        the mirror convention of :mod:`fslib.synth.hand`); wrist: (T, 3) metres relative to the anchor.
+        Returns (pose (T, 16, 3) float32 with the global orientation in this camera's frame, translation
+        (T, 3) float32, the wrist in the camera frame) such that
+        ``hand.forward_kinematics(pose, shape, side, translation)`` gives the hand as this camera sees it.
+        For a left hand the orientation follows the hand model's mirror convention."""
+        pose = np.array(pose, np.float64, copy=True)
+        world_wrist = self.wrist_to_camera(wrist)
+        R = self.rotation
+        if self.side == "left":
+            M = np.diag([-1.0, 1.0, 1.0])
+            R = M @ R @ M
+        translation = world_wrist
+        g = Rotation.from_rotvec(pose[:, 0])
+        pose[:, 0] = (Rotation.from_matrix(R) * g).as_rotvec()
+        return pose.astype(np.float32), translation.astype(np.float32)
+
     # --- primitives -----------------------------------------------------------------------------------
     def _static_primitives(self, rng: np.random.Generator) -> Primitives:
         lk = self.look
@@ -276,9 +318,9 @@ class SignerScene:
         # torso, shoulders, neck
         P += _ellipsoids([0, 0.14, 0.09], _diag(sw * 1.02, 0.32, 0.12), shirt, BODY)
         P += _box3([-sw, -0.12, 0.05], [sw, -0.12, 0.05], 0.065, shirt, BODY)
-        P += _box3([0, -0.15, 0.06], [0, -0.27, 0.05], 0.048, skin, BODY)
+        P += _box3([0, -0.15, 0.06], [0, -0.25, 0.05], 0.055, skin, BODY)
         # head: skull, hair, ears, face features
-        hc = np.array([0, -0.37 * hs - 0.02, 0.04])
+        hc = np.array([0, -0.33 * hs - 0.02, 0.04])
         P += _ellipsoids(hc, _diag(0.074 * hs, 0.098 * hs, 0.088 * hs), skin, HEAD)
         hv = lk.hair_volume
         P += _ellipsoids(hc + np.array([0, -0.025, 0.025]) * hs,
@@ -300,7 +342,7 @@ class SignerScene:
         s_o = -self.side_sign
         elbow = so + np.array([s_o * 0.03, 0.27, 0.02])
         if self.shot.other_hand:
-            wrist = np.array([s_o * 0.02, 0.30, -0.18])
+            wrist = np.array([s_o * 0.0, 0.36, -0.16])
         else:
             wrist = so + np.array([s_o * 0.02, 0.52, 0.0])
         sleeve_end = wrist if lk.long_sleeves else elbow
@@ -316,8 +358,13 @@ class SignerScene:
         pose[1:] = hm.sample_random_pose(rng, 1)[0, 1:] * 0.35
         fwd = (elbow - wrist) * -1
         rot = _orientation_towards(fwd / np.linalg.norm(fwd), np.array([0.0, 0.0, -1.0]))
-        pose[0] = Rotation.from_matrix(self.rotation @ rot).as_rotvec()
-        fk = hm.forward_kinematics(pose[None], self.hand_shape, other_side, self.to_camera(wrist)[None])
+        world = self.rotation @ rot
+        cam_wrist = self.to_camera(wrist)
+        if other_side == "left":  # the hand model's mirror convention for left-hand orientations
+            M = np.diag([-1.0, 1.0, 1.0])
+            world = M @ world @ M
+        pose[0] = Rotation.from_matrix(world).as_rotvec()
+        fk = hm.forward_kinematics(pose[None], self.hand_shape, other_side, cam_wrist[None])
         kp = np.asarray(fk.keypoints)[0]
         self.other_keypoints = kp
         P += hm.hand_primitives(kp, self.hand_shape, other_side, skin, part=OTHER_HAND)
@@ -337,7 +384,8 @@ class SignerScene:
         kp_body = (keypoints - self.translation) @ inv.T
         wrist = kp_body[0]
         hand_dir = kp_body[9] - kp_body[0]  # wrist -> middle-finger MCP
-        elbow = elbow_position(self.shoulder, wrist, hand_dir, lk.forearm_length, self.side_sign)
+        elbow = elbow_position(self.shoulder, wrist, hand_dir, lk.upper_arm_length, lk.forearm_length,
+                               self.side_sign)
         a = [self.shoulder]
         b = [elbow]
         r = [0.047]
@@ -365,17 +413,40 @@ class SignerScene:
         hm = self._hand
         prims = self.arm_primitives(keypoints) + hm.hand_primitives(
             keypoints, self.hand_shape, self.side, np.array(self.look.skin), part=SIGNING_HAND)
-        return render_over(self.layer, prims, self.shot.light, as_float=as_float)
+        palm_normal = hm.palm_frame(keypoints, self.side)[1][:, 2]
+        return render_over(self.layer, prims, self.shot.light, as_float=as_float,
+                           palm=(SIGNING_HAND, palm_normal, self.palm_colour))
+
+    def render_frames(self, keypoints: np.ndarray, batch: int = 8):
+        """Render a sequence: keypoints (T, 21, 3) camera frame, metres. Yields (image (H, W, 3) uint8,
+        part mask (H, W) int8) per frame; ``batch`` frames are rendered in one vectorised pass."""
+        hm = self._hand
+        skin = np.array(self.look.skin)
+        for s in range(0, len(keypoints), batch):
+            kps = keypoints[s:s + batch]
+            prims = [self.arm_primitives(k) + hm.hand_primitives(k, self.hand_shape, self.side, skin,
+                                                                 part=SIGNING_HAND) for k in kps]
+            palms = [(SIGNING_HAND, hm.palm_frame(k, self.side)[1][:, 2], self.palm_colour) for k in kps]
+            images, parts = render_over_batch(self.layer, prims, self.shot.light, palms)
+            yield from zip(images, parts)
 
     def degrade(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Defocus blur and sensor noise on an RGB uint8 (H, W, 3) frame; returns a new uint8 frame."""
+        """Defocus blur and sensor noise on an RGB uint8 (H, W, 3) frame; returns a new uint8 frame.
+
+        The noise of a frame is a randomly shifted window of a per-sequence noise field (Gaussian, sd
+        ``shot.noise_sigma``), which costs a slice instead of drawing H x W x 3 normals per frame."""
         sigma = self.shot.blur_sigma * self.shot.image_size / 256
-        img = image.astype(np.float32)
-        if sigma > 0.05:
-            img = cv2.GaussianBlur(img, (0, 0), sigma)
-        if self.shot.noise_sigma > 0:
-            img += rng.normal(0, self.shot.noise_sigma, img.shape).astype(np.float32)
-        return np.clip(img + 0.5, 0, 255).astype(np.uint8)
+        img = cv2.GaussianBlur(image, (0, 0), sigma) if sigma > 0.05 else image
+        if self.shot.noise_sigma <= 0:
+            return img.copy() if img is image else img
+        h, w = img.shape[:2]
+        if self._noise is None:
+            nrng = np.random.default_rng(self.shot.background_seed + 1)
+            self._noise = np.round(nrng.normal(0, self.shot.noise_sigma, (h + 32, w + 32, 3))).astype(np.int16)
+        dy, dx = rng.integers(0, 33, 2)
+        out = img.astype(np.int16)
+        out += self._noise[dy:dy + h, dx:dx + w]
+        return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def _orientation_towards(forward: np.ndarray, palm_normal_hint: np.ndarray) -> np.ndarray:

@@ -25,11 +25,19 @@ class CheckpointError(ValueError):
     """A checkpoint file that does not match the network it should load into."""
 
 
-class _Missing:
-    """Stand-in for a class that cannot be imported while unpickling (e.g. the yacs config in hparams)."""
+class _Missing(dict):
+    """Stand-in for a class that cannot be imported while unpickling (e.g. the yacs ``CfgNode``, a dict
+    subclass, in the hyper-parameters). It keeps whatever state it is given and is never used."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
         self.args, self.kwargs = args, kwargs
+
+    def append(self, item: Any) -> None:
+        self.setdefault("__items__", []).append(item)
+
+    def extend(self, items: Any) -> None:
+        self.setdefault("__items__", []).extend(items)
 
     def __setstate__(self, state: Any) -> None:
         self.state = state

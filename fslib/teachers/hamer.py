@@ -29,6 +29,7 @@ class HamerConfig:
     token_dim, head_depth, head_heads, head_dim_head, head_mlp_dim: decoder head size (1024, 6, 8, 64, 1024).
     joints, betas: MANO parameters predicted (16 rotations, 10 shape coefficients).
     keypoints: 2D keypoints regressed by an extra linear decoder (0 for the release).
+    conv_stem: convolutional patch embedding (False for the release; True for the synthetic presets).
     """
 
     image_size: int = 256
@@ -47,6 +48,7 @@ class HamerConfig:
     joints: int = 16
     betas: int = 10
     keypoints: int = 0
+    conv_stem: bool = False
 
     def __post_init__(self) -> None:
         if self.image_size % 8:
@@ -67,10 +69,17 @@ class HamerConfig:
 # Named sizes. "released" is HaMeR as published; the others are for CPU-trained synthetic teachers.
 PRESETS: dict[str, dict[str, Any]] = {
     "released": {},
-    "small": dict(image_size=64, patch=8, patch_padding=1, vit_width=192, vit_depth=6, vit_heads=3,
-                  token_dim=256, head_depth=2, head_heads=4, head_dim_head=32, head_mlp_dim=512, keypoints=21),
+    # synthetic-pretrained teachers: 64 px crops (64 x 48 seen), 8 px patches -> 8 x 6 = 48 tokens,
+    # 23 shape numbers (fslib's HandShape vector) and a 21-keypoint 2D decoder
+    "base": dict(image_size=64, patch=8, patch_padding=1, vit_width=192, vit_depth=6, vit_heads=3,
+                 token_dim=256, head_depth=2, head_heads=4, head_dim_head=32, head_mlp_dim=512, betas=23,
+                 keypoints=21, conv_stem=True),
+    "small": dict(image_size=64, patch=8, patch_padding=1, vit_width=128, vit_depth=4, vit_heads=4,
+                  token_dim=192, head_depth=2, head_heads=4, head_dim_head=32, head_mlp_dim=384, betas=23,
+                  keypoints=21, conv_stem=True),
     "tiny": dict(image_size=64, patch=8, patch_padding=1, vit_width=96, vit_depth=3, vit_heads=3,
-                 token_dim=128, head_depth=1, head_heads=4, head_dim_head=32, head_mlp_dim=256, keypoints=21),
+                 token_dim=128, head_depth=1, head_heads=4, head_dim_head=32, head_mlp_dim=256, betas=23,
+                 keypoints=21, conv_stem=True),
 }
 
 
@@ -95,7 +104,7 @@ class Hamer(nn.Module):
         self.config = config
         c = config
         self.backbone = ViT(c.crop_hw, c.patch, c.patch_padding, c.vit_width, c.vit_depth, c.vit_heads,
-                            c.vit_mlp_ratio, c.drop_path)
+                            c.vit_mlp_ratio, c.drop_path, c.conv_stem)
         self.mano_head = ManoTransformerHead(c.vit_width, c.token_dim, c.head_depth, c.head_heads,
                                              c.head_dim_head, c.head_mlp_dim, c.joints, c.betas, c.keypoints)
 
@@ -141,4 +150,7 @@ def build_hamer(config: HamerConfig | Mapping[str, Any] | str | None = None, ini
             else:
                 p.uniform_(-0.02, 0.02)
     model.mano_head.reset_buffers()
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.reset_running_stats()
     return model

@@ -55,7 +55,7 @@ class PretrainDataConfig:
     train_signers: int = 200
     val_signers: int = 40
     depth_range: tuple[float, float] = (0.35, 1.0)
-    chunk: int = 250
+    chunk: int = 100
     seed: int = 0
 
 
@@ -132,8 +132,11 @@ def _make_chunk(args: tuple[PretrainDataConfig, str, int, int, str]) -> str:
 
 
 def dataset_dir(cfg: PretrainDataConfig) -> Path:
-    """Cache folder of this configuration (hash of the configuration and of the rendering code)."""
-    return cache_dir() / "teachers" / "pretrain_data" / cache_key(cfg, code=CODE)
+    """Cache folder of this configuration (hash of the configuration, sample counts excepted, and of the
+    rendering code). Sample ``i`` of a split depends only on (seed, split, i), so a larger profile reuses
+    the chunks a smaller one rendered."""
+    ident = dataclasses.replace(cfg, train_samples=0, val_samples=0)
+    return cache_dir() / "teachers" / "pretrain_data" / cache_key(ident, code=CODE)
 
 
 def generate(cfg: PretrainDataConfig, workers: int | None = None, progress: bool = True) -> Path:
@@ -143,10 +146,10 @@ def generate(cfg: PretrainDataConfig, workers: int | None = None, progress: bool
     out.mkdir(parents=True, exist_ok=True)
     jobs = []
     for split, n in (("train", cfg.train_samples), ("val", cfg.val_samples)):
-        for start in range(0, n, cfg.chunk):
+        for start in range(0, n, cfg.chunk):  # whole chunks, so that chunk files never depend on n
             path = out / f"{split}_{start // cfg.chunk:05d}.npz"
             if not path.exists():
-                jobs.append((cfg, split, start, min(start + cfg.chunk, n), str(path)))
+                jobs.append((cfg, split, start, start + cfg.chunk, str(path)))
     workers = workers or min(2, os.cpu_count() or 1)
     if jobs:
         bar = tqdm(total=len(jobs), desc="rendering pretraining hands (chunks)", disable=not progress)
@@ -162,11 +165,13 @@ def generate(cfg: PretrainDataConfig, workers: int | None = None, progress: bool
     return out
 
 
-def load_split(cfg: PretrainDataConfig, split: str) -> dict[str, np.ndarray]:
-    """All chunks of one split (``"train"`` or ``"val"``) concatenated, generating what is missing."""
-    folder = generate(cfg)
-    files = sorted(folder.glob(f"{split}_*.npz"))
-    if not files:
-        raise ValueError(f"pretraining split {split!r} is empty for {cfg}; ask for at least one sample")
+def load_split(cfg: PretrainDataConfig, split: str, folder: Path | None = None) -> dict[str, np.ndarray]:
+    """All chunks of one split (``"train"`` or ``"val"``) concatenated, generating what is missing
+    (or read from ``folder``, the result of :func:`generate`)."""
+    n = cfg.train_samples if split == "train" else cfg.val_samples
+    if n <= 0:
+        raise ValueError(f"pretraining split {split!r} is empty ({split}_samples={n}); ask for at least one sample")
+    folder = folder or generate(cfg)
+    files = [folder / f"{split}_{i:05d}.npz" for i in range(-(-n // cfg.chunk))]
     parts = [dict(np.load(f)) for f in files]
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return {k: np.concatenate([p[k] for p in parts])[:n] for k in parts[0]}

@@ -6,6 +6,8 @@ No class token: the stored position embedding has one extra leading slot that is
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn as nn
 
@@ -25,6 +27,30 @@ class PatchEmbed(nn.Module):
         return x.flatten(2).transpose(1, 2), (rows, cols)
 
 
+class ConvStem(nn.Module):
+    """Convolutional patch embedding for small ViTs trained from scratch ("early convolutions help
+    transformers see better"): log2(patch) stride-2 conv3x3-BN-ReLU stages, then a 1x1 conv to ``width``.
+    Same output as :class:`PatchEmbed`: (B, rows * cols, width) with rows = H / patch, cols = W / patch."""
+
+    def __init__(self, width: int, patch: int):
+        super().__init__()
+        stages = int(round(math.log2(patch)))
+        if 2 ** stages != patch:
+            raise ValueError(f"a convolutional stem needs a power-of-two patch size, got {patch}")
+        layers, cin = [], 3
+        for i in range(stages):
+            cout = max(16, width // 2 ** (stages - i))
+            layers += [nn.Conv2d(cin, cout, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+            cin = cout
+        self.convs = nn.Sequential(*layers)
+        self.proj = nn.Conv2d(cin, width, 1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+        x = self.proj(self.convs(x))
+        rows, cols = x.shape[-2:]
+        return x.flatten(2).transpose(1, 2), (rows, cols)
+
+
 class ViT(nn.Module):
     """ViT backbone.
 
@@ -33,15 +59,21 @@ class ViT(nn.Module):
         patch, padding: patch-embedding kernel/stride and padding (16 and 2 for HaMeR).
         width, depth, heads, mlp_ratio: transformer size (1280, 32, 16, 4 for ViT-H).
         drop_path: maximum stochastic-depth rate (linearly increasing over blocks); only active in training.
+        conv_stem: replace the single-conv patch embedding by a :class:`ConvStem` (not in the released model;
+            used by the small synthetic teachers, which learn far faster with it from scratch).
     """
 
     def __init__(self, image_hw: tuple[int, int] = (256, 192), patch: int = 16, padding: int = 2,
                  width: int = 1280, depth: int = 32, heads: int = 16, mlp_ratio: float = 4.0,
-                 drop_path: float = 0.0):
+                 drop_path: float = 0.0, conv_stem: bool = False):
         super().__init__()
-        self.patch_embed = PatchEmbed(width, patch, padding)
         h, w = image_hw
-        self.grid = ((h + 2 * padding - patch) // patch + 1, (w + 2 * padding - patch) // patch + 1)
+        if conv_stem:
+            self.patch_embed = ConvStem(width, patch)
+            self.grid = (-(-h // patch), -(-w // patch))
+        else:
+            self.patch_embed = PatchEmbed(width, patch, padding)
+            self.grid = ((h + 2 * padding - patch) // patch + 1, (w + 2 * padding - patch) // patch + 1)
         n = self.grid[0] * self.grid[1]
         self.pos_embed = nn.Parameter(torch.zeros(1, n + 1, width))
         nn.init.trunc_normal_(self.pos_embed, std=0.02)

@@ -60,15 +60,17 @@ def matrix_to_axis_angle(rot: torch.Tensor) -> torch.Tensor:
     sin = torch.sin(angle)
     # generic case: axis = skew / (2 sin)
     axis_generic = skew / (2 * sin.clamp_min(1e-8))[..., None]
-    # near pi: R + I = 2 n n^T; take the largest diagonal column
-    sym = (rot + torch.eye(3, dtype=rot.dtype, device=rot.device)) / 2
-    diag = torch.diagonal(sym, dim1=-2, dim2=-1).clamp_min(0)
+    # near pi: the symmetric part is cos I + (1 - cos) n n^T; take its largest-diagonal column
+    eye = torch.eye(3, dtype=rot.dtype, device=rot.device)
+    sym = (rot + rot.transpose(-1, -2)) / 2
+    nn_t = (sym - cos[..., None, None] * eye) / (1 - cos).clamp_min(1e-8)[..., None, None]
+    diag = torch.diagonal(nn_t, dim1=-2, dim2=-1)
     idx = diag.argmax(-1)
-    col = torch.gather(sym, -1, idx[..., None, None].expand(*sym.shape[:-1], 1))[..., 0]
+    col = torch.gather(nn_t, -1, idx[..., None, None].expand(*nn_t.shape[:-1], 1))[..., 0]
     axis_pi = col / col.norm(dim=-1, keepdim=True).clamp_min(1e-8)
     sign = torch.sign((axis_pi * skew).sum(-1, keepdim=True))
     axis_pi = axis_pi * torch.where(sign == 0, torch.ones_like(sign), sign)
-    near_pi = (angle > 3.0)[..., None]
+    near_pi = (angle > 2.5)[..., None]
     axis = torch.where(near_pi, axis_pi, axis_generic)
     out = axis * angle[..., None]
     return torch.where((angle < 1e-6)[..., None], 0.5 * skew, out)

@@ -1,0 +1,213 @@
+"""Tables and figures of the teacher page (notebook 03): pretraining curves, held-out errors, how well each
+teacher's per-frame vectors separate the letters, UMAP embeddings, corpus pose errors, latency."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .components.rotation import axis_angle_to_matrix, geodesic_angle
+from .features import FeatureStore, load_truth
+
+
+# ------------------------------------------------------------------------------------------ pretraining
+def pretraining_curves(report: Mapping[str, Any]):
+    """Figure: training loss and held-out errors per epoch of the synthetic HaMeR and the keypoint regressor."""
+    import matplotlib.pyplot as plt
+
+    h = pd.DataFrame(report["hamer_history"])
+    k = pd.DataFrame(report["kp_history"])
+    fig, ax = plt.subplots(1, 4, figsize=(15, 3.2))
+    ax[0].plot(h["epoch"], h["train_loss"], "o-", label="synthetic HaMeR")
+    ax[0].plot(k["epoch"], k["train_loss"], "s-", label="keypoint regressor")
+    ax[0].set(title="training loss", xlabel="epoch")
+    ax[0].legend()
+    ax[1].plot(h["epoch"], h["val_global_orient_deg"], "o-", label="global orientation")
+    ax[1].plot(h["epoch"], h["val_finger_joint_deg"], "o-", label="finger joints")
+    ax[1].set(title="held-out pose error (deg)", xlabel="epoch")
+    ax[1].legend()
+    if "val_keypoint2d_px" in h:
+        ax[2].plot(h["epoch"], h["val_keypoint2d_px"], "o-")
+    ax[2].set(title=f"held-out 2D keypoint error (px of {report['config']['crop_size']})", xlabel="epoch")
+    ax[3].plot(k["epoch"], k["val_keypoint3d_mm"], "s-", color="C1")
+    ax[3].set(title="held-out 3D keypoint error (mm)", xlabel="epoch")
+    fig.tight_layout()
+    return fig
+
+
+def heldout_table(report: Mapping[str, Any]) -> pd.DataFrame:
+    """Final held-out errors (unseen hand shapes and looks) of the pretrained teachers, one row per metric."""
+    h, k = report["hamer_val"], report["kp_val"]
+    rows = [("synthetic HaMeR", "global orientation error (deg)", h.get("val_global_orient_deg")),
+            ("synthetic HaMeR", "finger joint rotation error (deg)", h.get("val_finger_joint_deg")),
+            ("synthetic HaMeR", f"2D keypoint error (px of {report['config']['crop_size']})", h.get("val_keypoint2d_px")),
+            ("synthetic HaMeR", "shape error (standardised RMSE)", h.get("val_shape_rmse")),
+            ("keypoint regressor", "3D keypoint error, wrist-relative (mm)", k.get("val_keypoint3d_mm"))]
+    return pd.DataFrame(rows, columns=["model", "metric", "value"])
+
+
+def prior_errors(train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Held-out errors of the best constant prediction, i.e. of a network that learned nothing from the image:
+    per joint the rotation closest to the mean training rotation matrix (projected onto SO(3)), and the
+    mean training 2D keypoint layout. Same units as :func:`~fslib.teachers.synthetic.evaluate_hamer`."""
+    rot_tr = axis_angle_to_matrix(torch.from_numpy(train["pose"]).double())      # (N, 16, 3, 3)
+    u, _, vt = torch.linalg.svd(rot_tr.mean(0))
+    d = torch.sign(torch.linalg.det(u @ vt))
+    fix = torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1))
+    mean_rot = u @ fix @ vt                                                          # (16, 3, 3)
+    rot_va = axis_angle_to_matrix(torch.from_numpy(val["pose"]).double())
+    ang = torch.rad2deg(geodesic_angle(mean_rot.expand_as(rot_va), rot_va))
+    kp_mean = train["keypoints2d"].mean(0)
+    kp_err = np.linalg.norm(val["keypoints2d"] - kp_mean, axis=-1).mean() * val["images"].shape[1]
+    return {"global_orient_deg": float(ang[:, 0].mean()), "finger_joint_deg": float(ang[:, 1:].mean()),
+            "keypoint2d_px": float(kp_err)}
+
+
+# ------------------------------------------------------------------------------------------ corpus frames
+def hold_frames(store: Any, filenames: Sequence[str]) -> pd.DataFrame:
+    """One row per frame in which a letter is held (synthetic ground truth ``letters`` >= 0): filename,
+    frame, letter, signer, partition."""
+    rows = []
+    seqs = store.sequences
+    for f in filenames:
+        gt = load_truth(store.corpus, f)
+        if gt is None:
+            continue
+        label = str(gt["label"]) if "label" in gt else seqs[f].label
+        for t, li in enumerate(np.asarray(gt["letters"])):
+            if li >= 0:
+                rows.append({"filename": f, "frame": t, "letter": label[li], "signer": seqs[f].signer,
+                             "partition": seqs[f].partition})
+    return pd.DataFrame(rows, columns=["filename", "frame", "letter", "signer", "partition"])
+
+
+def frame_vectors(fs: FeatureStore, frames: pd.DataFrame) -> np.ndarray:
+    """(len(frames), D) vectors of the listed frames."""
+    out = []
+    for f, grp in frames.groupby("filename", sort=False):
+        out.append((grp.index.to_numpy(), fs.vectors(f)[grp["frame"].to_numpy()]))
+    vec = np.zeros((len(frames), out[0][1].shape[1]), np.float32) if out else np.zeros((0, 0), np.float32)
+    for idx, v in out:
+        vec[frames.index.get_indexer(idx)] = v
+    return vec
+
+
+def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame,
+                        train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test",
+                        probe: bool = True) -> pd.DataFrame:
+    """How well each teacher's vectors separate the letters on hold frames of unseen signers.
+
+    Standardise with the training frames' mean and s.d.; nearest-centroid accuracy (one centroid per letter
+    from the frames of the ``train_partitions`` signers, tested on ``test_partition`` signers, who are
+    disjoint), and optionally a linear probe (multinomial logistic regression). Letters absent from the
+    training side are dropped from the test side. Also chance (1 / letters) and the majority-letter rate.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    frames = frames.reset_index(drop=True)
+    tr = frames["partition"].isin(train_partitions).to_numpy()
+    te = (frames["partition"] == test_partition).to_numpy() & frames["letter"].isin(set(frames.loc[tr, "letter"])).to_numpy()
+    rows = []
+    y_tr, y_te = frames.loc[tr, "letter"].to_numpy(), frames.loc[te, "letter"].to_numpy()
+    letters = sorted(set(y_tr))
+    for name, fs in stores.items():
+        x = frame_vectors(fs, frames)
+        if not tr.any() or not te.any():
+            rows.append({"teacher": name, "dim": x.shape[1], "nearest_centroid": np.nan, "linear_probe": np.nan})
+            continue
+        mu, sd = x[tr].mean(0), x[tr].std(0) + 1e-6
+        z = (x - mu) / sd
+        cents = np.stack([z[tr][y_tr == l].mean(0) for l in letters])
+        d = ((z[te][:, None, :] - cents[None]) ** 2).sum(-1)
+        nc = float((np.array(letters)[d.argmin(1)] == y_te).mean())
+        lp = np.nan
+        if probe and len(letters) > 1:
+            clf = LogisticRegression(max_iter=300, C=0.5).fit(z[tr], y_tr)
+            lp = float((clf.predict(z[te]) == y_te).mean())
+        rows.append({"teacher": name, "dim": x.shape[1], "nearest_centroid": nc, "linear_probe": lp})
+    out = pd.DataFrame(rows)
+    out["chance"] = 1.0 / max(len(letters), 1)
+    out["majority"] = float(pd.Series(y_te).value_counts(normalize=True).max()) if len(y_te) else np.nan
+    out["train_frames"], out["test_frames"], out["letters"] = int(tr.sum()), int(te.sum()), len(letters)
+    return out
+
+
+def umap_grid(stores: Mapping[str, FeatureStore], frames: pd.DataFrame, max_frames: int = 1500, seed: int = 0,
+              method: str = "umap"):
+    """Figure: a 2D UMAP (or, with ``method="pca"``, a PCA: no numba compilation, for quick runs) of each
+    teacher's hold-frame vectors (standardised), coloured by letter."""
+    import matplotlib.pyplot as plt
+
+    if method not in ("umap", "pca"):
+        raise ValueError(f"embedding method {method!r}: use 'umap' or 'pca'")
+
+    frames = frames.reset_index(drop=True)
+    if len(frames) > max_frames:
+        frames = frames.sample(max_frames, random_state=seed).reset_index(drop=True)
+    letters = sorted(frames["letter"].unique())
+    colour = {l: plt.cm.tab20(i % 20) if len(letters) <= 20 else plt.cm.gist_ncar(i / len(letters))
+              for i, l in enumerate(letters)}
+    n = len(stores)
+    fig, axes = plt.subplots(1, n, figsize=(4 * n, 4), squeeze=False)
+    for ax, (name, fs) in zip(axes[0], stores.items()):
+        x = frame_vectors(fs, frames)
+        x = (x - x.mean(0)) / (x.std(0) + 1e-6)
+        if method == "umap":
+            import umap
+
+            emb = umap.UMAP(n_neighbors=min(15, max(2, len(x) - 1)), random_state=seed, n_jobs=1).fit_transform(x)
+        else:
+            from sklearn.decomposition import PCA
+
+            emb = PCA(2, random_state=seed).fit_transform(x)
+        ax.scatter(emb[:, 0], emb[:, 1], c=[colour[l] for l in frames["letter"]], s=5)
+        for l in letters:  # letter names at their cluster medians
+            m = np.median(emb[frames["letter"].to_numpy() == l], axis=0)
+            ax.text(m[0], m[1], l if l != " " else "␣", fontsize=9, weight="bold")
+        ax.set(title=f"{name} ({method.upper()})", xticks=[], yticks=[])
+    fig.tight_layout()
+    return fig
+
+
+def corpus_pose_errors(store: Any, fs: FeatureStore, filenames: Sequence[str]) -> pd.DataFrame:
+    """Pose and 2D keypoint errors of a HaMeR teacher on the corpus crops, against the synthetic ground truth.
+
+    Per sequence: global-orientation and finger-joint geodesic errors (degrees) and, when the teacher has a
+    keypoint decoder, the 2D keypoint error in crop pixels (ground truth mapped into each crop's box, mirrored
+    when the crop was). Frames where MediaPipe did not detect the hand are included (their crops are
+    interpolated boxes).
+    """
+    rows = []
+    size = store.config.crop_size
+    for f in filenames:
+        gt = load_truth(store.corpus, f)
+        if gt is None:
+            continue
+        out = fs.load(f)
+        rot_gt = axis_angle_to_matrix(torch.from_numpy(np.asarray(gt["pose"], np.float64)))
+        ang = torch.rad2deg(geodesic_angle(torch.from_numpy(out["pose"]).double(), rot_gt)).numpy()
+        row = {"filename": f, "partition": store.sequences[f].partition, "frames": len(ang),
+               "global_orient_deg": float(ang[:, 0].mean()), "finger_joint_deg": float(ang[:, 1:].mean())}
+        if "keypoints2d" in out:
+            meta = store.meta(f)
+            box = meta["boxes"].astype(np.float64)
+            side = (box[:, 2] - box[:, 0])[:, None]
+            uv = (np.asarray(gt["keypoints2d"], np.float64) - box[:, None, :2]) / side[:, None]
+            if meta["mirrored"]:
+                uv[..., 0] = 1 - uv[..., 0]
+            err = np.linalg.norm(out["keypoints2d"] - (uv - 0.5), axis=-1).mean(1) * size
+            row["keypoint2d_px"] = float(np.nanmean(err))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def errors_by_partition(per_sequence: pd.DataFrame) -> pd.DataFrame:
+    """Frame-weighted means of the ``*_deg`` / ``*_px`` columns of :func:`corpus_pose_errors`, per partition."""
+    cols = [c for c in per_sequence.columns if c.endswith(("_deg", "_px"))]
+    w = per_sequence["frames"]
+    out = per_sequence[cols].mul(w, axis=0).groupby(per_sequence["partition"]).sum()
+    out = out.div(w.groupby(per_sequence["partition"]).sum(), axis=0)
+    out["frames"] = w.groupby(per_sequence["partition"]).sum()
+    return out

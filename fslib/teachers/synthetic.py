@@ -1,0 +1,301 @@
+"""The embedded default teacher: a small HaMeR pretrained on synthetic hands, plus the keypoint regressor.
+
+Why: the official HaMeR weights cannot be downloaded here. The same network classes (ViT backbone,
+transformer-decoder MANO head) are built at a CPU size and trained, as HaMeR was, on general hand crops
+(random poses in all orientations, many hand shapes; not fingerspelling letters, not signing sequences) to
+regress the ground-truth pose (16 rotations), hand shape and 2D keypoints. After pretraining the network is
+frozen; the study reads its 1xD output token as the pose embedding to distil.
+
+Losses (per crop): ``w_pose`` x MSE between predicted and true rotation matrices (16 x 3 x 3, as HaMeR);
+``w_kp2d`` x L1 of the 2D keypoints in crop units; ``w_shape`` x MSE of the standardised shape vector
+((shape / average - 1) / 0.1). The weak-perspective camera output is not supervised (no MANO mesh here).
+
+Cache: ``cache_dir()/teachers/synthetic/<key>/`` with ``teacher.ckpt`` (HaMeR checkpoint layout plus the
+configuration), ``report.json`` (history, held-out errors) and a per-epoch ``resume.pt`` so an interrupted
+pretraining continues where it stopped. The key hashes the configuration and the source of every module
+that renders data or defines/trains the network.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..cache import atomic_path, cache_key, write_json_atomic
+from ..config import as_dict, build_config
+from ..paths import cache_dir
+from .checkpoint import load_hamer_checkpoint, save_hamer_checkpoint
+from .components.rotation import axis_angle_to_matrix, geodesic_angle
+from .hamer import Hamer, build_hamer, hamer_config
+from .keypoint_regressor import KeypointRegressor, KeypointRegressorConfig, build_keypoint_regressor
+from .preprocess import to_model_input
+from .pretrain_data import PretrainDataConfig, generate, load_split
+
+CODE = ["fslib.teachers.synthetic", "fslib.teachers.pretrain_data", "fslib.teachers.hamer",
+        "fslib.teachers.backbones", "fslib.teachers.heads", "fslib.teachers.components",
+        "fslib.teachers.preprocess", "fslib.teachers.keypoint_regressor", "fslib.synth.hand",
+        "fslib.synth.render", "fslib.synth.scene"]
+SHAPE_SCALE = 0.1
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticTeacherConfig:
+    """Pretraining of the synthetic teachers.
+
+    size: HaMeR preset (``tiny`` / ``small`` / ``base``, see :data:`fslib.teachers.hamer.PRESETS`).
+    crop_size: crop side in pixels (the corpus crop size; the network input). margin: crop box convention
+    (``PreprocessConfig.margin``). samples / val_samples: training crops and held-out crops.
+    signers / val_signers: disjoint pools of hand shapes and looks. epochs, batch_size, lr, weight_decay:
+    AdamW with linear warm-up (first 5% of steps) and cosine decay. w_pose, w_kp2d, w_shape: loss weights.
+    kp_width: base channels of the keypoint-regressor ConvNet. data_chunk: rendered samples per cache file
+    (keep it fixed so profiles share rendered chunks). seed: data and initialisation.
+    """
+
+    size: str = "small"
+    crop_size: int = 64
+    margin: float = 0.25
+    samples: int = 3000
+    val_samples: int = 300
+    signers: int = 200
+    val_signers: int = 40
+    epochs: int = 8
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    w_pose: float = 1.0
+    w_kp2d: float = 1.0
+    w_shape: float = 0.05
+    kp_width: int = 24
+    data_chunk: int = 100
+    seed: int = 0
+
+    def data_config(self) -> PretrainDataConfig:
+        return PretrainDataConfig(crop_size=self.crop_size, margin=self.margin, train_samples=self.samples,
+                                  val_samples=self.val_samples, train_signers=self.signers,
+                                  val_signers=self.val_signers, chunk=self.data_chunk, seed=self.seed)
+
+    def hamer_config(self):
+        return hamer_config(self.size, image_size=self.crop_size)
+
+
+def make_config(overrides: Mapping[str, Any] | None = None, **more: Any) -> SyntheticTeacherConfig:
+    """:class:`SyntheticTeacherConfig` from overrides; unknown keys rejected."""
+    return build_config(SyntheticTeacherConfig, overrides, **more)
+
+
+# ------------------------------------------------------------------------------------------------ targets
+def _average_shape() -> np.ndarray:
+    from ..synth.hand import HandShape
+
+    return HandShape.default().as_vector()
+
+
+def _targets(data: Mapping[str, np.ndarray], idx: np.ndarray) -> dict[str, torch.Tensor]:
+    pose = torch.from_numpy(data["pose"][idx]).double()
+    return {
+        "rot": axis_angle_to_matrix(pose).float(),                                  # (B, 16, 3, 3)
+        "kp2d": torch.from_numpy(data["keypoints2d"][idx]),                         # (B, 21, 2)
+        "kp3d": torch.from_numpy(data["keypoints3d"][idx]) * 10.0,                  # decimetres
+        "shape": torch.from_numpy((data["shape"][idx] / _average_shape() - 1) / SHAPE_SCALE).float(),
+    }
+
+
+def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Per-crop brightness/contrast jitter on normalised images (geometry untouched: targets stay valid)."""
+    b = x.shape[0]
+    gain = 1 + 0.25 * (torch.rand(b, 1, 1, 1, generator=gen) - 0.5) * 2
+    bias = 0.3 * (torch.rand(b, 3, 1, 1, generator=gen) - 0.5)
+    return x * gain + bias
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+@torch.no_grad()
+def evaluate_hamer(model: Hamer, data: Mapping[str, np.ndarray], crop_size: int, batch: int = 128) -> dict[str, float]:
+    """Held-out errors of a (synthetic) HaMeR on pretraining-format data.
+
+    Returns global-orientation and finger-joint geodesic errors (degrees, mean over crops / joints), 2D
+    keypoint error (pixels at ``crop_size``, mean over 21 points; only with a keypoint decoder) and shape
+    RMSE in standardised units.
+    """
+    model.eval()
+    n = len(data["images"])
+    glob, fing, kp, shp = [], [], [], []
+    for s in range(0, n, batch):
+        idx = np.arange(s, min(s + batch, n))
+        out = model(to_model_input(data["images"][idx], crop_size))
+        t = _targets(data, idx)
+        rot = torch.cat([out["global_orient"], out["hand_pose"]], 1)
+        ang = torch.rad2deg(geodesic_angle(rot, t["rot"]))
+        glob.append(ang[:, 0])
+        fing.append(ang[:, 1:].mean(1))
+        if "keypoints2d" in out:
+            kp.append((out["keypoints2d"] - t["kp2d"]).norm(dim=-1).mean(1) * crop_size)
+        shp.append((out["betas"] - t["shape"]).pow(2).mean(1))
+    res = {"global_orient_deg": float(torch.cat(glob).mean()), "finger_joint_deg": float(torch.cat(fing).mean()),
+           "shape_rmse": float(torch.cat(shp).mean().sqrt())}
+    if kp:
+        res["keypoint2d_px"] = float(torch.cat(kp).mean())
+    return res
+
+
+@torch.no_grad()
+def evaluate_keypoint_regressor(model: KeypointRegressor, data: Mapping[str, np.ndarray], crop_size: int,
+                                batch: int = 256) -> dict[str, float]:
+    """Mean per-joint 3D position error (mm, wrist-relative) of the keypoint regressor on held-out data."""
+    model.eval()
+    errs = []
+    n = len(data["images"])
+    for s in range(0, n, batch):
+        idx = np.arange(s, min(s + batch, n))
+        pred = model(to_model_input(data["images"][idx], crop_size))["keypoints3d"]
+        errs.append((pred - _targets(data, idx)["kp3d"]).norm(dim=-1).mean(1) * 100.0)  # dm -> mm
+    return {"keypoint3d_mm": float(torch.cat(errs).mean())}
+
+
+# ------------------------------------------------------------------------------------------------ training
+def _fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable, train: Mapping[str, np.ndarray],
+         val: Mapping[str, np.ndarray], cfg: SyntheticTeacherConfig, folder: Path, desc: str,
+         progress: bool) -> list[dict[str, float]]:
+    """AdamW + warm-up/cosine training with per-epoch held-out evaluation and a resumable state file."""
+    gen = torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    n = len(train["images"])
+    steps_per_epoch = max(1, n // cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    warm = max(1, total // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+    history: list[dict[str, float]] = []
+    start = 0
+    resume = folder / f"resume_{desc}.pt"
+    if resume.exists():
+        state = torch.load(resume, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"]), opt.load_state_dict(state["opt"]), sched.load_state_dict(state["sched"])
+        gen.set_state(state["gen"])
+        history, start = state["history"], state["epoch"]
+    bar = tqdm(total=total, initial=start * steps_per_epoch, desc=f"pretraining {desc}", disable=not progress)
+    for epoch in range(start, cfg.epochs):
+        model.train()
+        t0 = time.perf_counter()
+        perm = torch.randperm(n, generator=gen).numpy()
+        losses = []
+        for s in range(steps_per_epoch):
+            idx = np.sort(perm[s * cfg.batch_size:(s + 1) * cfg.batch_size])
+            x = _augment(to_model_input(train["images"][idx], cfg.crop_size), gen)
+            loss, parts = loss_fn(model(x), _targets(train, idx))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            losses.append({k: float(v.detach()) for k, v in parts.items()})
+            bar.update()
+        row = {"epoch": epoch + 1, "seconds": time.perf_counter() - t0,
+               **{f"train_{k}": float(np.mean([l[k] for l in losses])) for k in losses[0]},
+               **{f"val_{k}": v for k, v in evaluate(model, val, cfg.crop_size).items()}}
+        history.append(row)
+        bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k.startswith("val_")})
+        with atomic_path(resume) as tmp:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                        "gen": gen.get_state(), "history": history, "epoch": epoch + 1}, tmp)
+    bar.close()
+    return history
+
+
+def _hamer_loss(cfg: SyntheticTeacherConfig):
+    def loss_fn(out: dict[str, torch.Tensor], t: dict[str, torch.Tensor]):
+        rot = torch.cat([out["global_orient"], out["hand_pose"]], 1)
+        parts = {"pose": (rot - t["rot"]).pow(2).mean(), "kp2d": (out["keypoints2d"] - t["kp2d"]).abs().mean(),
+                 "shape": (out["betas"] - t["shape"]).pow(2).mean()}
+        loss = cfg.w_pose * parts["pose"] + cfg.w_kp2d * parts["kp2d"] + cfg.w_shape * parts["shape"]
+        return loss, {"loss": loss, **parts}
+    return loss_fn
+
+
+def _kp_loss(out: dict[str, torch.Tensor], t: dict[str, torch.Tensor]):
+    loss = (out["keypoints3d"] - t["kp3d"]).abs().mean()
+    return loss, {"loss": loss}
+
+
+@dataclasses.dataclass
+class PretrainedTeachers:
+    """What :func:`pretrain` returns: the frozen networks and their pretraining report.
+
+    hamer: the synthetic HaMeR (eval mode, gradients off); keypoint_regressor: the ConvNet 3D-keypoint
+    regressor (eval, frozen); report: {"config", "hamer_history", "kp_history", "hamer_val", "kp_val",
+    "parameters", "seconds"}; folder: the cache entry.
+    """
+
+    hamer: Hamer
+    keypoint_regressor: KeypointRegressor
+    report: dict[str, Any]
+    folder: Path
+    config: SyntheticTeacherConfig
+
+
+def teacher_dir(cfg: SyntheticTeacherConfig) -> Path:
+    return cache_dir() / "teachers" / "synthetic" / cache_key(cfg, code=CODE)
+
+
+def _freeze(model: torch.nn.Module) -> torch.nn.Module:
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def pretrain(cfg: SyntheticTeacherConfig | None = None, progress: bool = True) -> PretrainedTeachers:
+    """Pretrain (or load from the cache, or resume) the synthetic HaMeR and the keypoint regressor."""
+    cfg = cfg or SyntheticTeacherConfig()
+    folder = teacher_dir(cfg)
+    folder.mkdir(parents=True, exist_ok=True)
+    ckpt, kp_ckpt, report_path = folder / "teacher.ckpt", folder / "keypoint_regressor.pt", folder / "report.json"
+    kp_cfg = KeypointRegressorConfig(image_size=cfg.crop_size, width=cfg.kp_width)
+    if not report_path.exists():
+        t0 = time.perf_counter()
+        torch.manual_seed(cfg.seed)
+        data_cfg = cfg.data_config()
+        data_folder = generate(data_cfg, progress=progress)
+        train, val = load_split(data_cfg, "train", data_folder), load_split(data_cfg, "val", data_folder)
+        t_data = time.perf_counter() - t0
+        model = build_hamer(cfg.hamer_config())
+        h_hist = _fit(model, _hamer_loss(cfg), evaluate_hamer, train, val, cfg, folder, "hamer", progress)
+        save_hamer_checkpoint(model, ckpt, {"pretrain": as_dict(cfg)})
+        torch.manual_seed(cfg.seed + 1)
+        kp_model = build_keypoint_regressor(kp_cfg)
+        k_hist = _fit(kp_model, _kp_loss, evaluate_keypoint_regressor, train, val, cfg, folder, "keypoints", progress)
+        with atomic_path(kp_ckpt) as tmp:
+            torch.save({"state_dict": kp_model.state_dict(), "fslib_config": as_dict(kp_cfg)}, tmp)
+        report = {"config": as_dict(cfg), "hamer_config": as_dict(model.config), "hamer_history": h_hist,
+                  "kp_history": k_hist, "hamer_val": h_hist[-1] if h_hist else {},
+                  "kp_val": k_hist[-1] if k_hist else {}, "parameters": model.parameter_counts(),
+                  "kp_parameters": sum(p.numel() for p in kp_model.parameters()),
+                  "data_seconds": t_data, "seconds": time.perf_counter() - t0,
+                  "train_signers": cfg.signers, "val_signers": cfg.val_signers}
+        write_json_atomic(report_path, report)
+        for f in folder.glob("resume_*.pt"):
+            f.unlink()
+    hamer = _freeze(load_hamer_checkpoint(ckpt))
+    kp_model = build_keypoint_regressor(kp_cfg)
+    kp_model.load_state_dict(torch.load(kp_ckpt, map_location="cpu", weights_only=True)["state_dict"])
+    return PretrainedTeachers(hamer, _freeze(kp_model), json.loads(report_path.read_text()), folder, cfg)
+
+
+def history_frame(report: Mapping[str, Any]):
+    """Pretraining curves as a long pandas table: model, epoch, metric, value."""
+    import pandas as pd
+
+    rows = []
+    for model_name, key in (("synthetic HaMeR", "hamer_history"), ("keypoint regressor", "kp_history")):
+        for row in report.get(key, []):
+            for k, v in row.items():
+                if k != "epoch":
+                    rows.append({"model": model_name, "epoch": row["epoch"], "metric": k, "value": v})
+    return pd.DataFrame(rows)

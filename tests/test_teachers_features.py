@@ -1,0 +1,177 @@
+"""Teacher feature extraction and its cache, the other teachers, and synthetic pretraining (fslib.teachers)."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fslib.teachers.extract import HamerTeacher, Teacher, hamer_context_scale, pad_context
+from fslib.teachers.features import teacher_features
+from fslib.teachers.hamer import build_hamer, hamer_config
+from fslib.teachers.others import MediaPipeTeacher, OracleTeacher, PoseRotationTeacher, normalise_landmarks
+
+
+@dataclasses.dataclass(frozen=True)
+class _Config:
+    mirror_left: bool = True
+
+
+class _Corpus:
+    def __init__(self, root: Path):
+        self.groundtruth_root = root / "groundtruth"
+
+
+class _Store:
+    """The part of fslib.preprocess.CropStore that teachers use, over crops written by the test."""
+
+    def __init__(self, root: Path, lengths: dict[str, int], seed: int = 0):
+        self.root, self.config, self.corpus = root, _Config(), _Corpus(root)
+        rng = np.random.default_rng(seed)
+        self._crops = {}
+        for name, t in lengths.items():
+            self._crops[name] = rng.integers(0, 255, (t, 64, 64, 3), dtype=np.uint8)
+            gt = self.corpus.groundtruth_root / f"{name}.npz"
+            gt.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(gt, pose=rng.normal(0, 0.5, (t, 16, 3)).astype(np.float32))
+
+    @property
+    def filenames(self):
+        return list(self._crops)
+
+    def load(self, filename):
+        return self._crops[filename]
+
+    def meta(self, filename):
+        return {"side": "right"}
+
+
+class _Counting(Teacher):
+    """Mean colour per frame; counts the frames it is asked for."""
+
+    name, vector_key = "counting", "vector"
+
+    def __init__(self, tag="a"):
+        self.tag, self.calls = tag, 0
+
+    def describe(self):
+        return {"teacher": self.name, "tag": self.tag}
+
+    def extract(self, crops, right=None, truth=None):
+        self.calls += len(crops)
+        return {"vector": crops.reshape(len(crops), -1, 3).mean(1).astype(np.float32)}
+
+
+@pytest.fixture()
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
+    return _Store(tmp_path / "crops", {"src/a_0001": 5, "src/b_0002": 3, "src/c_0003": 7})
+
+
+def test_features_are_cached_resumed_and_keyed_by_teacher(store):
+    teacher = _Counting()
+    fs = teacher_features(store, teacher, progress=False)
+    assert teacher.calls == 15 and fs.filenames == store.filenames
+    assert fs.vectors("src/b_0002").shape == (3, 3)
+    assert np.allclose(fs.vectors("src/c_0003"), store.load("src/c_0003").reshape(7, -1, 3).mean(1), atol=1e-4)
+    # a rerun computes nothing
+    again = _Counting()
+    assert teacher_features(store, again, progress=False).root == fs.root and again.calls == 0
+    # an interrupted run (one entry missing) redoes only that sequence; no temporary files are left behind
+    os.remove(fs.path("src/c_0003"))
+    resumed = _Counting()
+    teacher_features(store, resumed, progress=False)
+    assert resumed.calls == 7
+    assert not [p for p in fs.root.rglob("*") if ".tmp" in p.name]
+    # another teacher configuration gets its own cache entry
+    assert teacher_features(store, _Counting("b"), progress=False).root != fs.root
+
+
+def test_hamer_pose_rotation_and_oracle_teachers_per_sequence(store):
+    torch.manual_seed(0)
+    hamer = HamerTeacher(build_hamer(hamer_config("tiny")), "synthetic", "test", batch_size=4)
+    fs = teacher_features(store, hamer, progress=False)
+    out = fs.load("src/a_0001")
+    assert out["embedding"].shape == (5, 128) and out["pose"].shape == (5, 16, 3, 3)
+    assert out["keypoints2d"].shape == (5, 21, 2) and fs.dim == 128
+    rot = teacher_features(store, PoseRotationTeacher(hamer), progress=False).vectors("src/a_0001")
+    assert rot.shape == (5, 144) and np.allclose(rot, out["pose"].reshape(5, -1), atol=1e-6)
+    oracle = teacher_features(store, OracleTeacher(), progress=False)
+    r = oracle.load("src/c_0003")["pose"]
+    assert r.shape == (7, 16, 3, 3)
+    assert np.allclose(np.linalg.det(r), 1, atol=1e-5)
+    with pytest.raises(ValueError, match="ground-truth pose"):
+        OracleTeacher().extract(store.load("src/a_0001"), truth=None)
+
+
+def test_process_pool_gives_the_same_features(store, tmp_path):
+    torch.manual_seed(0)
+    hamer = HamerTeacher(build_hamer(hamer_config("tiny")), "synthetic", "pool", batch_size=4)
+    serial = teacher_features(store, hamer, progress=False)
+    pooled = teacher_features(store, hamer, progress=False, workers=2, root=tmp_path / "pooled")
+    for f in store.filenames:
+        assert np.allclose(serial.vectors(f), pooled.vectors(f), atol=1e-5)
+
+
+def test_context_padding_for_the_released_model():
+    assert hamer_context_scale(0.25) == pytest.approx(2 * 4 / 3 / 1.5)
+    crops = np.full((1, 60, 60, 3), 200, np.uint8)
+    padded = pad_context(crops, 2.0)
+    assert padded.shape == crops.shape
+    assert padded[0, 0, 0, 0] == 0 and padded[0, 30, 30, 0] == 200   # border black, centre kept
+
+
+def test_landmark_normalisation_is_translation_and_scale_invariant():
+    rng = np.random.default_rng(1)
+    pts = rng.normal(size=(4, 21, 3))
+    moved = pts * 3.0 + np.array([5.0, -2.0, 1.0])
+    assert np.allclose(normalise_landmarks(pts), normalise_landmarks(moved))
+    assert np.allclose(np.linalg.norm(normalise_landmarks(pts)[:, 9], axis=-1), 1)
+
+
+def test_mediapipe_teacher_on_rendered_hand_and_blank_crop():
+    from fslib.synth import hand, render
+    from fslib.synth.primitives import Camera
+
+    pose = np.zeros((16, 3))
+    kp = hand.forward_kinematics(pose, None, "right", np.array([0.0, 0.08, 0.45])).keypoints
+    img, _ = render.render(hand.hand_primitives(kp), Camera.from_fov(128, 128, 50), np.full((128, 128, 3), 60, np.uint8))
+    crops = np.stack([img, np.zeros_like(img)])
+    out = MediaPipeTeacher(upscale=192).extract(crops)
+    assert out["landmarks"].shape == (2, 21, 3) and out["vector"].shape == (2, 63)
+    assert out["detected"][1] == 0 and np.all(out["vector"][1] == 0)
+    if out["detected"][0]:  # when MediaPipe finds the open hand, its wrist is below its fingertips
+        lm = out["landmarks"][0]
+        assert lm[0, 1] > lm[12, 1]
+
+
+def test_synthetic_pretraining_is_cached_and_frozen(tmp_path, monkeypatch):
+    monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
+    from fslib.teachers.synthetic import evaluate_hamer, history_frame, make_config, pretrain
+
+    cfg = make_config(size="tiny", samples=32, val_samples=8, signers=6, val_signers=3, epochs=2, batch_size=16,
+                      kp_width=8, data_chunk=8)
+    with pytest.raises(Exception, match="unknown key"):
+        make_config(sizes="tiny")
+    first = pretrain(cfg, progress=False)
+    assert all(not p.requires_grad for p in first.hamer.parameters()) and not first.hamer.training
+    rep = first.report
+    assert len(rep["hamer_history"]) == 2 and len(rep["kp_history"]) == 2
+    for key in ("val_global_orient_deg", "val_finger_joint_deg", "val_keypoint2d_px"):
+        assert 0 <= rep["hamer_val"][key] < 1e3
+    assert set(history_frame(rep)["model"]) == {"synthetic HaMeR", "keypoint regressor"}
+    stamp = (first.folder / "report.json").stat().st_mtime_ns
+    second = pretrain(cfg, progress=False)
+    assert second.folder == first.folder and (first.folder / "report.json").stat().st_mtime_ns == stamp
+    x = torch.randn(2, 3, 64, 64)
+    assert torch.allclose(first.hamer(x)["embedding"], second.hamer(x)["embedding"])
+    # the held-out split is a different set of signers: its crops differ from the training ones
+    from fslib.teachers.pretrain_data import load_split
+
+    tr, va = load_split(cfg.data_config(), "train"), load_split(cfg.data_config(), "val")
+    assert tr["images"].shape == (32, 64, 64, 3) and va["images"].shape == (8, 64, 64, 3)
+    assert not np.array_equal(tr["shape"][0], va["shape"][0])
+    assert evaluate_hamer(second.hamer, va, 64)["finger_joint_deg"] == pytest.approx(rep["hamer_val"]["val_finger_joint_deg"], rel=1e-4)

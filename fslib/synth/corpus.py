@@ -278,7 +278,7 @@ def generate(config: CorpusConfig | dict | None = None, *, workers: int | None =
     words = sequence_words(cfg)
     jobs = [(cfg, signers[j % cfg.signers], j, words[j], str(work)) for j in range(cfg.sequences)]
     workers = workers or min(os.cpu_count() or 1, 2)
-    from tqdm.auto import tqdm
+    from fslib.progress import tqdm
 
     bar = tqdm(total=len(jobs), desc=f"synth {cfg.alphabet} corpus ({cfg.image_size} px)", unit="seq",
                disable=not progress)

@@ -100,7 +100,7 @@ def run(root: str | os.PathLike, config: RealismConfig | dict | None = None, pro
     'transition'), visible, detected, n_hands, error_px, error_norm, and err_0 ... err_20 (pixels).
     Cached under ``cache_dir()/realism`` by corpus, configuration and code."""
     import pandas as pd
-    from tqdm.auto import tqdm
+    from fslib.progress import tqdm
 
     from . import corpus as C
 

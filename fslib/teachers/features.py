@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
-from tqdm.auto import tqdm
+from fslib.progress import tqdm
 
 from ..cache import atomic_path, cache_key, write_json_atomic
 from ..paths import cache_dir

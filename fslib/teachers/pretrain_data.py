@@ -25,7 +25,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
+from fslib.progress import tqdm
 
 from ..cache import atomic_path, cache_key
 from ..paths import cache_dir

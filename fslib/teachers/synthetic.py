@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from fslib.progress import tqdm
 
 from ..cache import atomic_path, cache_key, write_json_atomic
 from ..config import as_dict, build_config

@@ -15,6 +15,6 @@ def enabled() -> bool:
 
 
 def tqdm(*args, **kwargs) -> _tqdm:
-    """``tqdm.tqdm`` with ``disable`` defaulting to ``not enabled()``."""
-    kwargs.setdefault("disable", not enabled())
+    """``tqdm.tqdm``, disabled whenever ``FSLIB_PROGRESS=0`` (whatever the caller passes) or asked to be."""
+    kwargs["disable"] = bool(kwargs.get("disable", False)) or not enabled()
     return _tqdm(*args, **kwargs)

@@ -52,6 +52,16 @@ def code_digest(*modules: str | ModuleType) -> str:
     return h.hexdigest()
 
 
+def file_digest(*paths: str | os.PathLike, length: int | None = None) -> str:
+    """SHA-256 over the bytes of the given files in order, read in blocks (large checkpoints too)."""
+    h = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 24), b""):
+                h.update(block)
+    return h.hexdigest()[:length] if length else h.hexdigest()
+
+
 def cache_key(config: Any, code: Iterable[str | ModuleType] = (), *, length: int = 16) -> str:
     """Short hex key of a configuration plus the code digest of ``code`` modules."""
     h = hashlib.sha256(stable_json(config).encode())

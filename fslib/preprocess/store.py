@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import traceback
@@ -11,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cache import atomic_path, cache_key, write_json_atomic
+from ..cache import atomic_path, cache_key, file_digest, write_json_atomic
 from ..config import as_dict
 from ..data.readers import Corpus, Issue, Sequence, read_corpus
 from ..paths import cache_dir
@@ -28,7 +27,7 @@ _ERROR_ACTION = "sequence left out of this run (unexpected error, message listed
 
 def corpus_identity(corpus: Corpus) -> dict:
     """What names a corpus in the cache key: its CSV's content hash and its frames root."""
-    h = hashlib.sha256(corpus.csv_path.read_bytes()).hexdigest()[:16]
+    h = file_digest(corpus.csv_path, length=16)
     return dict(csv_sha256=h, frames_root=str(corpus.frames_root.resolve()),
                 bbox_root=str(corpus.bbox_root.resolve()) if corpus.bbox_root else None)
 

@@ -15,13 +15,12 @@ Targets (issue 3): detection rate >= 0.90 and median normalised error <= 0.10.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
 
-from ..cache import atomic_path, cache_key
+from ..cache import atomic_path, cache_key, file_digest
 from ..config import build_config
 from ..paths import cache_dir
 
@@ -107,8 +106,7 @@ def run(root: str | os.PathLike, config: RealismConfig | dict | None = None, pro
     cfg = config if isinstance(config, RealismConfig) else build_config(RealismConfig, config or {})
     root = Path(root)
     # the corpus is identified by its contents' description (CSV and config), not by its folder name
-    ident = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(root.glob("*.csv")) + sorted(
-        root.glob("config.json")))).hexdigest()
+    ident = file_digest(*sorted(root.glob("*.csv")), *sorted(root.glob("config.json")))
     key = cache_key({"corpus": ident, "config": cfg}, code=["fslib.synth.realism", "fslib.mediapipe_hands"])
     cached = cache_dir() / "realism" / f"{key}.csv"
     if cached.exists():

@@ -145,18 +145,15 @@ def hamer_teacher(checkpoint: str = "", synthetic: Any = None, margin: float = 0
     the cache). margin: the corpus crop margin (sets how much context is added for the release).
     """
     if checkpoint:
-        import hashlib
         from pathlib import Path
 
+        from ..cache import file_digest
         from .checkpoint import load_hamer_checkpoint
 
         path = Path(checkpoint).expanduser()
         model = load_hamer_checkpoint(path, HamerConfig())
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 24), b""):
-                h.update(block)
-        return HamerTeacher(model, "official", h.hexdigest()[:16], hamer_context_scale(margin), batch_size)
+        return HamerTeacher(model, "official", file_digest(path, length=16), hamer_context_scale(margin),
+                            batch_size)
     from .synthetic import SyntheticTeacherConfig, pretrain, teacher_dir
 
     cfg = synthetic or SyntheticTeacherConfig()

@@ -29,7 +29,8 @@ class HamerConfig:
     token_dim, head_depth, head_heads, head_dim_head, head_mlp_dim: decoder head size (1024, 6, 8, 64, 1024).
     joints, betas: MANO parameters predicted (16 rotations, 10 shape coefficients).
     keypoints: 2D keypoints regressed by an extra linear decoder (0 for the release).
-    conv_stem: convolutional patch embedding (False for the release; True for the synthetic presets).
+    conv_stem: convolutions per stage of a convolutional patch embedding (0 = the released single-conv
+        patch embedding; the synthetic presets use 2).
     """
 
     image_size: int = 256
@@ -48,7 +49,7 @@ class HamerConfig:
     joints: int = 16
     betas: int = 10
     keypoints: int = 0
-    conv_stem: bool = False
+    conv_stem: int = 0
 
     def __post_init__(self) -> None:
         if self.image_size % 8:
@@ -73,13 +74,13 @@ PRESETS: dict[str, dict[str, Any]] = {
     # 23 shape numbers (fslib's HandShape vector) and a 21-keypoint 2D decoder
     "base": dict(image_size=64, patch=8, patch_padding=1, vit_width=192, vit_depth=6, vit_heads=3,
                  token_dim=256, head_depth=2, head_heads=4, head_dim_head=32, head_mlp_dim=512, betas=23,
-                 keypoints=21, conv_stem=True),
+                 keypoints=21, conv_stem=2),
     "small": dict(image_size=64, patch=8, patch_padding=1, vit_width=128, vit_depth=4, vit_heads=4,
                   token_dim=192, head_depth=2, head_heads=4, head_dim_head=32, head_mlp_dim=384, betas=23,
-                  keypoints=21, conv_stem=True),
+                  keypoints=21, conv_stem=2),
     "tiny": dict(image_size=64, patch=8, patch_padding=1, vit_width=96, vit_depth=3, vit_heads=3,
                  token_dim=128, head_depth=1, head_heads=4, head_dim_head=32, head_mlp_dim=256, betas=23,
-                 keypoints=21, conv_stem=True),
+                 keypoints=21, conv_stem=2),
 }
 
 

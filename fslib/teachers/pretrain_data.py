@@ -1,12 +1,19 @@
 """Synthetic pretraining crops for the hand-model teachers: general hands, not letters, not signing.
 
 Each sample is one right hand (the corpus crops mirror left hands, as HaMeR does) in a random pose from
-:func:`fslib.synth.hand.sample_random_pose` (global orientation uniform over all of SO(3), fingers anywhere
-in their limits), of a random signer hand shape and skin tone, with a forearm, over random indoor clutter,
+:func:`fslib.synth.hand.sample_random_pose` (fingers anywhere in their limits), of a random signer hand shape
+and skin tone, with a forearm, over random indoor clutter,
 under random light, blur and noise. The crop follows the corpus crop convention of
 :mod:`fslib.preprocess`: a square around the 21-keypoint box with side ``max(w, h) * (1 + 2 margin)``
 (jittered in scale and position, as a detector's box would be). Cropping a pinhole image is again a pinhole
 image, so each crop is rendered directly through a camera whose intrinsics frame that square.
+
+Global orientation: a fraction ``1 - facing_fraction`` of the samples is uniform over all of SO(3); the
+rest shows the hand roughly towards the camera, as hands in photographs and videos mostly are (HaMeR's
+training images are photographs, not uniform rotations): the neutral orientation (palm to the camera,
+fingers up) tilted about a random axis in the image plane by a half-normal angle of scale
+``facing_tilt_deg``, then rolled about the optical axis by a uniform angle. Every orientation therefore
+occurs, with more samples where the fingers are visible.
 
 Held-out validation samples use hand shapes and looks from a disjoint pool (unseen "signers").
 
@@ -43,7 +50,9 @@ class PretrainDataConfig:
     margin: crop box convention, as ``PreprocessConfig.margin``. box_jitter: relative s.d. of the box's
     scale and centre. train_samples / val_samples: crops per split. train_signers / val_signers: sizes of
     the two disjoint pools of hand shapes and looks. depth_range: wrist distance from the camera (m).
-    chunk: samples per cache file. seed: everything random derives from it.
+    facing_fraction / facing_tilt_deg: share of camera-facing orientations and their tilt scale (see the
+    module docstring; 0 gives uniform orientations only). chunk: samples per cache file. seed: everything
+    random derives from it.
     """
 
     crop_size: int = 64
@@ -55,6 +64,8 @@ class PretrainDataConfig:
     train_signers: int = 200
     val_signers: int = 40
     depth_range: tuple[float, float] = (0.35, 1.0)
+    facing_fraction: float = 0.5
+    facing_tilt_deg: float = 45.0
     chunk: int = 100
     seed: int = 0
 
@@ -66,6 +77,17 @@ def _signer(seed: int, split: str, index: int):
     return hand.HandShape.sample(rng), scene.sample_look(rng)
 
 
+def facing_orientation(rng: np.random.Generator, tilt_deg: float) -> np.ndarray:
+    """(3,) axis-angle: the neutral orientation (identity: palm to the camera, fingers up) tilted about a
+    random image-plane axis by |N(0, tilt_deg)| degrees, then rolled about the optical axis uniformly."""
+    from ..synth import hand
+
+    phi = rng.uniform(0, 2 * np.pi)
+    tilt = np.deg2rad(abs(rng.normal(0, tilt_deg))) * np.array([np.cos(phi), np.sin(phi), 0.0])
+    roll = np.array([0.0, 0.0, rng.uniform(-np.pi, np.pi)])
+    return hand.matrix_to_rotvec(hand.rotvec_to_matrix(roll) @ hand.rotvec_to_matrix(tilt))
+
+
 def render_sample(cfg: PretrainDataConfig, rng: np.random.Generator, shape, look) -> dict[str, np.ndarray]:
     """One pretraining crop and its ground truth (see the module docstring for the fields)."""
     from ..synth import hand, render, scene
@@ -73,6 +95,8 @@ def render_sample(cfg: PretrainDataConfig, rng: np.random.Generator, shape, look
 
     S, R = cfg.crop_size, cfg.crop_size * cfg.render_scale
     pose = hand.sample_random_pose(rng, 1)[0]
+    if rng.random() < cfg.facing_fraction:
+        pose[0] = facing_orientation(rng, cfg.facing_tilt_deg)
     z = rng.uniform(*cfg.depth_range)
     t = np.array([rng.uniform(-0.3, 0.3) * z, rng.uniform(-0.3, 0.3) * z, z])
     kp = hand.forward_kinematics(pose, shape, "right", t).keypoints          # (21, 3) metres

@@ -32,13 +32,14 @@ from ..cache import atomic_path, cache_key, write_json_atomic
 from ..config import as_dict, build_config
 from ..paths import cache_dir
 from .checkpoint import load_hamer_checkpoint, save_hamer_checkpoint
+from .augment import augment_batch
 from .components.rotation import axis_angle_to_matrix, geodesic_angle
 from .hamer import Hamer, build_hamer, hamer_config
 from .keypoint_regressor import KeypointRegressor, KeypointRegressorConfig, build_keypoint_regressor
 from .preprocess import to_model_input
 from .pretrain_data import PretrainDataConfig, generate, load_split
 
-CODE = ["fslib.teachers.synthetic", "fslib.teachers.pretrain_data", "fslib.teachers.hamer",
+CODE = ["fslib.teachers.synthetic", "fslib.teachers.pretrain_data", "fslib.teachers.augment", "fslib.teachers.hamer",
         "fslib.teachers.backbones", "fslib.teachers.heads", "fslib.teachers.components",
         "fslib.teachers.preprocess", "fslib.teachers.keypoint_regressor", "fslib.synth.hand",
         "fslib.synth.render", "fslib.synth.scene"]
@@ -54,7 +55,10 @@ class SyntheticTeacherConfig:
     (``PreprocessConfig.margin``). samples / val_samples: training crops and held-out crops.
     signers / val_signers: disjoint pools of hand shapes and looks. epochs, batch_size, lr, weight_decay:
     AdamW with linear warm-up (first 5% of steps) and cosine decay. w_pose, w_kp2d, w_shape: loss weights.
-    kp_width: base channels of the keypoint-regressor ConvNet. data_chunk: rendered samples per cache file
+    kp_width: base channels of the keypoint-regressor ConvNet. rotation_deg: in-plane rotation augmentation,
+    uniform in +-rotation_deg per crop, targets rotated with the image (:mod:`fslib.teachers.augment`).
+    facing_fraction: share of camera-facing global orientations in the rendered set (the rest uniform over
+    SO(3); :class:`~fslib.teachers.pretrain_data.PretrainDataConfig`). data_chunk: rendered samples per cache file
     (keep it fixed so profiles share rendered chunks). seed: data and initialisation.
     """
 
@@ -73,13 +77,16 @@ class SyntheticTeacherConfig:
     w_kp2d: float = 1.0
     w_shape: float = 0.05
     kp_width: int = 24
+    rotation_deg: float = 180.0
+    facing_fraction: float = 0.5
     data_chunk: int = 100
     seed: int = 0
 
     def data_config(self) -> PretrainDataConfig:
         return PretrainDataConfig(crop_size=self.crop_size, margin=self.margin, train_samples=self.samples,
                                   val_samples=self.val_samples, train_signers=self.signers,
-                                  val_signers=self.val_signers, chunk=self.data_chunk, seed=self.seed)
+                                  val_signers=self.val_signers, facing_fraction=self.facing_fraction,
+                                  chunk=self.data_chunk, seed=self.seed)
 
     def hamer_config(self):
         return hamer_config(self.size, image_size=self.crop_size)
@@ -105,14 +112,6 @@ def _targets(data: Mapping[str, np.ndarray], idx: np.ndarray) -> dict[str, torch
         "kp3d": torch.from_numpy(data["keypoints3d"][idx]) * 10.0,                  # decimetres
         "shape": torch.from_numpy((data["shape"][idx] / _average_shape() - 1) / SHAPE_SCALE).float(),
     }
-
-
-def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Per-crop brightness/contrast jitter on normalised images (geometry untouched: targets stay valid)."""
-    b = x.shape[0]
-    gain = 1 + 0.25 * (torch.rand(b, 1, 1, 1, generator=gen) - 0.5) * 2
-    bias = 0.3 * (torch.rand(b, 3, 1, 1, generator=gen) - 0.5)
-    return x * gain + bias
 
 
 # ------------------------------------------------------------------------------------------------ metrics
@@ -188,8 +187,9 @@ def _fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable, train: M
         losses = []
         for s in range(steps_per_epoch):
             idx = np.sort(perm[s * cfg.batch_size:(s + 1) * cfg.batch_size])
-            x = _augment(to_model_input(train["images"][idx], cfg.crop_size), gen)
-            loss, parts = loss_fn(model(x), _targets(train, idx))
+            x, target = augment_batch(to_model_input(train["images"][idx], cfg.crop_size), _targets(train, idx),
+                                      gen, cfg.rotation_deg)
+            loss, parts = loss_fn(model(x), target)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -29,19 +29,24 @@ class PatchEmbed(nn.Module):
 
 class ConvStem(nn.Module):
     """Convolutional patch embedding for small ViTs trained from scratch ("early convolutions help
-    transformers see better"): log2(patch) stride-2 conv3x3-BN-ReLU stages, then a 1x1 conv to ``width``.
+    transformers see better"): log2(patch) stages, each a stride-2 conv3x3-BN-ReLU followed by
+    ``depth - 1`` stride-1 conv3x3-BN-ReLU, then a 1x1 conv to ``width``.
     Same output as :class:`PatchEmbed`: (B, rows * cols, width) with rows = H / patch, cols = W / patch."""
 
-    def __init__(self, width: int, patch: int):
+    def __init__(self, width: int, patch: int, depth: int = 1):
         super().__init__()
         stages = int(round(math.log2(patch)))
         if 2 ** stages != patch:
             raise ValueError(f"a convolutional stem needs a power-of-two patch size, got {patch}")
+        if depth < 1:
+            raise ValueError(f"a convolutional stem needs at least one conv per stage, got depth={depth}")
         layers, cin = [], 3
         for i in range(stages):
             cout = max(16, width // 2 ** (stages - i))
-            layers += [nn.Conv2d(cin, cout, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
-            cin = cout
+            for k in range(depth):
+                layers += [nn.Conv2d(cin, cout, 3, stride=2 if k == 0 else 1, padding=1, bias=False),
+                           nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+                cin = cout
         self.convs = nn.Sequential(*layers)
         self.proj = nn.Conv2d(cin, width, 1)
 
@@ -59,17 +64,18 @@ class ViT(nn.Module):
         patch, padding: patch-embedding kernel/stride and padding (16 and 2 for HaMeR).
         width, depth, heads, mlp_ratio: transformer size (1280, 32, 16, 4 for ViT-H).
         drop_path: maximum stochastic-depth rate (linearly increasing over blocks); only active in training.
-        conv_stem: replace the single-conv patch embedding by a :class:`ConvStem` (not in the released model;
-            used by the small synthetic teachers, which learn far faster with it from scratch).
+        conv_stem: 0 keeps the released single-conv patch embedding; n > 0 uses a :class:`ConvStem` with n
+            convolutions per stride-2 stage (not in the released model; used by the small synthetic
+            teachers, which learn far faster with it from scratch).
     """
 
     def __init__(self, image_hw: tuple[int, int] = (256, 192), patch: int = 16, padding: int = 2,
                  width: int = 1280, depth: int = 32, heads: int = 16, mlp_ratio: float = 4.0,
-                 drop_path: float = 0.0, conv_stem: bool = False):
+                 drop_path: float = 0.0, conv_stem: int = 0):
         super().__init__()
         h, w = image_hw
         if conv_stem:
-            self.patch_embed = ConvStem(width, patch)
+            self.patch_embed = ConvStem(width, patch, int(conv_stem))
             self.grid = (-(-h // patch), -(-w // patch))
         else:
             self.patch_embed = PatchEmbed(width, patch, padding)

@@ -1,0 +1,77 @@
+"""Training-time augmentation of pretraining crops, with the targets transformed to match.
+
+HaMeR is trained with random in-plane rotations (and scale/translation jitter) of its crops; rotating the
+image about the crop centre by an angle theta is, to first order, rotating the camera about its optical
+axis, so the 2D keypoints rotate by the same 2D rotation, and the global orientation and the camera-frame
+3D keypoints are left-multiplied by Rz(theta). Finger-joint rotations (relative to their parents) and the
+hand shape do not change. The approximation is exact when the crop is centred on the principal point and
+off by a few degrees for crops near the image border; the pretraining crops and the corpus crops are framed
+alike, so the network sees the same convention in both.
+
+All functions are pure: they return new tensors.
+"""
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import torch
+import torch.nn.functional as F
+
+
+def rotation_2d(theta: torch.Tensor) -> torch.Tensor:
+    """(B,) angles in radians -> (B, 2, 2) [[cos, -sin], [sin, cos]] acting on column vectors (x right,
+    y down: a positive angle turns +x towards +y, i.e. clockwise on screen)."""
+    c, s = theta.cos(), theta.sin()
+    return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
+
+
+def rotate_crops(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    """Rotate (B, C, S, S) images about their centre by ``theta`` (B,) radians, in the sense of
+    :func:`rotation_2d` (a point at crop coordinates p moves to R p). Corners are filled by reflection."""
+    if images.ndim != 4 or images.shape[-1] != images.shape[-2]:
+        raise ValueError(f"rotate_crops expects square images (B, C, S, S), got {tuple(images.shape)}")
+    r = rotation_2d(theta).to(images.dtype)
+    # affine_grid maps output coordinates to input coordinates: input = R^T output
+    affine = torch.cat([r.transpose(1, 2), images.new_zeros(len(images), 2, 1)], 2)
+    grid = F.affine_grid(affine, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+
+def rotate_targets(targets: Mapping[str, torch.Tensor], theta: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The targets of crops rotated by :func:`rotate_crops`.
+
+    targets: ``rot`` (B, 16, 3, 3) (row 0 = global orientation, camera frame), ``kp2d`` (B, 21, 2) crop
+    units centred on the crop, optionally ``kp3d`` (B, 21, 3) camera frame; other keys are copied.
+    """
+    r2 = rotation_2d(theta)
+    rz = torch.zeros(len(theta), 3, 3, dtype=r2.dtype)
+    rz[:, :2, :2] = r2
+    rz[:, 2, 2] = 1.0
+    out = dict(targets)
+    out["kp2d"] = targets["kp2d"] @ r2.transpose(1, 2).to(targets["kp2d"].dtype)
+    rot = targets["rot"].clone()
+    rot[:, 0] = rz.to(rot.dtype) @ rot[:, 0]
+    out["rot"] = rot
+    if "kp3d" in targets:
+        out["kp3d"] = targets["kp3d"] @ rz.transpose(1, 2).to(targets["kp3d"].dtype)
+    return out
+
+
+def photometric(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Per-crop brightness/contrast jitter on normalised images (geometry untouched)."""
+    b = x.shape[0]
+    gain = 1 + 0.25 * (torch.rand(b, 1, 1, 1, generator=gen) - 0.5) * 2
+    bias = 0.3 * (torch.rand(b, 3, 1, 1, generator=gen) - 0.5)
+    return x * gain + bias
+
+
+def augment_batch(x: torch.Tensor, targets: Mapping[str, torch.Tensor], gen: torch.Generator,
+                  max_rotation_deg: float = 0.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Photometric jitter, then (if ``max_rotation_deg`` > 0) an in-plane rotation drawn uniformly in
+    +-max_rotation_deg per crop, applied to the images and their targets alike."""
+    x = photometric(x, gen)
+    if max_rotation_deg <= 0:
+        return x, dict(targets)
+    theta = (torch.rand(len(x), generator=gen) * 2 - 1) * math.radians(max_rotation_deg)
+    return rotate_crops(x, theta), rotate_targets(targets, theta)

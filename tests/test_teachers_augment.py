@@ -85,3 +85,18 @@ def test_facing_orientations_are_rotations_closer_to_neutral_than_uniform():
     assert np.histogram(roll, bins=8, range=(-180, 180))[0].min() > 20
     uniform = rotvec_to_matrix(random_rotvec(rng, 400))
     assert np.median(np.degrees(np.arccos(np.clip(uniform[:, 2, 2], -1, 1)))) > 70
+
+
+def test_lower_resolution_blurs_some_crops_and_keeps_the_rest():
+    from fslib.teachers.augment import lower_resolution
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(64, 3, 32, 32, generator=gen)
+    y = lower_resolution(x, gen, min_size=8, p=0.5)
+    changed = (y - x).abs().flatten(1).amax(1) > 1e-6
+    assert 10 < int(changed.sum()) < 54                       # about half of the crops
+    # a resampled crop keeps its mean brightness but loses fine detail (checkerboard energy)
+    assert torch.allclose(y[changed].mean((1, 2, 3)), x[changed].mean((1, 2, 3)), atol=0.02)
+    hf = lambda t: (t[..., 1:, :] - t[..., :-1, :]).abs().mean((1, 2, 3))
+    assert (hf(y[changed]) < hf(x[changed])).all()
+    assert torch.equal(lower_resolution(x, gen, min_size=0), x)

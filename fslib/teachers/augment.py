@@ -66,11 +66,28 @@ def photometric(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return x * gain + bias
 
 
+def lower_resolution(x: torch.Tensor, gen: torch.Generator, min_size: int, p: float = 0.5) -> torch.Tensor:
+    """With probability ``p`` per crop, resample (B, C, S, S) crops down to a side drawn uniformly in
+    [min_size, S] (area filter) and back up (bilinear): the look of a corpus crop cut from a small hand in a
+    low-resolution frame and upsampled to the crop size. Geometry unchanged."""
+    s = x.shape[-1]
+    if min_size <= 0 or min_size >= s:
+        return x
+    out = x.clone()
+    pick = torch.rand(len(x), generator=gen) < p
+    sides = torch.randint(min_size, s + 1, (len(x),), generator=gen)
+    for i in torch.nonzero(pick).flatten().tolist():
+        small = F.interpolate(x[i:i + 1], size=(int(sides[i]),) * 2, mode="area")
+        out[i:i + 1] = F.interpolate(small, size=(s, s), mode="bilinear", align_corners=False)
+    return out
+
+
 def augment_batch(x: torch.Tensor, targets: Mapping[str, torch.Tensor], gen: torch.Generator,
-                  max_rotation_deg: float = 0.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Photometric jitter, then (if ``max_rotation_deg`` > 0) an in-plane rotation drawn uniformly in
+                  max_rotation_deg: float = 0.0, min_resolution: int = 0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Photometric jitter, a lower effective resolution for some crops (:func:`lower_resolution`, when
+    ``min_resolution`` > 0), then (if ``max_rotation_deg`` > 0) an in-plane rotation drawn uniformly in
     +-max_rotation_deg per crop, applied to the images and their targets alike."""
-    x = photometric(x, gen)
+    x = lower_resolution(photometric(x, gen), gen, min_resolution)
     if max_rotation_deg <= 0:
         return x, dict(targets)
     theta = (torch.rand(len(x), generator=gen) * 2 - 1) * math.radians(max_rotation_deg)

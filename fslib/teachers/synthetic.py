@@ -57,6 +57,8 @@ class SyntheticTeacherConfig:
     AdamW with linear warm-up (first 5% of steps) and cosine decay. w_pose, w_kp2d, w_shape: loss weights.
     kp_width: base channels of the keypoint-regressor ConvNet. rotation_deg: in-plane rotation augmentation,
     uniform in +-rotation_deg per crop, targets rotated with the image (:mod:`fslib.teachers.augment`).
+    min_resolution: half of the training crops are resampled through a side drawn in [min_resolution,
+    crop_size] (corpus crops of small hands are upsampled, hence blurrier than rendered ones; 0 = off).
     facing_fraction: share of camera-facing global orientations in the rendered set (the rest uniform over
     SO(3); :class:`~fslib.teachers.pretrain_data.PretrainDataConfig`). data_chunk: rendered samples per cache file
     (keep it fixed so profiles share rendered chunks). seed: data and initialisation.
@@ -78,6 +80,7 @@ class SyntheticTeacherConfig:
     w_shape: float = 0.05
     kp_width: int = 24
     rotation_deg: float = 180.0
+    min_resolution: int = 32
     facing_fraction: float = 0.5
     data_chunk: int = 100
     seed: int = 0
@@ -188,7 +191,7 @@ def _fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable, train: M
         for s in range(steps_per_epoch):
             idx = np.sort(perm[s * cfg.batch_size:(s + 1) * cfg.batch_size])
             x, target = augment_batch(to_model_input(train["images"][idx], cfg.crop_size), _targets(train, idx),
-                                      gen, cfg.rotation_deg)
+                                      gen, cfg.rotation_deg, cfg.min_resolution)
             loss, parts = loss_fn(model(x), target)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import torch
 
-from fslib.teachers.augment import augment_batch, rotate_crops, rotate_targets
+from fslib.teachers.augment import augment_batch, warp_crops, warp_targets
 from fslib.teachers.components.rotation import axis_angle_to_matrix, geodesic_angle
 
 
@@ -29,14 +29,25 @@ def test_rotated_image_and_rotated_keypoints_agree():
     kp = torch.tensor([[[0.25, -0.1]]])  # one keypoint, crop units
     for deg in (90.0, -35.0, 150.0):
         theta = torch.tensor([math.radians(deg)])
-        img = rotate_crops(_dot_image(64, tuple(kp[0, 0].tolist())), theta)
-        moved = rotate_targets({"kp2d": kp, "rot": torch.eye(3).expand(1, 16, 3, 3)}, theta)["kp2d"][0, 0]
+        img = warp_crops(_dot_image(64, tuple(kp[0, 0].tolist())), theta)
+        moved = warp_targets({"kp2d": kp, "rot": torch.eye(3).expand(1, 16, 3, 3)}, theta)["kp2d"][0, 0]
         assert np.abs(_peak(img) - moved.numpy()).max() < 0.02, deg   # within about one pixel of 64
+
+
+def test_zoom_and_shift_move_image_and_keypoints_together():
+    kp = torch.tensor([[[-0.2, 0.15]]])
+    theta, zoom, shift = torch.tensor([0.7]), torch.tensor([1.3]), torch.tensor([[0.05, -0.08]])
+    img = warp_crops(_dot_image(64, tuple(kp[0, 0].tolist())), theta, zoom, shift)
+    moved = warp_targets({"kp2d": kp, "rot": torch.eye(3).expand(1, 16, 3, 3)}, theta, zoom, shift)["kp2d"][0, 0]
+    assert np.abs(_peak(img) - moved.numpy()).max() < 0.02
+    # a pure zoom scales keypoints about the centre and leaves the rotations alone
+    t = warp_targets({"kp2d": kp, "rot": torch.eye(3).expand(1, 16, 3, 3)}, torch.zeros(1), torch.tensor([2.0]))
+    assert torch.allclose(t["kp2d"], 2 * kp) and torch.allclose(t["rot"], torch.eye(3).expand(1, 16, 3, 3))
 
 
 def test_rotation_moves_x_towards_y_and_90_degrees_matches_rot90():
     img = torch.rand(1, 3, 16, 16)
-    out = rotate_crops(img, torch.tensor([math.pi / 2]))
+    out = warp_crops(img, torch.tensor([math.pi / 2]))
     # +x (right) goes to +y (down): clockwise on screen, which torch.rot90 calls k=-1 over (H, W)
     assert torch.allclose(out, torch.rot90(img, k=-1, dims=(2, 3)), atol=1e-5)
 
@@ -47,14 +58,14 @@ def test_targets_rotate_consistently_and_round_trip():
     t = {"rot": rot, "kp2d": torch.rand(4, 21, 2, generator=gen) - 0.5, "kp3d": torch.randn(4, 21, 3, generator=gen),
          "shape": torch.randn(4, 23, generator=gen)}
     theta = torch.tensor([0.3, -1.2, 2.5, 0.0])
-    r = rotate_targets(t, theta)
+    r = warp_targets(t, theta)
     # finger joints and shape unchanged, global orientation turned by exactly |theta| about the optical axis
     assert torch.equal(r["rot"][:, 1:], rot[:, 1:]) and torch.equal(r["shape"], t["shape"])
     ang = geodesic_angle(r["rot"][:, 0], rot[:, 0])
     assert torch.allclose(ang, theta.abs(), atol=1e-3)  # acos near 0 in float32
     # depth of the 3D keypoints unchanged, and the inverse rotation restores everything
     assert torch.allclose(r["kp3d"][..., 2], t["kp3d"][..., 2])
-    back = rotate_targets(r, -theta)
+    back = warp_targets(r, -theta)
     for k in ("rot", "kp2d", "kp3d"):
         assert torch.allclose(back[k], t[k], atol=1e-5), k
 

@@ -59,6 +59,9 @@ class SyntheticTeacherConfig:
     uniform in +-rotation_deg per crop, targets rotated with the image (:mod:`fslib.teachers.augment`).
     min_resolution: half of the training crops are resampled through a side drawn in [min_resolution,
     crop_size] (corpus crops of small hands are upsampled, hence blurrier than rendered ones; 0 = off).
+    zoom_range, max_shift: scale (log-uniform) and shift (crop units) jitter of the training crops: the
+    corpus crops come from MediaPipe's landmark box, which is often tighter or off-centre compared with the
+    true box (notebook 02 measures the overlap), so the teacher must not rely on exact framing.
     facing_fraction: share of camera-facing global orientations in the rendered set (the rest uniform over
     SO(3); :class:`~fslib.teachers.pretrain_data.PretrainDataConfig`). data_chunk: rendered samples per cache file
     (keep it fixed so profiles share rendered chunks). seed: data and initialisation.
@@ -81,6 +84,8 @@ class SyntheticTeacherConfig:
     kp_width: int = 24
     rotation_deg: float = 180.0
     min_resolution: int = 32
+    zoom_range: tuple[float, float] = (0.85, 1.35)
+    max_shift: float = 0.08
     facing_fraction: float = 0.5
     data_chunk: int = 100
     seed: int = 0
@@ -191,7 +196,8 @@ def _fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable, train: M
         for s in range(steps_per_epoch):
             idx = np.sort(perm[s * cfg.batch_size:(s + 1) * cfg.batch_size])
             x, target = augment_batch(to_model_input(train["images"][idx], cfg.crop_size), _targets(train, idx),
-                                      gen, cfg.rotation_deg, cfg.min_resolution)
+                                      gen, cfg.rotation_deg, cfg.min_resolution,
+                                      cfg.zoom_range, cfg.max_shift)
             loss, parts = loss_fn(model(x), target)
             opt.zero_grad(set_to_none=True)
             loss.backward()

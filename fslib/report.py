@@ -15,6 +15,25 @@ def provenance(profile: str, *, data: str | None = None, teacher: str | None = N
     return f"```{{admonition}} What produced these results\n:class: note\n{body}\n```"
 
 
+def describe_corpus(corpus_path: str, *, alphabet: str, signers: int, sequences: int, image_size: int,
+                    seed: int) -> str:
+    """The corpus line of a page's provenance box: the synthetic corpus's settings, or the real corpus's path
+    (``corpus_path`` empty means synthetic)."""
+    if corpus_path:
+        return f"real corpus at `{corpus_path}`"
+    return (f"synthetic {alphabet} corpus: {signers} signers, {sequences} sequences, {image_size} px frames, "
+            f"seed {seed} (fslib.synth)")
+
+
+def describe_teacher(hamer_checkpoint: str, *, size: str, samples: int, epochs: int) -> str:
+    """The teacher line of a page's provenance box: the official checkpoint, or the synthetic-pretrained HaMeR
+    (preset, pretraining crops and epochs)."""
+    if hamer_checkpoint:
+        return f"the official HaMeR checkpoint `{hamer_checkpoint}`"
+    return (f"HaMeR pretrained on synthetic hands (fslib, size `{size}`, {samples} crops, {epochs} epochs); "
+            "no official HaMeR weights were used")
+
+
 def show_provenance(profile: str, **kwargs) -> None:
     """Display :func:`provenance` as rendered Markdown in a notebook."""
     from IPython.display import Markdown, display

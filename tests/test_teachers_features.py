@@ -175,3 +175,27 @@ def test_synthetic_pretraining_is_cached_and_frozen(tmp_path, monkeypatch):
     assert tr["images"].shape == (32, 64, 64, 3) and va["images"].shape == (8, 64, 64, 3)
     assert not np.array_equal(tr["shape"][0], va["shape"][0])
     assert evaluate_hamer(second.hamer, va, 64)["finger_joint_deg"] == pytest.approx(rep["hamer_val"]["val_finger_joint_deg"], rel=1e-4)
+
+
+def test_teachers_for_corpus_drops_the_oracle_on_real_data_and_says_so(capsys):
+    import pytest
+    from fslib.teachers import teachers_for_corpus
+
+    names = ["hamer", "oracle_pose", "mediapipe"]
+    assert teachers_for_corpus(names, synthetic=True) == names
+    assert teachers_for_corpus(names, synthetic=False) == ["hamer", "mediapipe"]
+    assert "oracle_pose" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="unknown teacher.*nope"):
+        teachers_for_corpus(["nope"], synthetic=True)
+
+
+def test_provenance_lines_name_corpus_and_teacher():
+    from fslib import report
+
+    syn = report.describe_corpus("", alphabet="fswild", signers=8, sequences=48, image_size=128, seed=0)
+    assert "synthetic" in syn and "8 signers" in syn and "48 sequences" in syn
+    assert report.describe_corpus("/data/fswild", alphabet="fswild", signers=8, sequences=48, image_size=128,
+                                  seed=0) == "real corpus at `/data/fswild`"
+    t = report.describe_teacher("", size="small", samples=100, epochs=2)
+    assert "synthetic" in t and "no official HaMeR weights" in t
+    assert "official HaMeR checkpoint `x.ckpt`" in report.describe_teacher("x.ckpt", size="small", samples=1, epochs=1)

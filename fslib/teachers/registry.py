@@ -9,6 +9,23 @@ from .others import KeypointTeacher, MediaPipeTeacher, OracleTeacher, PoseRotati
 TEACHERS = ("hamer", "pose_rotations", "keypoints3d", "mediapipe", "oracle_pose")
 
 
+NEEDS_GROUND_TRUTH = ("oracle_pose",)
+
+
+def teachers_for_corpus(names: Sequence[str], synthetic: bool) -> list[str]:
+    """The teachers of ``names`` that can run on this corpus. A real corpus has no ground-truth pose, so the
+    oracle is left out there, and a message says so (never silently)."""
+    unknown = [n for n in names if n not in TEACHERS]
+    if unknown:
+        raise ValueError(f"unknown teacher(s) {', '.join(unknown)}; choose from {', '.join(TEACHERS)}")
+    if synthetic:
+        return list(names)
+    dropped = [n for n in names if n in NEEDS_GROUND_TRUTH]
+    if dropped:
+        print(f"left out on a real corpus (they need synthetic ground truth): {', '.join(dropped)}")
+    return [n for n in names if n not in NEEDS_GROUND_TRUTH]
+
+
 def build_teachers(names: Sequence[str], *, checkpoint: str = "", synthetic=None, margin: float = 0.25,
                    pretrained=None, progress: bool = True) -> dict[str, Teacher]:
     """Teachers by name, in the given order.

@@ -138,14 +138,17 @@ def test_mediapipe_teacher_on_rendered_hand_and_blank_crop():
 
     pose = np.zeros((16, 3))
     kp = hand.forward_kinematics(pose, None, "right", np.array([0.0, 0.08, 0.45])).keypoints
-    img, _ = render.render(hand.hand_primitives(kp), Camera.from_fov(128, 128, 50), np.full((128, 128, 3), 60, np.uint8))
+    cam = Camera.from_fov(128, 128, 50)
+    img, _ = render.render(hand.hand_primitives(kp), cam, np.full((128, 128, 3), 60, np.uint8))
+    truth = np.stack([cam.fx * kp[:, 0] / kp[:, 2] + cam.cx, cam.fy * kp[:, 1] / kp[:, 2] + cam.cy], -1) / 128
     crops = np.stack([img, np.zeros_like(img)])
-    out = MediaPipeTeacher(upscale=192).extract(crops)
-    assert out["landmarks"].shape == (2, 21, 3) and out["vector"].shape == (2, 63)
-    assert out["detected"][1] == 0 and np.all(out["vector"][1] == 0)
-    if out["detected"][0]:  # when MediaPipe finds the open hand, its wrist is below its fingertips
-        lm = out["landmarks"][0]
-        assert lm[0, 1] > lm[12, 1]
+    for tracking in (False, True):
+        out = MediaPipeTeacher(tracking=tracking).extract(crops)
+        assert out["landmarks"].shape == (2, 21, 3) and out["vector"].shape == (2, 63)
+        assert out["detected"].tolist() == [1.0, 0.0] and np.all(out["vector"][1] == 0)
+        # landmarks come back in crop units, on the rendered hand despite the padding and resizing
+        err = np.linalg.norm(out["landmarks"][0, :, :2] - truth, axis=-1)
+        assert np.median(err) < 0.06, np.median(err)
 
 
 def test_synthetic_pretraining_is_cached_and_frozen(tmp_path, monkeypatch):

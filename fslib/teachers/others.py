@@ -33,7 +33,13 @@ def normalise_landmarks(points: np.ndarray) -> np.ndarray:
 
 
 class MediaPipeTeacher(Teacher):
-    """MediaPipe Hands on each crop (static-image mode, one hand), upscaled to ``upscale`` px first.
+    """MediaPipe Hands on each sequence's crops, as a video (tracking mode, one hand).
+
+    A hand that fills its crop is hard for MediaPipe's palm detector, which expects some context around the
+    palm: each crop is therefore padded by ``pad`` times its side on every side (edge pixels repeated) and
+    resized to ``upscale`` px before MediaPipe sees it, and landmarks are mapped back to the crop. Measured
+    on the `ci` corpus crops (64 px): a hand was found in 25 % of crops with plain upscaling in static mode,
+    64 % with the padding, 72 % with the padding in tracking mode.
 
     Outputs: ``landmarks`` (N, 21, 3) in crop units (x, y in [0, 1] of the crop, z MediaPipe's relative depth
     on the x scale), NaN where no hand was found; ``detected`` (N,) float 0/1; ``vector`` (N, 63) the
@@ -44,27 +50,46 @@ class MediaPipeTeacher(Teacher):
     label = "MediaPipe Hands: 21 x 3 landmarks per crop (wrist-relative, size-normalised)"
     vector_key = "vector"
 
-    def __init__(self, upscale: int = 192, complexity: int = 1, min_detection: float = 0.3):
-        self.upscale, self.complexity, self.min_detection = upscale, complexity, min_detection
+    def __init__(self, upscale: int = 256, pad: float = 0.5, tracking: bool = True, complexity: int = 1,
+                 min_detection: float = 0.3):
+        if pad < 0:
+            raise ValueError(f"MediaPipeTeacher: pad={pad} must be >= 0 (a fraction of the crop side)")
+        self.upscale, self.pad, self.tracking = upscale, pad, tracking
+        self.complexity, self.min_detection = complexity, min_detection
 
     def describe(self) -> dict[str, Any]:
         import mediapipe
 
-        return {"teacher": self.name, "upscale": self.upscale, "complexity": self.complexity,
-                "min_detection": self.min_detection, "mediapipe": mediapipe.__version__}
+        return {"teacher": self.name, "upscale": self.upscale, "pad": self.pad, "tracking": self.tracking,
+                "complexity": self.complexity, "min_detection": self.min_detection,
+                "mediapipe": mediapipe.__version__}
+
+    def _padded(self, crop: np.ndarray) -> np.ndarray:
+        import cv2
+
+        p = int(round(self.pad * crop.shape[0]))
+        big = cv2.copyMakeBorder(crop, p, p, p, p, cv2.BORDER_REPLICATE) if p else crop
+        return cv2.resize(big, (self.upscale, self.upscale), interpolation=cv2.INTER_LINEAR)
 
     def extract(self, crops, right=None, truth=None) -> dict[str, np.ndarray]:
         from ..mediapipe_hands import MediaPipeHands
 
-        crops = resize_crops(mirror_left(check_crops(crops, "mediapipe teacher"), right), self.upscale)
+        crops = mirror_left(check_crops(crops, "mediapipe teacher"), right)
         n = len(crops)
         lm = np.full((n, 21, 3), np.nan, np.float32)
-        with MediaPipeHands(static=True, max_hands=1, complexity=self.complexity,
-                            min_detection=self.min_detection) as hands:
-            for i, crop in enumerate(crops):
-                found = hands.detect(np.ascontiguousarray(crop))
-                if found:
-                    lm[i] = found[0].landmarks / self.upscale
+        if n:
+            side = crops.shape[1]
+            p = int(round(self.pad * side))
+            scale = (side + 2 * p) / side          # padded image side in crop sides
+            with MediaPipeHands(static=not self.tracking, max_hands=1, complexity=self.complexity,
+                                min_detection=self.min_detection) as hands:
+                for i, crop in enumerate(crops):
+                    found = hands.detect(np.ascontiguousarray(self._padded(crop)))
+                    if found:
+                        # pixels of the padded, resized image -> [0, 1] of the crop (z on the x scale)
+                        pts = found[0].landmarks / self.upscale * scale
+                        pts[:, :2] -= p / side
+                        lm[i] = pts
         detected = np.isfinite(lm[:, 0, 0])
         vec = np.nan_to_num(normalise_landmarks(lm), nan=0.0).reshape(n, 63).astype(np.float32)
         return {"landmarks": lm, "detected": detected.astype(np.float32), "vector": vec}

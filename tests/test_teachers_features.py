@@ -202,3 +202,28 @@ def test_provenance_lines_name_corpus_and_teacher():
     t = report.describe_teacher("", size="small", samples=100, epochs=2)
     assert "synthetic" in t and "no official HaMeR weights" in t
     assert "official HaMeR checkpoint `x.ckpt`" in report.describe_teacher("x.ckpt", size="small", samples=1, epochs=1)
+
+
+def test_heldout_table_baseline_and_verdict_follow_the_numbers():
+    from fslib.teachers import analysis
+
+    rng = np.random.default_rng(0)
+    def split(n):
+        return {"pose": rng.normal(0, 0.5, (n, 16, 3)).astype(np.float32), "images": np.zeros((n, 64, 64, 3), np.uint8),
+                "keypoints2d": rng.uniform(-0.4, 0.4, (n, 21, 2)).astype(np.float32),
+                "keypoints3d": rng.normal(0, 0.03, (n, 21, 3)).astype(np.float32)}
+    prior = analysis.prior_errors(split(400), split(200))
+    assert set(prior) == {"global_orient_deg", "finger_joint_deg", "keypoint2d_px", "keypoint3d_mm"}
+    # a constant predictor's 3D error: mean norm of N(0, 30 mm) 3-vectors ~ 30 * sqrt(8 / pi) = 47.9 mm
+    assert 44 < prior["keypoint3d_mm"] < 52
+    report = {"config": {"crop_size": 64}, "kp_val": {"val_keypoint3d_mm": 0.5 * prior["keypoint3d_mm"]},
+              "hamer_val": {"val_global_orient_deg": 0.5 * prior["global_orient_deg"],
+                            "val_finger_joint_deg": 0.97 * prior["finger_joint_deg"],
+                            "val_keypoint2d_px": 0.8 * prior["keypoint2d_px"], "val_shape_rmse": 0.9}}
+    table = analysis.heldout_table(report, prior)
+    assert np.allclose(table["gain"].dropna().to_numpy(), [0.5, 0.03, 0.2, 0.5])
+    verdict = analysis.learning_verdict(table)
+    assert "NOT 10% below it: finger joint rotation error (deg);" in verdict
+    report["hamer_val"]["val_finger_joint_deg"] = 0.5 * prior["finger_joint_deg"]
+    assert analysis.learning_verdict(analysis.heldout_table(report, prior)).startswith("Every measured error")
+    assert "learned-nothing baseline" not in analysis.heldout_table(report)

@@ -37,21 +37,45 @@ def pretraining_curves(report: Mapping[str, Any]):
     return fig
 
 
-def heldout_table(report: Mapping[str, Any]) -> pd.DataFrame:
-    """Final held-out errors (unseen hand shapes and looks) of the pretrained teachers, one row per metric."""
+def heldout_table(report: Mapping[str, Any], prior: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Final held-out errors (unseen hand shapes and looks) of the pretrained teachers, one row per metric,
+    with, when ``prior`` (:func:`prior_errors`) is given, the error of a network that learned nothing from
+    the image (column ``learned-nothing baseline``) and the relative gain over it (``gain``)."""
     h, k = report["hamer_val"], report["kp_val"]
-    rows = [("synthetic HaMeR", "global orientation error (deg)", h.get("val_global_orient_deg")),
-            ("synthetic HaMeR", "finger joint rotation error (deg)", h.get("val_finger_joint_deg")),
-            ("synthetic HaMeR", f"2D keypoint error (px of {report['config']['crop_size']})", h.get("val_keypoint2d_px")),
-            ("synthetic HaMeR", "shape error (standardised RMSE)", h.get("val_shape_rmse")),
-            ("keypoint regressor", "3D keypoint error, wrist-relative (mm)", k.get("val_keypoint3d_mm"))]
-    return pd.DataFrame(rows, columns=["model", "metric", "value"])
+    rows = [("synthetic HaMeR", "global orientation error (deg)", h.get("val_global_orient_deg"), "global_orient_deg"),
+            ("synthetic HaMeR", "finger joint rotation error (deg)", h.get("val_finger_joint_deg"), "finger_joint_deg"),
+            ("synthetic HaMeR", f"2D keypoint error (px of {report['config']['crop_size']})", h.get("val_keypoint2d_px"),
+             "keypoint2d_px"),
+            ("synthetic HaMeR", "shape error (standardised RMSE)", h.get("val_shape_rmse"), "shape_rmse"),
+            ("keypoint regressor", "3D keypoint error, wrist-relative (mm)", k.get("val_keypoint3d_mm"), "keypoint3d_mm")]
+    table = pd.DataFrame([r[:3] for r in rows], columns=["model", "metric", "value"])
+    if prior is not None:
+        table["learned-nothing baseline"] = [prior.get(r[3]) for r in rows]
+        table["gain"] = 1 - table["value"] / table["learned-nothing baseline"]
+    return table
+
+
+def learning_verdict(heldout: pd.DataFrame, min_gain: float = 0.10) -> str:
+    """One sentence, computed from :func:`heldout_table` (with a baseline), saying on which metrics the
+    teachers are at least ``min_gain`` below the learned-nothing baseline and on which they are not."""
+    rows = heldout.dropna(subset=["learned-nothing baseline"])
+    good, weak = rows[rows["gain"] >= min_gain], rows[rows["gain"] < min_gain]
+    gains = "; ".join(f"{r.model}, {r.metric}: {r.gain:+.0%}" for r in rows.itertuples())
+    if weak.empty:
+        return f"Every measured error is at least {min_gain:.0%} below the learned-nothing baseline ({gains})."
+    text = (f"At least {min_gain:.0%} below the learned-nothing baseline: "
+            f"{', '.join(good['metric']) if len(good) else 'none'}. NOT {min_gain:.0%} below it: "
+            f"{', '.join(weak['metric'])}; with this profile's pretraining budget the teacher has learned little "
+            f"of that, and its embedding carries correspondingly little of it. Gains: {gains}.")
+    return text
 
 
 def prior_errors(train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray]) -> dict[str, float]:
     """Held-out errors of the best constant prediction, i.e. of a network that learned nothing from the image:
     per joint the rotation closest to the mean training rotation matrix (projected onto SO(3)), and the
-    mean training 2D keypoint layout. Same units as :func:`~fslib.teachers.synthetic.evaluate_hamer`."""
+    mean training keypoint layouts (2D in crop pixels, wrist-relative 3D in mm). Same units as
+    :func:`~fslib.teachers.synthetic.evaluate_hamer` and
+    :func:`~fslib.teachers.synthetic.evaluate_keypoint_regressor`."""
     rot_tr = axis_angle_to_matrix(torch.from_numpy(train["pose"]).double())      # (N, 16, 3, 3)
     u, _, vt = torch.linalg.svd(rot_tr.mean(0))
     d = torch.sign(torch.linalg.det(u @ vt))
@@ -61,8 +85,9 @@ def prior_errors(train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray])
     ang = torch.rad2deg(geodesic_angle(mean_rot.expand_as(rot_va), rot_va))
     kp_mean = train["keypoints2d"].mean(0)
     kp_err = np.linalg.norm(val["keypoints2d"] - kp_mean, axis=-1).mean() * val["images"].shape[1]
+    kp3d_err = np.linalg.norm(val["keypoints3d"] - train["keypoints3d"].mean(0), axis=-1).mean() * 1000.0
     return {"global_orient_deg": float(ang[:, 0].mean()), "finger_joint_deg": float(ang[:, 1:].mean()),
-            "keypoint2d_px": float(kp_err)}
+            "keypoint2d_px": float(kp_err), "keypoint3d_mm": float(kp3d_err)}
 
 
 # ------------------------------------------------------------------------------------------ corpus frames

@@ -75,8 +75,8 @@ class SyntheticTeacherConfig:
     signers: int = 200
     val_signers: int = 40
     epochs: int = 8
-    batch_size: int = 32
-    lr: float = 1e-3
+    batch_size: int = 64
+    lr: float = 2e-3
     weight_decay: float = 1e-4
     w_pose: float = 1.0
     w_kp2d: float = 1.0

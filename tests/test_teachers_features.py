@@ -227,3 +227,31 @@ def test_heldout_table_baseline_and_verdict_follow_the_numbers():
     report["hamer_val"]["val_finger_joint_deg"] = 0.5 * prior["finger_joint_deg"]
     assert analysis.learning_verdict(analysis.heldout_table(report, prior)).startswith("Every measured error")
     assert "learned-nothing baseline" not in analysis.heldout_table(report)
+
+
+def test_per_finger_errors_of_a_perfect_and_a_constant_model():
+    import torch
+    from fslib.teachers import analysis
+    from fslib.teachers.components.rotation import axis_angle_to_matrix
+
+    rng = np.random.default_rng(1)
+    def split(n):
+        return {"pose": rng.normal(0, 0.4, (n, 16, 3)).astype(np.float32), "images": np.zeros((n, 64, 64, 3), np.uint8)}
+    train, val = split(300), split(50)
+
+    class Fixed(torch.nn.Module):  # returns given finger rotations, whatever the image
+        def __init__(self, rots):
+            super().__init__()
+            self.rots, self.i = rots, 0
+        def forward(self, x):
+            out = self.rots[self.i:self.i + len(x)]
+            self.i += len(x)
+            return {"hand_pose": out}
+
+    perfect = analysis.per_finger_errors(Fixed(axis_angle_to_matrix(torch.from_numpy(val["pose"][:, 1:]).double())),
+                                         train, val, 64, batch=16)
+    assert list(perfect["finger"]) == ["thumb", "index", "middle", "ring", "pinky"]
+    assert perfect["error_deg"].max() < 0.1 and np.allclose(perfect["gain"], 1.0, atol=0.01)  # acos near 1
+    const = analysis.per_finger_errors(Fixed(analysis.mean_rotation(train["pose"])[1:].expand(50, 15, 3, 3)),
+                                       train, val, 64, batch=16)
+    assert np.allclose(const["error_deg"], const["learned-nothing baseline"]) and np.allclose(const["gain"], 0.0)

@@ -70,17 +70,21 @@ def learning_verdict(heldout: pd.DataFrame, min_gain: float = 0.10) -> str:
     return text
 
 
+def mean_rotation(pose: np.ndarray) -> torch.Tensor:
+    """(N, J, 3) axis-angle -> (J, 3, 3) float64: per joint the rotation closest to the mean rotation matrix
+    (the mean projected onto SO(3) by SVD), i.e. the best constant prediction under the matrix MSE."""
+    u, _, vt = torch.linalg.svd(axis_angle_to_matrix(torch.from_numpy(np.asarray(pose)).double()).mean(0))
+    d = torch.sign(torch.linalg.det(u @ vt))
+    return u @ torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1)) @ vt
+
+
 def prior_errors(train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray]) -> dict[str, float]:
     """Held-out errors of the best constant prediction, i.e. of a network that learned nothing from the image:
     per joint the rotation closest to the mean training rotation matrix (projected onto SO(3)), and the
     mean training keypoint layouts (2D in crop pixels, wrist-relative 3D in mm). Same units as
     :func:`~fslib.teachers.synthetic.evaluate_hamer` and
     :func:`~fslib.teachers.synthetic.evaluate_keypoint_regressor`."""
-    rot_tr = axis_angle_to_matrix(torch.from_numpy(train["pose"]).double())      # (N, 16, 3, 3)
-    u, _, vt = torch.linalg.svd(rot_tr.mean(0))
-    d = torch.sign(torch.linalg.det(u @ vt))
-    fix = torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1))
-    mean_rot = u @ fix @ vt                                                          # (16, 3, 3)
+    mean_rot = mean_rotation(train["pose"])                                          # (16, 3, 3)
     rot_va = axis_angle_to_matrix(torch.from_numpy(val["pose"]).double())
     ang = torch.rad2deg(geodesic_angle(mean_rot.expand_as(rot_va), rot_va))
     kp_mean = train["keypoints2d"].mean(0)
@@ -88,6 +92,34 @@ def prior_errors(train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray])
     kp3d_err = np.linalg.norm(val["keypoints3d"] - train["keypoints3d"].mean(0), axis=-1).mean() * 1000.0
     return {"global_orient_deg": float(ang[:, 0].mean()), "finger_joint_deg": float(ang[:, 1:].mean()),
             "keypoint2d_px": float(kp_err), "keypoint3d_mm": float(kp3d_err)}
+
+
+@torch.no_grad()
+def per_finger_errors(model: Any, train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray],
+                      crop_size: int, batch: int = 256) -> pd.DataFrame:
+    """Held-out joint-rotation error per finger (degrees, mean over the finger's three joints and the crops)
+    of a HaMeR-style ``model`` on pretraining-format data, beside the learned-nothing baseline (per joint the
+    mean training rotation, as :func:`prior_errors`) and the gain over it. The average finger-joint error
+    hides which fingers the teacher reads; this table shows them."""
+    from ..synth.hand import FINGER_JOINTS
+    from .preprocess import to_model_input
+
+    model.eval()
+    pred = []
+    for s in range(0, len(val["images"]), batch):
+        out = model(to_model_input(val["images"][s:s + batch], crop_size))
+        pred.append(out["hand_pose"].double())
+    pred = torch.cat(pred)                                                           # (N, 15, 3, 3)
+    truth = axis_angle_to_matrix(torch.from_numpy(val["pose"][:, 1:]).double())
+    mean_rot = mean_rotation(train["pose"])[1:]
+    err = torch.rad2deg(geodesic_angle(pred, truth))
+    base = torch.rad2deg(geodesic_angle(mean_rot.expand_as(truth), truth))
+    rows = []
+    for finger, joints in FINGER_JOINTS.items():
+        idx = [j - 1 for j in joints]
+        e, b = float(err[:, idx].mean()), float(base[:, idx].mean())
+        rows.append({"finger": finger, "error_deg": e, "learned-nothing baseline": b, "gain": 1 - e / b})
+    return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------------------------------ corpus frames

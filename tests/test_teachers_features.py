@@ -255,3 +255,17 @@ def test_per_finger_errors_of_a_perfect_and_a_constant_model():
     const = analysis.per_finger_errors(Fixed(analysis.mean_rotation(train["pose"])[1:].expand(50, 15, 3, 3)),
                                        train, val, 64, batch=16)
     assert np.allclose(const["error_deg"], const["learned-nothing baseline"]) and np.allclose(const["gain"], 0.0)
+
+
+def test_separability_verdict_reads_both_rankings():
+    import pandas as pd
+    from fslib.teachers import analysis
+
+    def table(hamer, mp):
+        return pd.DataFrame([dict(teacher="hamer", nearest_centroid=hamer[0], linear_probe=hamer[1], chance=0.04, majority=0.1),
+                             dict(teacher="mediapipe", nearest_centroid=mp[0], linear_probe=mp[1], chance=0.04, majority=0.1),
+                             dict(teacher="oracle_pose", nearest_centroid=0.9, linear_probe=0.95, chance=0.04, majority=0.1)])
+    assert "replicates here (HaMeR ranks first under both" in analysis.separability_verdict(table((0.3, 0.4), (0.1, 0.2)))
+    partly = analysis.separability_verdict(table((0.25, 0.28), (0.06, 0.40)))
+    assert "replicates only partly" in partly and "linear-probe: mediapipe > hamer" in partly
+    assert "does NOT replicate" in analysis.separability_verdict(table((0.1, 0.1), (0.2, 0.2)))

@@ -191,6 +191,36 @@ def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame
     return out
 
 
+def separability_verdict(sep: pd.DataFrame) -> str:
+    """Sentence on :func:`letter_separability`'s table: the accuracies of HaMeR beside chance, majority and
+    oracle, the ranking of the non-oracle teachers under each measure, and whether HaMeR ranks first under
+    both (the source study's claim, at the level of letter separability), under one only, or under none."""
+    real = sep[sep["teacher"] != "oracle_pose"]
+    if "hamer" not in set(real["teacher"]):
+        return "HaMeR is not among the teachers of this run: its ranking cannot be checked."
+    row = lambda name: sep.loc[sep["teacher"] == name].iloc[0]
+    h = row("hamer")
+    text = (f"On unseen signers HaMeR's vectors reach {h.nearest_centroid:.3f} nearest-centroid and {h.linear_probe:.3f} "
+            f"linear-probe accuracy (chance {h.chance:.3f}, majority letter {h.majority:.3f}")
+    if "oracle_pose" in set(sep["teacher"]):
+        o = row("oracle_pose")
+        text += f", ground-truth pose {o.nearest_centroid:.3f} / {o.linear_probe:.3f}"
+    text += "). "
+    first = []
+    for measure in ("nearest_centroid", "linear_probe"):
+        order = real.sort_values(measure, ascending=False)["teacher"].tolist()
+        text += f"Ranking by {measure.replace('_', '-')}: {' > '.join(order)}. "
+        first.append(order[0] == "hamer")
+    claim = ("The source study reports that HaMeR guides the student better than other hand models; at the level "
+             "of letter separability this ")
+    if all(first):
+        return text + claim + "replicates here (HaMeR ranks first under both measures)."
+    if any(first):
+        return text + claim + ("replicates only partly here (HaMeR ranks first under one measure, not the "
+                               "other); whether it helps the student most is for the distillation pages.")
+    return text + claim + "does NOT replicate here (HaMeR ranks first under neither measure)."
+
+
 def umap_grid(stores: Mapping[str, FeatureStore], frames: pd.DataFrame, max_frames: int = 1500, seed: int = 0,
               method: str = "umap"):
     """Figure: a 2D UMAP (or, with ``method="pca"``, a PCA: no numba compilation, for quick runs) of each

@@ -90,6 +90,27 @@ def test_features_are_cached_resumed_and_keyed_by_teacher(store):
     assert teacher_features(store, _Counting("b"), progress=False).root != fs.root
 
 
+class _Blind(_Counting):
+    """Finds a 'hand' only in the first frame of every sequence (zeros elsewhere, as MediaPipe writes)."""
+
+    name = "blind"
+
+    def extract(self, crops, right=None, truth=None):
+        v = super().extract(crops, right, truth)["vector"]
+        v[1:] = 0
+        return {"vector": v}
+
+
+def test_coverage_counts_frames_with_a_vector(store):
+    from fslib.teachers import coverage
+
+    assert coverage(teacher_features(store, _Counting(), progress=False)) == 1.0
+    blind = teacher_features(store, _Blind(), progress=False)
+    assert coverage(blind) == pytest.approx(3 / 15)
+    assert coverage(blind, ["src/b_0002"]) == pytest.approx(1 / 3)
+    assert np.isnan(coverage(blind, []))
+
+
 def test_hamer_pose_rotation_and_oracle_teachers_per_sequence(store):
     torch.manual_seed(0)
     hamer = HamerTeacher(build_hamer(hamer_config("tiny")), "synthetic", "test", batch_size=4)

@@ -21,12 +21,12 @@ Usage::
 """
 from .checkpoint import CheckpointError, load_hamer_checkpoint, save_hamer_checkpoint
 from .extract import HamerTeacher, Teacher, hamer_teacher, measure_latency
-from .features import FeatureStore, teacher_features
+from .features import FeatureStore, coverage, teacher_features
 from .hamer import Hamer, HamerConfig, build_hamer, hamer_config
 from .others import KeypointTeacher, MediaPipeTeacher, OracleTeacher, PoseRotationTeacher
 from .registry import TEACHERS, build_teachers, teachers_for_corpus
 
 __all__ = ["CheckpointError", "FeatureStore", "Hamer", "HamerConfig", "HamerTeacher", "KeypointTeacher",
            "MediaPipeTeacher", "OracleTeacher", "PoseRotationTeacher", "TEACHERS", "Teacher", "build_hamer",
-           "build_teachers", "hamer_config", "hamer_teacher", "load_hamer_checkpoint", "measure_latency",
+           "build_teachers", "coverage", "hamer_config", "hamer_teacher", "load_hamer_checkpoint", "measure_latency",
            "save_hamer_checkpoint", "teacher_features", "teachers_for_corpus"]

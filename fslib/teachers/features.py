@@ -171,6 +171,13 @@ def stack_frames(fs: FeatureStore, filenames: Iterable[str], mask_fn=None) -> tu
     return (np.concatenate(vecs) if vecs else np.zeros((0, 0), np.float32)), lengths
 
 
+def coverage(fs: FeatureStore, filenames: Iterable[str] | None = None) -> float:
+    """Fraction of frames whose vector is not all zeros (a teacher that finds no hand, like MediaPipe, writes
+    zeros); NaN for an empty store."""
+    vecs, _ = stack_frames(fs, fs.filenames if filenames is None else filenames)
+    return float(np.any(vecs != 0, axis=1).mean()) if len(vecs) else float("nan")
+
+
 def summary(fs: FeatureStore) -> Mapping[str, Any]:
     """Sequences, frames and vector size of a feature store."""
     names = fs.filenames

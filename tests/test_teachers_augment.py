@@ -111,4 +111,3 @@ def test_lower_resolution_blurs_some_crops_and_keeps_the_rest():
     hf = lambda t: (t[..., 1:, :] - t[..., :-1, :]).abs().mean((1, 2, 3))
     assert (hf(y[changed]) < hf(x[changed])).all()
     assert torch.equal(lower_resolution(x, gen, min_size=0), x)
-

@@ -63,11 +63,10 @@ def learning_verdict(heldout: pd.DataFrame, min_gain: float = 0.10) -> str:
     gains = "; ".join(f"{r.model}, {r.metric}: {r.gain:+.0%}" for r in rows.itertuples())
     if weak.empty:
         return f"Every measured error is at least {min_gain:.0%} below the learned-nothing baseline ({gains})."
-    text = (f"At least {min_gain:.0%} below the learned-nothing baseline: "
+    return (f"At least {min_gain:.0%} below the learned-nothing baseline: "
             f"{', '.join(good['metric']) if len(good) else 'none'}. NOT {min_gain:.0%} below it: "
             f"{', '.join(weak['metric'])}; with this profile's pretraining budget the teacher has learned little "
             f"of that, and its embedding carries correspondingly little of it. Gains: {gains}.")
-    return text
 
 
 def mean_rotation(pose: np.ndarray) -> torch.Tensor:
@@ -78,15 +77,20 @@ def mean_rotation(pose: np.ndarray) -> torch.Tensor:
     return u @ torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1)) @ vt
 
 
+def constant_rotation_errors(train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray]) -> torch.Tensor:
+    """(N, 16) float64 degrees: per held-out crop and joint, the geodesic error of the best constant prediction
+    (:func:`mean_rotation` of the training poses)."""
+    rot_va = axis_angle_to_matrix(torch.from_numpy(val["pose"]).double())
+    return torch.rad2deg(geodesic_angle(mean_rotation(train["pose"]).expand_as(rot_va), rot_va))
+
+
 def prior_errors(train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray]) -> dict[str, float]:
     """Held-out errors of the best constant prediction, i.e. of a network that learned nothing from the image:
     per joint the rotation closest to the mean training rotation matrix (projected onto SO(3)), and the
     mean training keypoint layouts (2D in crop pixels, wrist-relative 3D in mm). Same units as
     :func:`~fslib.teachers.synthetic.evaluate_hamer` and
     :func:`~fslib.teachers.synthetic.evaluate_keypoint_regressor`."""
-    mean_rot = mean_rotation(train["pose"])                                          # (16, 3, 3)
-    rot_va = axis_angle_to_matrix(torch.from_numpy(val["pose"]).double())
-    ang = torch.rad2deg(geodesic_angle(mean_rot.expand_as(rot_va), rot_va))
+    ang = constant_rotation_errors(train, val)                                       # (N, 16)
     kp_mean = train["keypoints2d"].mean(0)
     kp_err = np.linalg.norm(val["keypoints2d"] - kp_mean, axis=-1).mean() * val["images"].shape[1]
     kp3d_err = np.linalg.norm(val["keypoints3d"] - train["keypoints3d"].mean(0), axis=-1).mean() * 1000.0
@@ -111,9 +115,8 @@ def per_finger_errors(model: Any, train: Mapping[str, np.ndarray], val: Mapping[
         pred.append(out["hand_pose"].double())
     pred = torch.cat(pred)                                                           # (N, 15, 3, 3)
     truth = axis_angle_to_matrix(torch.from_numpy(val["pose"][:, 1:]).double())
-    mean_rot = mean_rotation(train["pose"])[1:]
     err = torch.rad2deg(geodesic_angle(pred, truth))
-    base = torch.rad2deg(geodesic_angle(mean_rot.expand_as(truth), truth))
+    base = constant_rotation_errors(train, val)[:, 1:]
     rows = []
     for finger, joints in FINGER_JOINTS.items():
         idx = [j - 1 for j in joints]

@@ -21,7 +21,7 @@ from ..config import as_dict
 from .components.rotation import axis_angle_to_matrix
 from .extract import HamerTeacher, Teacher, check_crops
 from .keypoint_regressor import KeypointRegressor
-from .preprocess import mirror_left, resize_crops, to_model_input
+from .preprocess import mirror_left, to_model_input
 
 
 def normalise_landmarks(points: np.ndarray) -> np.ndarray:
@@ -64,10 +64,10 @@ class MediaPipeTeacher(Teacher):
                 "complexity": self.complexity, "min_detection": self.min_detection,
                 "mediapipe": mediapipe.__version__}
 
-    def _padded(self, crop: np.ndarray) -> np.ndarray:
+    def _padded(self, crop: np.ndarray, p: int) -> np.ndarray:
+        """The crop with ``p`` edge pixels added on every side, resized to ``upscale`` px."""
         import cv2
 
-        p = int(round(self.pad * crop.shape[0]))
         big = cv2.copyMakeBorder(crop, p, p, p, p, cv2.BORDER_REPLICATE) if p else crop
         return cv2.resize(big, (self.upscale, self.upscale), interpolation=cv2.INTER_LINEAR)
 
@@ -84,7 +84,7 @@ class MediaPipeTeacher(Teacher):
             with MediaPipeHands(static=not self.tracking, max_hands=1, complexity=self.complexity,
                                 min_detection=self.min_detection) as hands:
                 for i, crop in enumerate(crops):
-                    found = hands.detect(np.ascontiguousarray(self._padded(crop)))
+                    found = hands.detect(np.ascontiguousarray(self._padded(crop, p)))
                     if found:
                         # pixels of the padded, resized image -> [0, 1] of the crop (z on the x scale)
                         pts = found[0].landmarks / self.upscale * scale

@@ -1,0 +1,52 @@
+"""The long-format results table of a profile: one row per (run, split, metric).
+
+Columns: run_id, corpus, alphabet, variant, teacher, seed, split, metric, value. Every training run writes
+its rows with :func:`record` (replacing earlier rows of the same run_id, so re-executing a page does not
+duplicate them) and its resolved configuration to ``configs/<run_id>.json`` beside the table. Pages pivot
+the table with pandas.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ..cache import atomic_path, write_json_atomic
+
+COLUMNS = ["run_id", "corpus", "alphabet", "variant", "teacher", "seed", "split", "metric", "value"]
+
+
+def read(path: str | os.PathLike) -> pd.DataFrame:
+    """The table at ``path`` (empty with the right columns if it does not exist yet)."""
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"teacher": str})
+
+
+def record(path: str | os.PathLike, run: Mapping[str, Any], metrics: Mapping[str, Mapping[str, float]],
+           config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Write one run's rows: ``run`` holds run_id, corpus, alphabet, variant, teacher, seed; ``metrics`` maps
+    split -> {metric: value}. Rows of the same run_id are replaced. Returns the whole table."""
+    missing = [c for c in COLUMNS[:6] if c not in run]
+    if missing:
+        raise ValueError(f"results row lacks {', '.join(missing)}")
+    path = Path(path)
+    rows = [{**{c: run[c] for c in COLUMNS[:6]}, "split": split, "metric": m, "value": float(v)}
+            for split, ms in metrics.items() for m, v in ms.items()]
+    table = read(path)
+    table = pd.concat([table[table["run_id"] != run["run_id"]], pd.DataFrame(rows, columns=COLUMNS)],
+                      ignore_index=True)
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+    if config is not None:
+        write_json_atomic(path.parent / "configs" / f"{run['run_id']}.json", dict(config))
+    return table
+
+
+def pivot(table: pd.DataFrame, index=("variant", "teacher", "seed"), split: str = "test") -> pd.DataFrame:
+    """Rows ``index``, one column per metric, for one split."""
+    t = table[table["split"] == split]
+    return t.pivot_table(index=list(index), columns="metric", values="value", aggfunc="first")

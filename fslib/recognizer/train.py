@@ -1,0 +1,269 @@
+"""Training of the recognizer: AdamW with warm-up and cosine decay, gradient clipping, model selection on
+dev letter accuracy, per-epoch resumable state, a cached result per configuration and data.
+
+Entry point: :func:`train`. One run lives in ``cache_dir()/recognizer/<key>/`` where the key hashes the
+configuration (seed included), the crop cache, the teacher's feature cache, the alphabet and the code of
+this package: ``resume.pt`` (written atomically after every epoch: weights, optimiser, schedule, history,
+best weights so far) and, when the run is finished, ``model.pt`` (the selected weights with the
+configuration, the alphabet and the history) and ``report.json``. A finished run is loaded, not retrained; an
+interrupted one continues from its last finished epoch and ends with the same weights and metrics as an
+uninterrupted run (every random draw of an epoch is seeded by (seed, epoch); the data load in this process).
+
+Several GPUs: start the same entry point under ``torchrun --nproc_per_node=N``; each process takes every
+N-th batch, gradients are averaged by DistributedDataParallel, rank 0 evaluates and writes. Mixed precision
+(float16 autocast with a gradient scaler) is used on CUDA.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from ..alphabet import Alphabet
+from ..cache import atomic_path, cache_key, write_json_atomic
+from ..config import as_dict
+from ..paths import cache_dir
+from ..progress import tqdm
+from .augment import augment_images
+from .config import RecognizerConfig
+from .data import RecognizerData, TeacherStats, loader, skip_report
+from .evaluate import predict, split_metrics
+from .losses import total_loss
+from .model import Recognizer, build_recognizer, to_input
+
+CODE = ["fslib.recognizer", "fslib.preprocess.dataset"]
+FORMAT = 1
+
+
+class CheckpointMismatch(ValueError):
+    """A recognizer checkpoint of another configuration or alphabet than the one asked for."""
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """A finished run: the selected ``model`` (eval mode), its ``history`` (one dict per epoch), ``report``
+    (configuration, data sizes, skipped inputs, timings, best epoch) and ``folder``."""
+    model: Recognizer
+    history: list[dict[str, Any]]
+    report: dict[str, Any]
+    folder: Path
+
+    @property
+    def run_id(self) -> str:
+        return self.report["run_id"]
+
+
+# ------------------------------------------------------------------------------------------- helpers
+def _distributed() -> tuple[int, int]:
+    """(rank, world size); initialises the process group when started by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    return (torch.distributed.get_rank() if world > 1 else 0), world
+
+
+def _schedule(total_steps: int, warmup: float) -> Callable[[int], float]:
+    warm = max(1, int(round(warmup * total_steps)))
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        progress = (step - warm) / max(1, total_steps - warm)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
+
+
+def run_key(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None) -> str:
+    ident = {"format": FORMAT, "config": cfg, "crops": str(Path(store.root).resolve()), "alphabet": alphabet.symbols,
+             "teacher": str(Path(features.root).resolve()) if features is not None else None}
+    return cache_key(ident, code=CODE)
+
+
+def run_id(cfg: RecognizerConfig, key: str) -> str:
+    return f"{cfg.variant}-{cfg.teacher or 'none'}-seed{cfg.seed}-{key[:8]}"
+
+
+def save_checkpoint(path: Path, model: Recognizer, alphabet: Alphabet, extra: dict[str, Any]) -> None:
+    """The selected weights with everything needed to rebuild and check them."""
+    payload = {"format": FORMAT, "config": as_dict(model.cfg), "alphabet": {"name": alphabet.name,
+                                                                            "symbols": list(alphabet.symbols)},
+               "teacher_dim": model.teacher_dim, "state": model.state_dict(), **extra}
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_checkpoint(path: str | os.PathLike, cfg: RecognizerConfig | None = None,
+                    alphabet: Alphabet | None = None) -> tuple[Recognizer, dict[str, Any]]:
+    """A recognizer from ``model.pt``. With ``cfg`` / ``alphabet`` given, a checkpoint whose network shape or
+    alphabet differs raises :class:`CheckpointMismatch` naming the differences."""
+    from .config import make_config
+
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    saved = make_config({k: v for k, v in payload["config"].items()})
+    if cfg is not None:
+        diff = {k: (v, cfg.model_fields()[k]) for k, v in saved.model_fields().items() if cfg.model_fields()[k] != v}
+        if diff:
+            raise CheckpointMismatch(f"{path}: the checkpoint's network differs from the configuration asked for: "
+                                     + ", ".join(f"{k} saved {a!r} vs asked {b!r}" for k, (a, b) in diff.items()))
+    if alphabet is not None and tuple(payload["alphabet"]["symbols"]) != tuple(alphabet.symbols):
+        raise CheckpointMismatch(f"{path}: trained on the {payload['alphabet']['name']} alphabet "
+                                 f"({''.join(payload['alphabet']['symbols'])!r}), not on {alphabet.name} "
+                                 f"({''.join(alphabet.symbols)!r}); train a model for this alphabet")
+    model = Recognizer(saved, len(payload["alphabet"]["symbols"]) + 1, payload["teacher_dim"])
+    model.load_state_dict(payload["state"])
+    return model.eval(), payload
+
+
+# ---------------------------------------------------------------------------------------------- train
+def make_splits(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None,
+                train_partitions=("train",), dev_partitions=("dev",)) -> tuple[RecognizerData, RecognizerData]:
+    """The training split (augmented, with the teacher's vectors standardised on it) and the dev split."""
+    tr = RecognizerData(store, alphabet, train_partitions, features=features if cfg.distills else None,
+                        subsample=cfg.subsample, max_frames=cfg.max_frames, train=True, speed=cfg.speed,
+                        seed=cfg.seed)
+    dev = RecognizerData(store, alphabet, dev_partitions, subsample=cfg.subsample, max_frames=cfg.max_frames)
+    if len(tr) == 0:
+        raise ValueError(f"no usable training sequence in {store.root} (partitions {train_partitions}); "
+                         f"skipped: {skip_report(tr)}")
+    return tr, dev
+
+
+def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None, *,
+          progress: bool = True, device: str | None = None, stop_after: int | None = None,
+          root: str | os.PathLike | None = None, eval_every: int = 1) -> TrainResult | None:
+    """Train (or load, or resume) the recognizer of ``cfg`` on ``store``'s train split, selecting the epoch by
+    dev letter accuracy.
+
+    features: the teacher's FeatureStore on ``store`` (required when ``cfg`` distils). stop_after: stop after
+    this many epochs of this call, leaving the resumable state (returns None when the run is not finished).
+    root: the run folder (default: ``cache_dir()/recognizer/<key>``). eval_every: dev evaluation every k
+    epochs (and always at the last).
+    """
+    if cfg.distills and features is None:
+        raise ValueError(f"configuration distils from teacher {cfg.teacher!r} but no teacher features were given")
+    if cfg.distills and getattr(features.teacher, "name", cfg.teacher) != cfg.teacher:
+        raise ValueError(f"configuration names teacher {cfg.teacher!r} but the features are "
+                         f"{features.teacher.name!r}'s")
+    key = run_key(cfg, store, alphabet, features if cfg.distills else None)
+    folder = Path(root) if root else cache_dir() / "recognizer" / key
+    final = folder / "model.pt"
+    if final.exists():
+        model, payload = load_checkpoint(final, cfg, alphabet)
+        return TrainResult(model, payload["history"], payload["report"], folder)
+
+    rank, world = _distributed()
+    dev_name = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    tr, dev = make_splits(cfg, store, alphabet, features)
+    torch.manual_seed(cfg.seed)
+    teacher_dim = features.dim if cfg.distills else 0
+    model = build_recognizer(cfg, alphabet.size, teacher_dim).to(dev_name)
+    net = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(model)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    train_loader = loader(tr, cfg.batch_size, shuffle=True, seed=cfg.seed)
+    steps_per_epoch = math.ceil(len(train_loader) / world)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(cfg.epochs * steps_per_epoch, cfg.warmup))
+    amp = dev_name.startswith("cuda")
+    scaler = torch.amp.GradScaler("cuda", enabled=amp)
+
+    report = {"run_id": run_id(cfg, key), "key": key, "config": as_dict(cfg), "variant": cfg.variant,
+              "teacher": cfg.teacher if cfg.distills else "", "alphabet": alphabet.name,
+              "train_sequences": len(tr), "dev_sequences": len(dev), "skipped": skip_report(tr, dev),
+              "parameters": model.parameter_counts(), "device": dev_name, "world_size": world,
+              "threads": torch.get_num_threads()}
+    if cfg.distills:
+        report["teacher_features"] = str(Path(features.root).name)
+    history: list[dict[str, Any]] = []
+    best = {"epoch": -1, "dev_letter_accuracy": -1.0, "state": None}
+    start = 0
+    resume = folder / "resume.pt"
+    if resume.exists():
+        st = torch.load(resume, map_location=dev_name, weights_only=False)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["optimizer"])
+        sched.load_state_dict(st["scheduler"])
+        scaler.load_state_dict(st["scaler"])
+        history, best, start = st["history"], st["best"], st["epoch"]
+    bar = tqdm(total=cfg.epochs, initial=start, desc=f"train {report['run_id']}", disable=not progress or rank > 0)
+    done_now = 0
+    for epoch in range(start, cfg.epochs):
+        torch.manual_seed(cfg.seed * 100003 + epoch)            # dropout and augmentation of this epoch
+        gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
+        tr.set_epoch(epoch)
+        train_loader.batch_sampler.set_epoch(epoch)
+        net.train()
+        sums: dict[str, float] = {}
+        frames, steps, t0 = 0, 0, time.perf_counter()
+        for b, batch in enumerate(train_loader):
+            if b % world != rank:
+                continue
+            B, T = batch["frames"].shape[:2]
+            images = to_input(batch["frames"].flatten(0, 1), cfg.input_size).unflatten(0, (B, T))
+            images = augment_images(images, cfg.jitter, cfg.color, generator=gen).to(dev_name)
+            batch = {k: (v.to(dev_name) if torch.is_tensor(v) else v) for k, v in batch.items()}
+            with torch.autocast("cuda", enabled=amp):
+                out = net(images, batch["lengths"])
+            loss, terms = total_loss(out, batch, cfg)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            scaler.step(opt)
+            scaler.update()
+            sched.step()
+            for k, v in {"loss": float(loss.detach()), **terms}.items():
+                sums[k] = sums.get(k, 0.0) + v
+            frames += int(batch["lengths"].sum())
+            steps += 1
+        seconds = time.perf_counter() - t0
+        row = {"epoch": epoch + 1, "steps": steps, "lr": sched.get_last_lr()[0],
+               **{f"train_{k}": v / max(steps, 1) for k, v in sums.items()},
+               "train_frames_per_s": frames / seconds if seconds > 0 else float("nan"), "train_seconds": seconds}
+        if rank == 0 and ((epoch + 1) % eval_every == 0 or epoch + 1 == cfg.epochs):
+            t1 = time.perf_counter()
+            dev_metrics = split_metrics(predict(model, dev, device=dev_name)) if len(dev) else {}
+            row.update({f"dev_{k}": v for k, v in dev_metrics.items() if k != "sequences"},
+                       dev_seconds=time.perf_counter() - t1)
+            acc = dev_metrics.get("letter_accuracy", -float("inf"))
+            if acc > best["dev_letter_accuracy"] or best["state"] is None:
+                best = {"epoch": epoch + 1, "dev_letter_accuracy": acc,
+                        "state": copy.deepcopy(model.state_dict())}
+        history.append(row)
+        if rank == 0:
+            with atomic_path(resume) as tmp:
+                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                            "scheduler": sched.state_dict(), "scaler": scaler.state_dict(), "history": history,
+                            "best": best, "epoch": epoch + 1}, tmp)
+        bar.set_postfix(loss=f"{row.get('train_loss', float('nan')):.3f}",
+                        dev_acc=f"{row.get('dev_letter_accuracy', float('nan')):.3f}")
+        bar.update()
+        done_now += 1
+        if stop_after is not None and done_now >= stop_after and epoch + 1 < cfg.epochs:
+            bar.close()
+            return None
+    bar.close()
+    model.load_state_dict(best["state"])
+    model.eval()
+    report.update(best_epoch=best["epoch"], best_dev_letter_accuracy=best["dev_letter_accuracy"],
+                  train_seconds=sum(h["train_seconds"] for h in history),
+                  train_frames_per_s=sum(h["train_frames_per_s"] * h["train_seconds"] for h in history)
+                  / max(sum(h["train_seconds"] for h in history), 1e-9))
+    if rank == 0:
+        save_checkpoint(final, model, alphabet, {"history": history, "report": report})
+        write_json_atomic(folder / "report.json", report)
+        resume.unlink(missing_ok=True)
+    return TrainResult(model, history, report, folder)

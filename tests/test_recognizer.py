@@ -1,0 +1,359 @@
+"""The fingerspelling recognizer (fslib.recognizer): losses, metrics, decoding, data checks, training."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+
+from fslib.alphabet import Alphabet
+from fslib.recognizer import decode, losses, metrics
+from fslib.recognizer.config import ConfigError, make_config
+from fslib.recognizer.data import DataError, RecognizerData, collate, ctc_min_frames
+
+
+# ----------------------------------------------------------------------------------------------- losses
+def test_ctc_matches_hand_computed_and_torch_on_a_tiny_example():
+    # two frames, classes (blank, a); label "a": paths aa, a-, -a
+    p = torch.tensor([[0.3, 0.7], [0.6, 0.4]])
+    logits = p.log()[None]                                   # (1, T=2, C=2); log_softmax keeps it
+    expect = -math.log(0.7 * 0.4 + 0.7 * 0.6 + 0.3 * 0.4)
+    got = losses.ctc(logits, torch.tensor([2]), torch.tensor([1]), torch.tensor([1]))
+    assert got.item() == pytest.approx(expect, rel=1e-5)
+    ref = F.ctc_loss(p.log()[:, None, :], torch.tensor([[1]]), torch.tensor([2]), torch.tensor([1]), blank=0)
+    assert got.item() == pytest.approx(ref.item(), rel=1e-6)
+
+
+def test_ctc_mean_divides_each_sequence_by_its_label_length():
+    torch.manual_seed(0)
+    logits = torch.randn(2, 6, 4)
+    lengths, targets, tl = torch.tensor([6, 5]), torch.tensor([1, 2, 3, 3, 1]), torch.tensor([3, 2])
+    per = F.ctc_loss(logits.log_softmax(-1).transpose(0, 1), targets, lengths, tl, reduction="none")
+    assert losses.ctc(logits, lengths, targets, tl).item() == pytest.approx((per / tl).mean().item(), rel=1e-5)
+
+
+def test_stage_kl_is_zero_for_equal_stages_positive_otherwise_and_only_trains_the_cnn():
+    torch.manual_seed(0)
+    a = torch.randn(2, 5, 6)
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    assert losses.stage_kl(a, a.clone(), mask).item() == pytest.approx(0.0, abs=1e-6)
+    cnn, gru = torch.randn(2, 5, 6, requires_grad=True), torch.randn(2, 5, 6, requires_grad=True)
+    kl = losses.stage_kl(cnn, gru, mask, temperature=2.0)
+    assert kl.item() > 0
+    kl.backward()
+    assert gru.grad is None and cnn.grad.abs().sum() > 0
+    # padded frames do not count
+    mask2 = mask.clone()
+    mask2[1, 3:] = False
+    gru2 = gru.detach().clone()
+    gru2[1, 3:] = 100.0
+    assert losses.stage_kl(cnn, gru2, mask2).item() == pytest.approx(losses.stage_kl(cnn, gru.detach(), mask2).item())
+
+
+def test_cosine_distillation_bounds_and_masking():
+    t = torch.randn(1, 3, 8)
+    m = torch.ones(1, 3, dtype=torch.bool)
+    assert losses.cosine_distillation(t, t, m).item() == pytest.approx(0.0, abs=1e-6)
+    assert losses.cosine_distillation(-t, t, m).item() == pytest.approx(2.0, abs=1e-6)
+    ortho = torch.zeros(1, 1, 2)
+    ortho[..., 0] = 1.0
+    other = torch.zeros(1, 1, 2)
+    other[..., 1] = 1.0
+    assert losses.cosine_distillation(ortho, other, torch.ones(1, 1, dtype=torch.bool)).item() == pytest.approx(1.0)
+    # a masked frame (no teacher vector) changes nothing, whatever the student says there
+    s = t.clone()
+    s[0, 2] = -t[0, 2]
+    m[0, 2] = False
+    assert losses.cosine_distillation(s, t, m).item() == pytest.approx(0.0, abs=1e-6)
+    assert losses.cosine_distillation(s, t, torch.zeros_like(m)).item() == 0.0
+
+
+# ---------------------------------------------------------------------------------------------- metrics
+def test_letter_accuracy_plain_on_hand_computed_cases():
+    assert metrics.letter_accuracy(["abc"], ["abc"]) == 1.0
+    assert metrics.letter_accuracy(["abcd"], ["abd"]) == pytest.approx(0.75)          # one deletion
+    assert metrics.letter_accuracy(["ab", "cd"], ["axb", ""]) == pytest.approx(1 - 3 / 4)  # insertion + 2 dels
+    assert metrics.letter_accuracy(["ab"], ["xyzw"]) == pytest.approx(1 - 4 / 2)      # can go below zero
+
+
+def test_htk_convention_counts_more_errors_where_it_trades_substitutions_for_indels():
+    # unit cost: three substitutions (3 errors). HTK: 3 x 10 = 30 > delete "aa" + insert "cc" = 4 x 7 = 28,
+    # so it aligns b with b and counts 2 deletions + 2 insertions (4 errors)
+    assert metrics.unit_errors("aab", "bcc") == 3
+    assert metrics.htk_counts("aab", "bcc") == (0, 2, 2)
+    assert metrics.letter_accuracy(["aab"], ["bcc"], "plain") == pytest.approx(0.0)
+    assert metrics.letter_accuracy(["aab"], ["bcc"], "htk") == pytest.approx(1 - 4 / 3)
+    # where a single substitution is cheapest the two agree
+    assert metrics.htk_counts("cat", "cut") == (1, 0, 0)
+    assert metrics.letter_accuracy(["cat", "dog"], ["cut", "dg"], "htk") == metrics.letter_accuracy(
+        ["cat", "dog"], ["cut", "dg"], "plain") == pytest.approx(1 - 2 / 6)
+
+
+def test_htk_never_above_plain_on_random_strings():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        r = "".join(rng.choice(list("abc"), rng.integers(1, 7)))
+        h = "".join(rng.choice(list("abc"), rng.integers(0, 7)))
+        assert sum(metrics.htk_counts(r, h)) >= metrics.unit_errors(r, h)
+
+
+def test_best_constant_string_and_baseline():
+    assert metrics.best_constant_string(["ab", "ab", "abc"]) == "ab"
+    base = metrics.constant_baseline(["ab", "ab", "abc"], ["ab", "xy"])
+    assert base["output"] == "ab" and base["letter_accuracy"] == pytest.approx(0.5)
+    # local search improves on every training label: "aea" is closer to these than any of them
+    labels = ["bad", "are", "ear", "sea", "eat", "tea"]
+    s = metrics.best_constant_string(labels)
+    cost = lambda x: sum(metrics.unit_errors(x, lab) for lab in labels)
+    assert cost(s) <= min(cost(lab) for lab in labels)
+
+
+def test_confusions_count_matches_substitutions_deletions_and_insertions():
+    mat = metrics.confusions(["abc", "ab"], ["abd", "axb"])
+    assert mat.loc["a", "a"] == 2 and mat.loc["b", "b"] == 2
+    assert mat.loc["c", "d"] == 1
+    assert mat.loc["∅", "x"] == 1
+    assert int(mat.to_numpy().sum()) == 6
+
+
+def test_per_group_accuracy():
+    frame = pd.DataFrame({"signer": ["s1", "s1", "s2"], "reference": ["ab", "cd", "ef"],
+                          "hypothesis": ["ab", "c", ""]})
+    t = metrics.per_group_accuracy(frame).set_index("signer")
+    assert t.loc["s1", "letter_accuracy"] == pytest.approx(0.75)
+    assert t.loc["s2", "letter_accuracy"] == pytest.approx(0.0)
+
+
+# ---------------------------------------------------------------------------------------------- decoding
+def test_greedy_merges_repeats_and_drops_blanks():
+    # argmax per frame: a a - a b b -  -> "aab"
+    ids = [1, 1, 0, 1, 2, 2, 0]
+    logp = np.log(np.full((7, 3), 0.1))
+    logp[np.arange(7), ids] = np.log(0.8)
+    assert decode.greedy(logp) == [1, 1, 2]
+
+
+def test_beam_search_sums_alignments_where_greedy_cannot():
+    # each frame: blank 0.6, a 0.4. Best path "--" -> "" (0.36); but P("a") = .4*.4 + .4*.6 + .6*.4 = 0.64
+    logp = np.log(np.array([[0.6, 0.4], [0.6, 0.4]]))
+    assert decode.greedy(logp) == []
+    assert decode.beam_search(logp, beam=4) == [1]
+
+
+def test_beam_search_agrees_with_greedy_on_a_peaked_table_and_keeps_repeats():
+    ids = [1, 0, 1, 2]
+    logp = np.log(np.full((4, 3), 0.02))
+    logp[np.arange(4), ids] = np.log(0.96)
+    assert decode.beam_search(logp, beam=5) == decode.greedy(logp) == [1, 1, 2]
+
+
+# ------------------------------------------------------------------------------------------- data checks
+ALPHA = Alphabet("toy", tuple("abcd"))
+
+
+@dataclasses.dataclass
+class _Seq:
+    filename: str
+    label: str
+    partition: str
+    signer: str
+
+
+class _Corpus:
+    alphabet = ALPHA
+    groundtruth_root = None
+
+
+class _Store:
+    """What the recognizer reads of a CropStore, over crops made by the test: each letter is a distinct
+    pattern (a bright square in one quadrant), held for ``hold`` frames, with noise."""
+
+    def __init__(self, root: Path, labels: dict[str, tuple[str, str]], hold: int = 4, size: int = 16, seed: int = 0):
+        self.root, self.corpus = Path(root), _Corpus()
+        self.root.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(seed)
+        self._crops, self._seqs = {}, {}
+        for fn, (label, part) in labels.items():
+            frames = []
+            for ch in label:
+                k = ALPHA.symbols.index(ch) if ch in ALPHA else 0
+                img = rng.integers(0, 60, (size, size, 3)).astype(np.uint8)
+                y, x = divmod(k, 2)
+                img[y * size // 2:(y + 1) * size // 2, x * size // 2:(x + 1) * size // 2] = 230
+                frames += [img] * hold
+            self._crops[fn] = np.stack(frames) if frames else np.zeros((0, size, size, 3), np.uint8)
+            self._seqs[fn] = _Seq(fn, label, part, fn.split("_")[0])
+
+    @property
+    def filenames(self):
+        return list(self._crops)
+
+    @property
+    def sequences(self):
+        return self._seqs
+
+    def load(self, fn):
+        return self._crops[fn]
+
+
+class _Features:
+    def __init__(self, store, dim=6, zero_every=3, root=None, length_offset=0):
+        self.store, self.root = store, Path(root or store.root / "features")
+        self.teacher = type("T", (), {"name": "oracle_pose"})()
+        self._dim, self.zero_every, self.length_offset = dim, zero_every, length_offset
+
+    def has(self, fn):
+        return True
+
+    @property
+    def dim(self):
+        return self._dim
+
+    def vectors(self, fn):
+        n = len(self.store.load(fn)) + self.length_offset
+        v = np.arange(n * self._dim, dtype=np.float32).reshape(n, self._dim) % 7 + 1
+        v[:: self.zero_every] = 0.0
+        return v
+
+
+def test_ctc_min_frames_counts_a_blank_between_repeats():
+    assert ctc_min_frames([1, 2, 3]) == 3
+    assert ctc_min_frames([1, 1, 2, 2, 2]) == 5 + 3
+
+
+def test_dataset_skips_and_counts_bad_labels_and_too_short_clips(tmp_path):
+    store = _Store(tmp_path, {"s1_1": ("ab", "train"), "s1_2": ("aaa", "train"), "s1_3": ("az", "train")}, hold=1)
+    data = RecognizerData(store, ALPHA, ["train"], subsample=1)
+    assert data.filenames == ["s1_1"]
+    assert data.skipped == {"s1_2": "ctc_too_short", "s1_3": "label_outside_alphabet"}
+
+
+def test_dataset_aligns_teacher_vectors_with_kept_frames_and_masks_missing_ones(tmp_path):
+    store = _Store(tmp_path, {"s1_1": ("abcd", "train")}, hold=3)
+    feats = _Features(store)
+    data = RecognizerData(store, ALPHA, ["train"], features=feats, subsample=2, teacher_norm="none")
+    item = data[0]
+    idx = data.indices(0, 12)
+    assert item["length"] == len(idx) == 6
+    np.testing.assert_array_equal(item["teacher"].numpy(), feats.vectors("s1_1")[idx])
+    np.testing.assert_array_equal(item["teacher_mask"].numpy(), idx % 3 != 0)
+    batch = collate([item, item])
+    assert batch["teacher"].shape == (2, 6, 6) and batch["teacher_mask"].dtype == torch.bool
+
+
+def test_dataset_refuses_a_teacher_cache_of_other_crops(tmp_path):
+    store = _Store(tmp_path / "a", {"s1_1": ("ab", "train")})
+    other = _Store(tmp_path / "b", {"s1_1": ("ab", "train")})
+    with pytest.raises(DataError, match="made from the crops in"):
+        RecognizerData(store, ALPHA, ["train"], features=_Features(other))
+    stale = RecognizerData(store, ALPHA, ["train"], features=_Features(store, length_offset=2), teacher_norm="none")
+    with pytest.raises(DataError, match="stale"):
+        stale[0]
+
+
+def test_speed_augmentation_keeps_enough_frames_for_ctc(tmp_path):
+    store = _Store(tmp_path, {"s1_1": ("abab", "train")}, hold=2)
+    data = RecognizerData(store, ALPHA, ["train"], train=True, speed=(2.0, 3.0), subsample=1)
+    for epoch in range(5):
+        data.set_epoch(epoch)
+        assert ctc_min_frames(ALPHA.encode("abab")) <= data[0]["length"] <= 8
+
+
+def test_config_rejects_unknown_keys_and_impossible_settings():
+    with pytest.raises(ConfigError, match="unknown key"):
+        make_config(widht=8)
+    with pytest.raises(ConfigError, match="teacher"):
+        make_config(teacher="nope")
+    with pytest.raises(ConfigError, match="imagenet"):
+        make_config(imagenet=True, width=16)
+    assert make_config(variant="ctc_gru").variant == "ctc_gru"
+    assert make_config(variant="ctc_gru_distill").variant == "ctc_gru_distill"
+    assert make_config().variant == "full"
+
+
+# ----------------------------------------------------------------------------------------------- training
+def _toy_store(root: Path, seed: int = 0) -> _Store:
+    rng = np.random.default_rng(seed)
+    labels = {}
+    for i in range(24):
+        part = "train" if i < 16 else "dev"
+        word = "".join(rng.choice(list("abcd"), rng.integers(2, 5)))
+        labels[f"s{i % 4 if part == 'train' else 9}_{i:02d}"] = (word, part)
+    return _Store(root, labels, hold=3, seed=seed)
+
+
+TOY = dict(width=4, input_size=16, conv_channels=32, gru_hidden=32, batch_size=4, lr=1e-2, warmup=0.1,
+           speed=(1.0, 1.0), jitter=0.0, color=0.0, teacher="oracle_pose", threads=1)
+
+
+@pytest.mark.slow
+def test_smoke_training_learns_far_above_the_constant_baseline(tmp_path):
+    from fslib.recognizer.evaluate import predict, split_metrics
+    from fslib.recognizer.train import make_splits, train
+
+    store = _toy_store(tmp_path / "crops")
+    cfg = make_config(TOY, epochs=25)
+    res = train(cfg, store, ALPHA, _Features(store), progress=False, root=tmp_path / "run")
+    tr, _ = make_splits(cfg, store, ALPHA, _Features(store))
+    pred = predict(res.model, RecognizerData(store, ALPHA, ["train"]))
+    acc = split_metrics(pred)["letter_accuracy"]
+    base = metrics.constant_baseline([store.sequences[f].label for f in tr.filenames], list(pred["reference"]))
+    assert base["letter_accuracy"] < 0.4
+    assert acc > base["letter_accuracy"] + 0.4, (acc, base)
+    assert res.report["best_epoch"] >= 1 and set(res.history[0]) >= {"train_ctc_gru", "train_ctc_cnn", "train_kl",
+                                                                      "train_distill", "dev_letter_accuracy"}
+    # a finished run is loaded from its folder, not retrained
+    again = train(cfg, store, ALPHA, _Features(store), progress=False, root=tmp_path / "run")
+    assert again.history == res.history
+
+
+@pytest.mark.slow
+def test_resume_after_interruption_ends_like_an_uninterrupted_run(tmp_path):
+    from fslib.recognizer.train import train
+
+    store = _toy_store(tmp_path / "crops")
+    cfg = make_config(TOY, epochs=4, speed=(0.8, 1.25), jitter=0.1, color=0.2)
+    whole = train(cfg, store, ALPHA, _Features(store), progress=False, root=tmp_path / "whole")
+    assert train(cfg, store, ALPHA, _Features(store), progress=False, root=tmp_path / "cut", stop_after=2) is None
+    assert (tmp_path / "cut" / "resume.pt").exists() and not (tmp_path / "cut" / "model.pt").exists()
+    resumed = train(cfg, store, ALPHA, _Features(store), progress=False, root=tmp_path / "cut")
+    keys = ["train_loss", "train_ctc_gru", "dev_letter_accuracy", "dev_letter_accuracy_htk"]
+    assert [[h[k] for k in keys] for h in resumed.history] == [[h[k] for k in keys] for h in whole.history]
+    for a, b in zip(whole.model.state_dict().values(), resumed.model.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_checkpoint_of_another_configuration_or_alphabet_is_refused(tmp_path):
+    from fslib.recognizer.model import build_recognizer
+    from fslib.recognizer.train import CheckpointMismatch, load_checkpoint, save_checkpoint
+
+    cfg = make_config(TOY, w_distill=0.0, teacher="")
+    model = build_recognizer(cfg, ALPHA.size)
+    save_checkpoint(tmp_path / "m.pt", model, ALPHA, {"history": [], "report": {}})
+    loaded, _ = load_checkpoint(tmp_path / "m.pt", cfg, ALPHA)
+    for a, b in zip(model.state_dict().values(), loaded.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    with pytest.raises(CheckpointMismatch, match="width saved 4 vs asked 8"):
+        load_checkpoint(tmp_path / "m.pt", make_config(TOY, width=8), ALPHA)
+    with pytest.raises(CheckpointMismatch, match="alphabet"):
+        load_checkpoint(tmp_path / "m.pt", cfg, Alphabet("other", tuple("abce")))
+
+
+def test_recognizer_output_does_not_depend_on_batch_padding():
+    from fslib.recognizer.model import build_recognizer
+
+    torch.manual_seed(0)
+    model = build_recognizer(make_config(TOY), ALPHA.size, teacher_dim=5).eval()
+    x = torch.randint(0, 255, (1, 7, 16, 16, 3), dtype=torch.uint8)
+    padded = torch.cat([x, torch.zeros(1, 3, 16, 16, 3, dtype=torch.uint8)], 1)
+    with torch.no_grad():
+        a = model(x, torch.tensor([7]))
+        b = model(padded, torch.tensor([7]))
+    for k in ("cnn_logits", "gru_logits", "projected"):
+        torch.testing.assert_close(a[k], b[k][:, :7], atol=1e-5, rtol=1e-5)
+    assert b["mask"].sum() == 7

@@ -13,6 +13,7 @@ _SUBCOMMANDS = [
     "fslib.synth.corpus:_add_cli",
     "fslib.teachers.cli:_add_teachers",
     "fslib.preprocess.cli:add_subcommand",
+    "fslib.recognizer.cli:add_subcommand",
 ]
 
 

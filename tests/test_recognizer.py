@@ -357,3 +357,61 @@ def test_recognizer_output_does_not_depend_on_batch_padding():
     for k in ("cnn_logits", "gru_logits", "projected"):
         torch.testing.assert_close(a[k], b[k][:, :7], atol=1e-5, rtol=1e-5)
     assert b["mask"].sum() == 7
+
+
+def test_fslib_train_resolves_the_notebook_parameters_of_a_profile(capsys):
+    from fslib.cli import main
+    from fslib.recognizer.cli import resolve_params
+    from fslib.recognizer.experiment import PARAMS
+    from fslib.study.plan import load_plan
+
+    params = resolve_params("ci", ["teacher=oracle_pose", "epochs=3"], "runs/interactive")
+    plan = load_plan()
+    assert params["teacher"] == "oracle_pose" and params["epochs"] == 3
+    assert params["width"] == plan.profiles["ci"].params["04_recognizer"]["width"]
+    # every parameter of the notebook is one the pipeline reads (or the page's own goal)
+    assert set(plan.parameters("04_recognizer")) - set(PARAMS) <= {"goal"}
+    assert main(["train", "--profile", "smoke", "--set", "lr=0.01", "--list"]) == 0
+    assert '"lr": 0.01' in capsys.readouterr().out
+
+
+def test_results_table_replaces_rows_of_a_rerun_and_pivots(tmp_path):
+    from fslib.recognizer import results
+
+    path = tmp_path / "tables" / "results.csv"
+    run = dict(run_id="full-hamer-seed0-x", corpus="synthetic", alphabet="ChicagoFSWild", variant="full",
+               teacher="hamer", seed=0)
+    results.record(path, run, {"test": {"letter_accuracy": 0.4}, "dev": {"letter_accuracy": 0.5}}, config={"lr": 1})
+    results.record(path, {**run, "run_id": "full-hamer-seed1-y", "seed": 1}, {"test": {"letter_accuracy": 0.6}})
+    table = results.record(path, run, {"test": {"letter_accuracy": 0.45}})      # the same run, re-executed
+    assert len(table) == 2 and list(table.columns) == results.COLUMNS
+    assert (tmp_path / "tables" / "configs" / "full-hamer-seed0-x.json").exists()
+    piv = results.pivot(results.read(path))
+    assert piv.loc[("full", "hamer", 0), "letter_accuracy"] == pytest.approx(0.45)
+    assert piv.loc[("full", "hamer", 1), "letter_accuracy"] == pytest.approx(0.6)
+    with pytest.raises(ValueError, match="lacks"):
+        results.record(path, {"run_id": "x"}, {"test": {"a": 1}})
+
+
+def test_augmentation_moves_the_whole_sequence_alike_and_rotates_the_right_way():
+    from fslib.recognizer.augment import augment_images
+
+    img = torch.zeros(1, 3, 3, 9, 9)
+    img[..., 1, 4] = 1.0                                  # a dot above the centre, in every frame
+    out = augment_images(img, jitter=0.0, color=0.0, rotate=0.0)
+    torch.testing.assert_close(out, img)
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(1)
+    moved = augment_images(img, jitter=0.2, color=0.3, rotate=30.0, generator=g)
+    torch.testing.assert_close(moved[:, 0], moved[:, 1])  # one transform per sequence
+    torch.testing.assert_close(moved[:, 0], moved[:, 2])
+    # the dot turns about the centre by the drawn angle (theta maps output to input coordinates, so the
+    # output position is R^T applied to the input position); checked for several draws
+    for seed in range(6):
+        turned = augment_images(img, jitter=0.0, color=0.0, rotate=90.0, generator=torch.Generator().manual_seed(seed))
+        u = torch.rand((1, 4), generator=torch.Generator().manual_seed(seed)) * 2 - 1
+        a = math.radians(90.0 * float(u[0, 3]))
+        dx, dy = 0.0, -3.0                                   # the dot relative to the centre (x right, y down)
+        ox, oy = math.cos(a) * dx + math.sin(a) * dy, -math.sin(a) * dx + math.cos(a) * dy
+        y, x = divmod(int(turned[0, 0, 0].argmax()), 9)
+        assert abs(x - (4 + ox)) <= 1.0 and abs(y - (4 + oy)) <= 1.0, (seed, x, y, ox, oy)

@@ -7,21 +7,24 @@ import torch
 import torch.nn.functional as F
 
 
-def augment_images(images: torch.Tensor, jitter: float = 0.08, color: float = 0.2,
+def augment_images(images: torch.Tensor, jitter: float = 0.08, color: float = 0.2, rotate: float = 0.0,
                    generator: torch.Generator | None = None) -> torch.Tensor:
     """images float (B, T, 3, s, s) (normalised) -> a new tensor of the same shape.
 
     jitter: shift up to ``jitter`` of the side and zoom by a factor in [1 - jitter, 1 + jitter] (zero padding
     where the view leaves the crop); color: contrast factor in [1 - color, 1 + color] and a brightness offset
-    in [-color, color] (in normalised units). One draw per sequence. 0 turns a part off.
+    in [-color, color] (in normalised units); rotate: in-plane rotation by up to ``rotate`` degrees (the
+    camera's roll and the signer's wrist differ). One draw per sequence. 0 turns a part off.
     """
     B, T, C, H, W = images.shape
     out = images
-    if jitter > 0:
-        u = torch.rand((B, 3), generator=generator) * 2 - 1
+    if jitter > 0 or rotate > 0:
+        u = torch.rand((B, 4), generator=generator) * 2 - 1
         scale = 1.0 + jitter * u[:, 0]
+        angle = torch.deg2rad(rotate * u[:, 3])
         theta = torch.zeros((B, 2, 3))
-        theta[:, 0, 0] = theta[:, 1, 1] = scale
+        theta[:, 0, 0], theta[:, 0, 1] = scale * torch.cos(angle), -scale * torch.sin(angle)
+        theta[:, 1, 0], theta[:, 1, 1] = scale * torch.sin(angle), scale * torch.cos(angle)
         theta[:, 0, 2], theta[:, 1, 2] = 2 * jitter * u[:, 1], 2 * jitter * u[:, 2]
         theta = theta.to(images.dtype).repeat_interleave(T, 0)
         grid = F.affine_grid(theta, (B * T, C, H, W), align_corners=False)

@@ -38,13 +38,16 @@ class RecognizerConfig:
     constraints for continuous sign recognition); ``w_distill`` the cosine distillation of the projected
     per-frame backbone features towards the teacher's vectors (0 = off), ``teacher`` its name (a
     :data:`fslib.teachers.TEACHERS` entry, or "" for none); ``projection``: "linear" or "mlp" head from the
-    backbone features to the teacher's dimension.
+    backbone features to the teacher's dimension; ``teacher_norm``: the teacher's vectors minus their
+    training-split mean ("center"), also divided by their per-dimension s.d. ("standardize"), or as they are
+    ("none").
 
     Training: AdamW (``lr``, ``weight_decay``) with a linear warm-up over ``warmup`` of the steps then
     cosine decay to zero, ``clip`` gradient-norm clipping, ``epochs`` over the training split, ``batch_size``
     sequences per step (length-bucketed); frames: every ``subsample``-th frame (random phase in training),
     at most ``max_frames``. Augmentation (training only): ``speed`` range of temporal resampling factors,
-    ``jitter`` crop shift/scale as a fraction of the side, ``color`` brightness/contrast jitter. ``seed``
+    ``jitter`` crop shift/scale as a fraction of the side, ``color`` brightness/contrast jitter, ``rotate``
+    in-plane rotation in degrees. ``seed``
     seeds initialisation, data order and augmentation. ``threads``: torch threads (0 = torch's default).
     """
 
@@ -66,6 +69,7 @@ class RecognizerConfig:
     w_distill: float = 1.0
     teacher: str = "hamer"
     projection: str = "linear"
+    teacher_norm: str = "center"
     # training
     epochs: int = 20
     batch_size: int = 8
@@ -76,8 +80,9 @@ class RecognizerConfig:
     subsample: int = 1
     max_frames: int = 0
     speed: tuple[float, float] = (0.8, 1.25)
-    jitter: float = 0.08
-    color: float = 0.2
+    jitter: float = 0.1
+    color: float = 0.3
+    rotate: float = 20.0
     seed: int = 0
     threads: int = 0
 
@@ -95,6 +100,8 @@ class RecognizerConfig:
             raise ConfigError(f"teacher={self.teacher!r} is unknown; choose from {', '.join(TEACHERS)} or '' (none)")
         if self.w_distill > 0 and not self.teacher:
             raise ConfigError("w_distill > 0 needs a teacher; set teacher or w_distill=0")
+        if self.teacher_norm not in ("center", "standardize", "none"):
+            raise ConfigError(f"teacher_norm={self.teacher_norm!r}: use 'center', 'standardize' or 'none'")
         if self.projection not in ("linear", "mlp"):
             raise ConfigError(f"projection={self.projection!r}: use 'linear' or 'mlp'")
         if self.w_ctc_gru <= 0:

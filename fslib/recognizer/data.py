@@ -61,15 +61,15 @@ class RecognizerData(torch.utils.data.Dataset):
     """One split of crops + labels (+ teacher vectors).
 
     store: a :class:`~fslib.preprocess.CropStore`; partitions: e.g. ("train",); features: a teacher's
-    FeatureStore on the same store, or None; teacher_norm: 'standardize' (per-dimension z-score with
-    ``stats``, computed on this split when not given), 'center' or 'none'. train: random subsampling phase
+    FeatureStore on the same store, or None; teacher_norm: 'center' (minus the mean of ``stats``, computed on
+    this split when not given), 'standardize' (also divided by the per-dimension s.d.) or 'none'. train: random subsampling phase
     and speed change; speed: (low, high) factor range (>1 = faster, fewer frames). seed: the random stream
     (call :meth:`set_epoch` so every epoch draws anew yet reproducibly).
     """
 
     def __init__(self, store: Any, alphabet: Alphabet, partitions: Sequence[str], *, features: Any = None,
                  subsample: int = 1, max_frames: int = 0, train: bool = False,
-                 speed: tuple[float, float] = (1.0, 1.0), teacher_norm: str = "standardize",
+                 speed: tuple[float, float] = (1.0, 1.0), teacher_norm: str = "center",
                  stats: TeacherStats | None = None, seed: int = 0):
         if teacher_norm not in ("standardize", "center", "none"):
             raise ValueError(f"teacher_norm={teacher_norm!r}: use 'standardize', 'center' or 'none'")

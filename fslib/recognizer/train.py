@@ -131,7 +131,7 @@ def make_splits(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features:
     """The training split (augmented, with the teacher's vectors standardised on it) and the dev split."""
     tr = RecognizerData(store, alphabet, train_partitions, features=features if cfg.distills else None,
                         subsample=cfg.subsample, max_frames=cfg.max_frames, train=True, speed=cfg.speed,
-                        seed=cfg.seed)
+                        teacher_norm=cfg.teacher_norm, seed=cfg.seed)
     dev = RecognizerData(store, alphabet, dev_partitions, subsample=cfg.subsample, max_frames=cfg.max_frames)
     if len(tr) == 0:
         raise ValueError(f"no usable training sequence in {store.root} (partitions {train_partitions}); "
@@ -172,10 +172,14 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
     model = build_recognizer(cfg, alphabet.size, teacher_dim).to(dev_name)
     net = model
     if world > 1:
-        net = torch.nn.parallel.DistributedDataParallel(model)
+        # every term's parameters are not used by every variant (e.g. no 1D-CNN classifier without its CTC/KL)
+        net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     train_loader = loader(tr, cfg.batch_size, shuffle=True, seed=cfg.seed)
-    steps_per_epoch = math.ceil(len(train_loader) / world)
+    steps_per_epoch = len(train_loader) // world if world > 1 else len(train_loader)
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(train_loader)} training batches cannot be shared by {world} processes; "
+                         "lower batch_size or the number of processes")
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(cfg.epochs * steps_per_epoch, cfg.warmup))
     amp = dev_name.startswith("cuda")
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
@@ -209,11 +213,13 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
         sums: dict[str, float] = {}
         frames, steps, t0 = 0, 0, time.perf_counter()
         for b, batch in enumerate(train_loader):
+            if b >= steps_per_epoch * world:
+                break                      # every process takes the same number of steps
             if b % world != rank:
                 continue
             B, T = batch["frames"].shape[:2]
             images = to_input(batch["frames"].flatten(0, 1), cfg.input_size).unflatten(0, (B, T))
-            images = augment_images(images, cfg.jitter, cfg.color, generator=gen).to(dev_name)
+            images = augment_images(images, cfg.jitter, cfg.color, cfg.rotate, generator=gen).to(dev_name)
             batch = {k: (v.to(dev_name) if torch.is_tensor(v) else v) for k, v in batch.items()}
             with torch.autocast("cuda", enabled=amp):
                 out = net(images, batch["lengths"])
@@ -256,7 +262,8 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
             bar.close()
             return None
     bar.close()
-    model.load_state_dict(best["state"])
+    if best["state"] is not None:          # rank 0 (the only one that evaluates) selects the epoch
+        model.load_state_dict(best["state"])
     model.eval()
     report.update(best_epoch=best["epoch"], best_dev_letter_accuracy=best["dev_letter_accuracy"],
                   train_seconds=sum(h["train_seconds"] for h in history),

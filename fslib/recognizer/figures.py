@@ -1,0 +1,53 @@
+"""The recognizer page's figures: learning curves and the letter confusion matrix."""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+TERM_LABELS = {"train_ctc_gru": "CTC (BiGRU)", "train_ctc_cnn": "CTC (1D-CNN)", "train_kl": "KL (stages)",
+               "train_distill": "distillation (1 - cos)"}
+
+
+def learning_curves(histories: Mapping[str, Sequence[dict]], baseline: float | None = None):
+    """Left: each training loss term per epoch; right: dev letter accuracy per epoch (both conventions), with
+    the constant-output baseline as a dashed line. ``histories``: label (e.g. seed) -> per-epoch rows."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    styles = ["-", "--", ":", "-."]
+    for i, (label, hist) in enumerate(histories.items()):
+        h = pd.DataFrame(hist)
+        for j, (col, name) in enumerate(TERM_LABELS.items()):
+            if col in h:
+                ax1.plot(h["epoch"], h[col], styles[i % 4], color=f"C{j}", label=f"{name}" if i == 0 else None)
+        if "dev_letter_accuracy" in h:
+            d = h.dropna(subset=["dev_letter_accuracy"])
+            ax2.plot(d["epoch"], d["dev_letter_accuracy"], styles[i % 4], color="C0", marker="o", ms=3,
+                     label=f"plain ({label})")
+            ax2.plot(d["epoch"], d["dev_letter_accuracy_htk"], styles[i % 4], color="C1", marker="s", ms=3,
+                     label=f"HTK ({label})")
+    ax1.set(xlabel="epoch", ylabel="training loss", yscale="log", title="loss terms (training split)")
+    ax1.legend(fontsize=8)
+    if baseline is not None:
+        ax2.axhline(baseline, color="grey", ls="--", lw=1, label="constant output")
+    ax2.set(xlabel="epoch", ylabel="letter accuracy", title="dev signers (model selection)")
+    ax2.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_figure(mat: pd.DataFrame, title: str = "letter confusions (test signers)"):
+    """Row-normalised confusion matrix (reference letter -> decoded letter, ∅ = deleted / inserted)."""
+    m = mat.to_numpy().astype(float)
+    rows = m.sum(1, keepdims=True)
+    norm = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
+    n = len(mat)
+    fig, ax = plt.subplots(figsize=(0.28 * n + 2.5, 0.28 * n + 1.8))
+    im = ax.imshow(norm, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(n), [repr(c)[1:-1] if c == " " else c for c in mat.columns], fontsize=7)
+    ax.set_yticks(range(n), [repr(c)[1:-1] if c == " " else c for c in mat.index], fontsize=7)
+    ax.set(xlabel="decoded", ylabel="reference", title=title)
+    fig.colorbar(im, ax=ax, fraction=0.046, label="share of the reference letter")
+    fig.tight_layout()
+    return fig

@@ -288,7 +288,7 @@ def _toy_store(root: Path, seed: int = 0) -> _Store:
 
 
 TOY = dict(width=4, input_size=16, conv_channels=32, gru_hidden=32, batch_size=4, lr=1e-2, warmup=0.1,
-           speed=(1.0, 1.0), jitter=0.0, color=0.0, teacher="oracle_pose", threads=1)
+           speed=(1.0, 1.0), jitter=0.0, color=0.0, rotate=0.0, teacher="oracle_pose", threads=1)
 
 
 @pytest.mark.slow

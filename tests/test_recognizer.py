@@ -415,3 +415,32 @@ def test_augmentation_moves_the_whole_sequence_alike_and_rotates_the_right_way()
         ox, oy = math.cos(a) * dx + math.sin(a) * dy, -math.sin(a) * dx + math.cos(a) * dy
         y, x = divmod(int(turned[0, 0, 0].argmax()), 9)
         assert abs(x - (4 + ox)) <= 1.0 and abs(y - (4 + oy)) <= 1.0, (seed, x, y, ox, oy)
+
+
+def test_seed_table_and_learned_verdict_follow_the_numbers():
+    from fslib.recognizer import tables
+
+    base = {"letter_accuracy": 0.2, "letter_accuracy_htk": 0.18}
+    won = {0: {"letter_accuracy": 0.6, "letter_accuracy_htk": 0.55}, 1: {"letter_accuracy": 0.7, "letter_accuracy_htk": 0.66}}
+    t = tables.seed_table(won, base)
+    assert list(t.index) == ["seed 0", "seed 1", "mean", "s.d.", "constant output"]
+    assert t.loc["mean", "letter_accuracy"] == pytest.approx(0.65)
+    assert t.loc["s.d.", "letter_accuracy"] == pytest.approx(np.std([0.6, 0.7], ddof=1))
+    assert tables.learned_verdict(won, base, goal=0.6).startswith("The recognizer learned")
+    assert "reached" in tables.learned_verdict(won, base, goal=0.6)
+    assert "not reached" in tables.learned_verdict(won, base, goal=0.8)
+    assert "did not learn" in tables.learned_verdict({0: {"letter_accuracy": 0.15}}, base)
+    assert "marginally" in tables.learned_verdict({0: {"letter_accuracy": 0.22}}, base)
+
+
+def test_speed_table_and_verdict():
+    from fslib.recognizer import tables
+
+    latency = pd.DataFrame({"ms_per_crop_best": [1.0, 2000.0]},
+                           index=pd.Index(["synthetic HaMeR (small)", "released HaMeR (ViT-H/16)"], name="network"))
+    speed = tables.speed_table(1000.0, latency)                   # student: 1 ms per frame
+    assert speed.loc["synthetic HaMeR (small) + student", "times_slower_than_student"] == pytest.approx(2.0)
+    v = tables.speed_verdict(speed)
+    assert "claim replicates" in v and "2001x slower" in v and "does not replicate" not in v
+    slow = tables.speed_verdict(tables.speed_table(10.0, latency.iloc[:1]))
+    assert "below 30" in slow and "not timed" in slow

@@ -172,8 +172,9 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
     model = build_recognizer(cfg, alphabet.size, teacher_dim).to(dev_name)
     net = model
     if world > 1:
-        # every term's parameters are not used by every variant (e.g. no 1D-CNN classifier without its CTC/KL)
-        net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
+        # without the 1D-CNN's CTC and the KL term its classifier gets no gradient: DDP must be told
+        unused = cfg.w_ctc_cnn == 0 and cfg.w_kl == 0
+        net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=unused)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     train_loader = loader(tr, cfg.batch_size, shuffle=True, seed=cfg.seed)
     steps_per_epoch = len(train_loader) // world if world > 1 else len(train_loader)

@@ -23,8 +23,8 @@ NOTEBOOK = "04_recognizer"
 
 DATA_PARAMS = ("seed", "corpus_path", "alphabet", "corpus_signers", "corpus_sequences", "image_size", "corpus_fps",
                "max_word_len", "crop_size", "margin", "min_detection", "workers")
-TEACHER_PARAMS = ("hamer_checkpoint", "teacher_size", "pretrain_samples", "pretrain_val_samples", "pretrain_signers",
-                  "pretrain_epochs")
+TEACHER_PARAMS = ("hamer_checkpoint", "teacher_size", "teacher_input_size", "pretrain_samples", "pretrain_val_samples",
+                  "pretrain_signers", "pretrain_epochs")
 RECOGNIZER_PARAMS = tuple(f.name for f in dataclasses.fields(RecognizerConfig) if f.name != "seed")
 RUN_PARAMS = ("train_seeds", "beam", "out_dir", "profile")
 PARAMS = DATA_PARAMS + TEACHER_PARAMS + RECOGNIZER_PARAMS + RUN_PARAMS
@@ -103,7 +103,8 @@ class Experiment:
         from ..teachers.synthetic import make_config as teacher_make_config
 
         p = self.params
-        return teacher_make_config(size=p["teacher_size"], crop_size=p["crop_size"], margin=p.get("margin", 0.25),
+        return teacher_make_config(size=p["teacher_size"], crop_size=p.get("teacher_input_size") or p["crop_size"],
+                                   margin=p.get("margin", 0.25),
                                    samples=p["pretrain_samples"], val_samples=p["pretrain_val_samples"],
                                    signers=p["pretrain_signers"], epochs=p["pretrain_epochs"], seed=p.get("seed", 0))
 

@@ -2,6 +2,7 @@
 teacher's per-frame vectors separate the letters, UMAP embeddings, corpus pose errors, latency."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -28,11 +29,16 @@ def pretraining_curves(report: Mapping[str, Any]):
     ax[1].plot(h["epoch"], h["val_finger_joint_deg"], "o-", label="finger joints")
     ax[1].set(title="held-out pose error (deg)", xlabel="epoch")
     ax[1].legend()
-    if "val_keypoint2d_px" in h:
-        ax[2].plot(h["epoch"], h["val_keypoint2d_px"], "o-")
+    for col, label in (("val_keypoint2d_px", "2D decoder"), ("val_reprojection_px", "reprojected via camera")):
+        if col in h:
+            ax[2].plot(h["epoch"], h[col], "o-", label=label)
     ax[2].set(title=f"held-out 2D keypoint error (px of {report['config']['crop_size']})", xlabel="epoch")
-    ax[3].plot(k["epoch"], k["val_keypoint3d_mm"], "s-", color="C1")
+    ax[2].legend()
+    if "val_keypoint3d_mm" in h:
+        ax[3].plot(h["epoch"], h["val_keypoint3d_mm"], "o-", label="synthetic HaMeR (hand model)")
+    ax[3].plot(k["epoch"], k["val_keypoint3d_mm"], "s-", label="keypoint regressor")
     ax[3].set(title="held-out 3D keypoint error (mm)", xlabel="epoch")
+    ax[3].legend()
     fig.tight_layout()
     return fig
 
@@ -46,6 +52,10 @@ def heldout_table(report: Mapping[str, Any], prior: Mapping[str, float] | None =
             ("synthetic HaMeR", "finger joint rotation error (deg)", h.get("val_finger_joint_deg"), "finger_joint_deg"),
             ("synthetic HaMeR", f"2D keypoint error (px of {report['config']['crop_size']})", h.get("val_keypoint2d_px"),
              "keypoint2d_px"),
+            ("synthetic HaMeR", "3D keypoint error through the hand model, wrist-relative (mm)",
+             h.get("val_keypoint3d_mm"), "keypoint3d_mm"),
+            ("synthetic HaMeR", f"reprojected keypoint error via its camera (px of {report['config']['crop_size']})",
+             h.get("val_reprojection_px"), "keypoint2d_px"),
             ("synthetic HaMeR", "shape error (standardised RMSE)", h.get("val_shape_rmse"), "shape_rmse"),
             ("keypoint regressor", "3D keypoint error, wrist-relative (mm)", k.get("val_keypoint3d_mm"), "keypoint3d_mm")]
     table = pd.DataFrame([r[:3] for r in rows], columns=["model", "metric", "value"])
@@ -154,22 +164,35 @@ def frame_vectors(fs: FeatureStore, frames: pd.DataFrame) -> np.ndarray:
     return vec
 
 
+MIN_BOOTSTRAP_SIGNERS = 3
+
+
 def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame,
                         train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test",
-                        probe: bool = True) -> pd.DataFrame:
+                        probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """How well each teacher's vectors separate the letters on hold frames of unseen signers.
 
     Standardise with the training frames' mean and s.d.; nearest-centroid accuracy (one centroid per letter
     from the frames of the ``train_partitions`` signers, tested on ``test_partition`` signers, who are
     disjoint), and optionally a linear probe (multinomial logistic regression). Letters absent from the
     training side are dropped from the test side. Also chance (1 / letters) and the majority-letter rate.
+
+    Intervals: ``<measure>_lo`` / ``_hi`` is the 95 % interval of a bootstrap over the test signers
+    (:func:`fslib.stats.signer_bootstrap`, ``n_boot`` resamples); ``<measure>_vs_hamer_lo`` / ``_hi`` the
+    paired interval of (this teacher - HaMeR) on the same resamples (NaN without a ``hamer`` row). With
+    fewer than ``MIN_BOOTSTRAP_SIGNERS`` test signers the intervals are NaN: resampling one or two signers
+    says nothing about the spread. The linear probe runs 300 L-BFGS iterations; it measures separability
+    rather than being a tuned classifier, so its convergence warnings are silenced.
     """
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
+
+    from ..stats import interval, signer_bootstrap
 
     frames = frames.reset_index(drop=True)
     tr = frames["partition"].isin(train_partitions).to_numpy()
     te = (frames["partition"] == test_partition).to_numpy() & frames["letter"].isin(set(frames.loc[tr, "letter"])).to_numpy()
-    rows = []
+    rows, hits = [], {}
     y_tr, y_te = frames.loc[tr, "letter"].to_numpy(), frames.loc[te, "letter"].to_numpy()
     letters = sorted(set(y_tr))
     for name, fs in stores.items():
@@ -181,23 +204,68 @@ def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame
         z = (x - mu) / sd
         cents = np.stack([z[tr][y_tr == l].mean(0) for l in letters])
         d = ((z[te][:, None, :] - cents[None]) ** 2).sum(-1)
-        nc = float((np.array(letters)[d.argmin(1)] == y_te).mean())
-        lp = np.nan
+        hits[(name, "nearest_centroid")] = np.array(letters)[d.argmin(1)] == y_te
         if probe and len(letters) > 1:
-            clf = LogisticRegression(max_iter=300, C=0.5).fit(z[tr], y_tr)
-            lp = float((clf.predict(z[te]) == y_te).mean())
-        rows.append({"teacher": name, "dim": x.shape[1], "nearest_centroid": nc, "linear_probe": lp})
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf = LogisticRegression(max_iter=300, C=0.5).fit(z[tr], y_tr)
+            hits[(name, "linear_probe")] = clf.predict(z[te]) == y_te
+        rows.append({"teacher": name, "dim": x.shape[1],
+                     **{m: float(hits[(name, m)].mean()) if (name, m) in hits else np.nan
+                        for m in ("nearest_centroid", "linear_probe")}})
     out = pd.DataFrame(rows)
+    test_signers = frames.loc[te, "signer"].to_numpy()
+    enough = len(set(test_signers)) >= MIN_BOOTSTRAP_SIGNERS
+    boot = signer_bootstrap(hits, test_signers, n_boot, seed) if hits and enough else {}
+    for m in ("nearest_centroid", "linear_probe"):
+        for suffix in ("lo", "hi", "vs_hamer_lo", "vs_hamer_hi"):
+            out[f"{m}_{suffix}"] = np.nan
+        for i, name in enumerate(out["teacher"]):
+            if (name, m) not in boot:
+                continue
+            out.loc[i, [f"{m}_lo", f"{m}_hi"]] = interval(boot[(name, m)])
+            if ("hamer", m) in boot:
+                out.loc[i, [f"{m}_vs_hamer_lo", f"{m}_vs_hamer_hi"]] = interval(boot[(name, m)] - boot[("hamer", m)])
     out["chance"] = 1.0 / max(len(letters), 1)
     out["majority"] = float(pd.Series(y_te).value_counts(normalize=True).max()) if len(y_te) else np.nan
     out["train_frames"], out["test_frames"], out["letters"] = int(tr.sum()), int(te.sum()), len(letters)
+    out["test_signers"] = int(frames.loc[te, "signer"].nunique())
+    return out
+
+
+def separability_display(sep: pd.DataFrame) -> pd.DataFrame:
+    """:func:`letter_separability`'s table for reading: each accuracy with its 95 % signer-bootstrap
+    interval, and the paired interval of the difference from HaMeR, as text; chance and frame counts."""
+    def fmt(v, lo, hi, signed=False):
+        if pd.isna(v):
+            return "-"
+        f = "{:+.3f}" if signed else "{:.3f}"
+        return f"{f.format(v)} [{f.format(lo)}, {f.format(hi)}]" if pd.notna(lo) else f.format(v)
+
+    rows = []
+    h = sep.set_index("teacher")
+    for r in sep.itertuples():
+        row = {"teacher": r.teacher, "dim": r.dim}
+        for m in ("nearest_centroid", "linear_probe"):
+            d = getattr(r, m) - h.loc["hamer", m] if "hamer" in h.index else np.nan
+            row[m.replace("_", " ")] = fmt(getattr(r, m), getattr(r, f"{m}_lo", np.nan), getattr(r, f"{m}_hi", np.nan))
+            row[f"{m.replace('_', ' ')} - HaMeR"] = ("" if r.teacher == "hamer" else
+                                                    fmt(d, getattr(r, f"{m}_vs_hamer_lo", np.nan),
+                                                        getattr(r, f"{m}_vs_hamer_hi", np.nan), signed=True))
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("teacher")
+    out.attrs["note"] = (f"chance {sep['chance'].iloc[0]:.3f}, majority letter {sep['majority'].iloc[0]:.3f}; "
+                         f"{int(sep['test_frames'].iloc[0])} test hold frames of "
+                         f"{int(sep['test_signers'].iloc[0]) if 'test_signers' in sep else '?'} unseen signers")
     return out
 
 
 def separability_verdict(sep: pd.DataFrame) -> str:
     """Sentence on :func:`letter_separability`'s table: the accuracies of HaMeR beside chance, majority and
     oracle, the ranking of the non-oracle teachers under each measure, and whether HaMeR ranks first under
-    both (the source study's claim, at the level of letter separability), under one only, or under none."""
+    both (the source study's claim, at the level of letter separability), under one only, or under none.
+    Where the table has paired bootstrap intervals, a teacher whose difference from HaMeR has an interval
+    containing zero is named as not separable from HaMeR on these test signers."""
     real = sep[sep["teacher"] != "oracle_pose"]
     if "hamer" not in set(real["teacher"]):
         return "HaMeR is not among the teachers of this run: its ranking cannot be checked."
@@ -209,15 +277,29 @@ def separability_verdict(sep: pd.DataFrame) -> str:
         o = row("oracle_pose")
         text += f", ground-truth pose {o.nearest_centroid:.3f} / {o.linear_probe:.3f}"
     text += "). "
-    first = []
+    first, clear = [], []
     for measure in ("nearest_centroid", "linear_probe"):
         order = real.sort_values(measure, ascending=False)["teacher"].tolist()
-        text += f"Ranking by {measure.replace('_', '-')}: {' > '.join(order)}. "
+        text += f"Ranking by {measure.replace('_', '-')}: {' > '.join(order)}"
         first.append(order[0] == "hamer")
+        lo, hi = f"{measure}_vs_hamer_lo", f"{measure}_vs_hamer_hi"
+        few = "test_signers" in real and real["test_signers"].iloc[0] < MIN_BOOTSTRAP_SIGNERS
+        if few:
+            text += " (too few test signers for a bootstrap interval)"
+        elif lo in real and real[lo].notna().any():
+            others = real[real["teacher"] != "hamer"]
+            tied = others.loc[(others[lo] <= 0) & (others[hi] >= 0), "teacher"].tolist()
+            clear.append(not tied)
+            text += (f" (within the 95 % signer-bootstrap interval of HaMeR: {', '.join(tied)})" if tied
+                     else " (every other teacher differs from HaMeR beyond the 95 % signer-bootstrap interval)")
+        text += ". "
     claim = ("The source study reports that HaMeR guides the student better than other hand models; at the level "
              "of letter separability this ")
-    if all(first):
+    if all(first) and (not clear or all(clear)):
         return text + claim + "replicates here (HaMeR ranks first under both measures)."
+    if all(first):
+        return text + claim + ("replicates only within noise here (HaMeR ranks first under both measures, but "
+                               "not beyond the bootstrap interval of every other teacher).")
     if any(first):
         return text + claim + ("replicates only partly here (HaMeR ranks first under one measure, not the "
                                "other); whether it helps the student most is for the distillation pages.")
@@ -301,3 +383,45 @@ def errors_by_partition(per_sequence: pd.DataFrame) -> pd.DataFrame:
     out = out.div(w.groupby(per_sequence["partition"]).sum(), axis=0)
     out["frames"] = w.groupby(per_sequence["partition"]).sum()
     return out
+
+
+# ------------------------------------------------------------------------------------------ goals
+GOALS = {"finger_gain": 0.30, "keypoint3d_mm": 25.0, "linear_probe": 0.6, "nearest_centroid": 0.5}
+
+
+def goal_table(heldout: pd.DataFrame, fingers: pd.DataFrame | None, sep: pd.DataFrame | None,
+               goals: Mapping[str, float] = GOALS) -> pd.DataFrame:
+    """The synthetic teacher's targets (held-out hands of unseen shape and look; letters of unseen signers),
+    each with the measured value and whether it is met: finger-joint error at least ``finger_gain`` below
+    the constant prediction, overall and for every finger; the keypoint regressor's wrist-relative 3D error
+    at most ``keypoint3d_mm``; HaMeR's letter separability by linear probe above MediaPipe's and at least
+    ``linear_probe``, by nearest centroid at least ``nearest_centroid``. Rows whose inputs are missing are
+    left out."""
+    rows = []
+
+    def add(goal, value, met):
+        rows.append({"goal": goal, "measured": value, "met": bool(met)})
+
+    h = heldout.set_index(["model", "metric"])
+    fj = h.loc[("synthetic HaMeR", "finger joint rotation error (deg)")] if (
+        "synthetic HaMeR", "finger joint rotation error (deg)") in h.index else None
+    if fj is not None and "gain" in heldout:
+        add(f"finger-joint error >= {goals['finger_gain']:.0%} below the constant prediction", f"{fj['gain']:.0%} below",
+            fj["gain"] >= goals["finger_gain"])
+    if fingers is not None and len(fingers):
+        worst = fingers.sort_values("gain").iloc[0]
+        add("every finger clearly below its constant (gain >= 10 %)", f"weakest: {worst['finger']} {worst['gain']:.0%}",
+            worst["gain"] >= 0.10)
+    kp = heldout[(heldout["model"] == "keypoint regressor")]
+    if len(kp):
+        v = float(kp["value"].iloc[0])
+        add(f"keypoint regressor 3D error <= {goals['keypoint3d_mm']:.0f} mm", f"{v:.1f} mm", v <= goals["keypoint3d_mm"])
+    if sep is not None and "hamer" in set(sep["teacher"]):
+        s = sep.set_index("teacher")
+        lp, nc = s.loc["hamer", "linear_probe"], s.loc["hamer", "nearest_centroid"]
+        if "mediapipe" in s.index:
+            add("HaMeR linear probe above MediaPipe's landmarks", f"{lp:.3f} vs {s.loc['mediapipe', 'linear_probe']:.3f}",
+                lp > s.loc["mediapipe", "linear_probe"])
+        add(f"HaMeR linear probe >= {goals['linear_probe']}", f"{lp:.3f}", lp >= goals["linear_probe"])
+        add(f"HaMeR nearest centroid >= {goals['nearest_centroid']}", f"{nc:.3f}", nc >= goals["nearest_centroid"])
+    return pd.DataFrame(rows, columns=["goal", "measured", "met"])

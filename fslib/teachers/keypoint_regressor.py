@@ -25,7 +25,7 @@ class KeypointRegressorConfig:
 
 class KeypointRegressor(nn.Module):
     """(B, 3, S, S) ImageNet-normalised crops -> dict ``keypoints3d`` (B, 21, 3) wrist-relative, decimetres,
-    and ``features`` (B, 4 width)."""
+    ``cam`` (B, 3) weak-perspective camera and ``features`` (B, 4 width)."""
 
     def __init__(self, config: KeypointRegressorConfig = KeypointRegressorConfig()):
         super().__init__()
@@ -35,7 +35,8 @@ class KeypointRegressor(nn.Module):
 
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         feats = self.backbone(images)
-        return {"keypoints3d": self.head(feats), "features": feats}
+        kp, cam = self.head(feats)
+        return {"keypoints3d": kp, "cam": cam, "features": feats}
 
 
 def build_keypoint_regressor(config: KeypointRegressorConfig | None = None) -> KeypointRegressor:

@@ -74,7 +74,8 @@ def machine() -> dict:
 
 
 def git_state(root: Path) -> dict | None:
-    """Commit and whether the work tree had uncommitted changes; None outside a git checkout."""
+    """Commit and whether the work tree had uncommitted changes; None outside a git checkout. The study's own
+    outputs (``runs/``) do not count: re-running a committed profile rewrites them while it runs."""
     def git(*args: str) -> str:
         return subprocess.run(
             ["git", *args], cwd=root, capture_output=True, text=True, check=True, timeout=30
@@ -82,7 +83,7 @@ def git_state(root: Path) -> dict | None:
 
     try:
         commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)runs"))
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": commit, "dirty": dirty}

@@ -1,0 +1,191 @@
+"""Training and evaluation of the isolated-sign models: AdamW, top-1 / top-5, model selection on the
+validation split, per-epoch resumable state, one cached result per configuration and data.
+
+A run lives in ``cache_dir()/islr/<key>/``; the key hashes the :class:`IslrConfig` (seed included), a
+digest of the prepared clips and labels, and the code of this package. ``resume.pt`` is written atomically
+after every epoch (weights, optimiser, history, best weights, the random state); ``model.pt`` and
+``report.json`` when the run is finished, so a finished run is loaded, not retrained, and an interrupted
+one continues from its last finished epoch with the same result as an uninterrupted run.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from ..cache import atomic_path, cache_key, write_json_atomic
+from ..config import as_dict, build_config
+from ..paths import cache_dir
+from ..progress import tqdm
+from .augment import AugmentConfig, augment
+from .data import collate
+from .models import ModelConfig, build_model
+
+CODE = ["fslib.islr"]
+
+
+@dataclasses.dataclass(frozen=True)
+class IslrConfig:
+    """One training run. kind, hidden, layers, heads, dropout: the model (:class:`ModelConfig`);
+    normalization: the strategy the clips were prepared with (recorded, and part of the key); epochs,
+    batch_size, lr, weight_decay: AdamW as in the source (1e-3, 1e-3, batch 8); jitter, scale, frame_dropout:
+    augmentation (:class:`AugmentConfig`, off by default); seed."""
+
+    kind: str = "bilstm"
+    hidden: int = 256
+    layers: int = 2
+    heads: int = 4
+    dropout: float = 0.0
+    normalization: str = "per_frame"
+    epochs: int = 20
+    batch_size: int = 8
+    lr: float = 1e-3
+    weight_decay: float = 1e-3
+    jitter: float = 0.0
+    scale: tuple[float, float] = (1.0, 1.0)
+    frame_dropout: float = 0.0
+    seed: int = 0
+
+    def model_config(self, in_dim: int, classes: int) -> ModelConfig:
+        return ModelConfig(self.kind, in_dim, classes, self.hidden, self.layers, self.heads, self.dropout)
+
+    def augment_config(self) -> AugmentConfig:
+        return AugmentConfig(self.jitter, tuple(self.scale), self.frame_dropout)
+
+
+def make_config(overrides: Mapping[str, Any] | None = None, **more: Any) -> IslrConfig:
+    """:class:`IslrConfig` from overrides; unknown keys rejected."""
+    values = {**(overrides or {}), **more}
+    if isinstance(values.get("scale"), list):
+        values["scale"] = tuple(values["scale"])
+    return build_config(IslrConfig, values)
+
+
+@dataclasses.dataclass
+class Split:
+    """Prepared clips of one split: ``clips`` list of ``(T_i, D)`` float32, ``labels`` class indices."""
+
+    clips: list[np.ndarray]
+    labels: list[int]
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for c, y in zip(self.clips, self.labels):
+            h.update(np.ascontiguousarray(c).tobytes())
+            h.update(str(y).encode())
+        return h.hexdigest()
+
+
+def topk_accuracy(logits: torch.Tensor, labels: torch.Tensor, ks: Sequence[int] = (1, 5)) -> dict[str, float]:
+    """Share of clips whose label is among the ``k`` highest logits, for each k (k capped at the classes)."""
+    out = {}
+    for k in ks:
+        top = logits.topk(min(k, logits.shape[1]), dim=1).indices
+        out[f"top{k}"] = float((top == labels[:, None]).any(1).float().mean()) if len(labels) else float("nan")
+    return out
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, split: Split, batch_size: int = 64) -> dict[str, float]:
+    """Top-1 and top-5 accuracy of ``model`` on a split."""
+    model.eval()
+    logits, labels = [], []
+    for s in range(0, len(split.clips), batch_size):
+        x, lengths, y = collate(split.clips[s:s + batch_size], split.labels[s:s + batch_size])
+        logits.append(model(x, lengths))
+        labels.append(y)
+    return topk_accuracy(torch.cat(logits), torch.cat(labels))
+
+
+@dataclasses.dataclass
+class IslrResult:
+    """A finished run: the selected model (eval mode), its report (config, history, best epoch, val and test
+    accuracy, seconds) and its cache folder."""
+
+    model: torch.nn.Module
+    report: dict[str, Any]
+    folder: Path
+
+
+def run_dir(cfg: IslrConfig, data: Mapping[str, Split], classes: int) -> Path:
+    ident = {"config": as_dict(cfg), "classes": classes, "data": {k: v.digest() for k, v in sorted(data.items())}}
+    return cache_dir() / "islr" / cache_key(ident, code=CODE)
+
+
+def train(cfg: IslrConfig, data: Mapping[str, Split], classes: int, progress: bool = True) -> IslrResult:
+    """Train (or load, or resume) one run on ``data`` {"train", "val", and optionally "test"}."""
+    for need in ("train", "val"):
+        if need not in data or not data[need].clips:
+            raise ValueError(f"islr.train: the {need!r} split is empty; the corpus has no usable clip there")
+    folder = run_dir(cfg, data, classes)
+    folder.mkdir(parents=True, exist_ok=True)
+    in_dim = data["train"].clips[0].shape[1]
+    model = build_model(cfg.model_config(in_dim, classes))
+    final, report_path = folder / "model.pt", folder / "report.json"
+    if final.exists() and report_path.exists():
+        model.load_state_dict(torch.load(final, map_location="cpu", weights_only=True))
+        return IslrResult(model.eval(), json.loads(report_path.read_text()), folder)
+
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.model_config(in_dim, classes))
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    history: list[dict[str, float]] = []
+    best, best_state, start, seconds = -1.0, None, 0, 0.0
+    resume = folder / "resume.pt"
+    if resume.exists():
+        st = torch.load(resume, map_location="cpu", weights_only=False)
+        model.load_state_dict(st["model"]), opt.load_state_dict(st["opt"])
+        history, best, best_state, start, seconds = st["history"], st["best"], st["best_state"], st["epoch"], st["seconds"]
+    train_split, aug = data["train"], cfg.augment_config()
+    n = len(train_split.clips)
+    steps = -(-n // cfg.batch_size)
+    bar = tqdm(total=cfg.epochs * steps, initial=start * steps, desc=f"ISLR {cfg.kind} ({cfg.normalization})",
+               disable=not progress)
+    for epoch in range(start, cfg.epochs):
+        t0 = time.perf_counter()
+        rng = np.random.default_rng([cfg.seed, epoch])     # the epoch's order and augmentation
+        torch.manual_seed(cfg.seed * 100003 + epoch)        # its dropout masks
+        order = rng.permutation(n)
+        model.train()
+        losses = []
+        for s in range(steps):
+            idx = order[s * cfg.batch_size:(s + 1) * cfg.batch_size]
+            clips = [augment(train_split.clips[i], aug, rng) for i in idx]
+            x, lengths, y = collate(clips, [train_split.labels[i] for i in idx])
+            loss = torch.nn.functional.cross_entropy(model(x, lengths), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+            bar.update()
+        seconds += time.perf_counter() - t0
+        val = evaluate(model, data["val"])
+        history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_top1": val["top1"],
+                        "val_top5": val["top5"]})
+        if val["top1"] > best:
+            best, best_state = val["top1"], copy.deepcopy(model.state_dict())
+        bar.set_postfix(loss=f"{history[-1]['train_loss']:.3f}", val_top1=f"{val['top1']:.3f}")
+        with atomic_path(resume) as tmp:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "best": best,
+                        "best_state": best_state, "epoch": epoch + 1, "seconds": seconds}, tmp)
+    bar.close()
+    model.load_state_dict(best_state)
+    model.eval()
+    best_epoch = max(history, key=lambda r: r["val_top1"])["epoch"]
+    report = {"config": as_dict(cfg), "classes": classes, "history": history, "best_epoch": best_epoch,
+              "val": evaluate(model, data["val"]), "train_seconds": seconds,
+              "parameters": sum(p.numel() for p in model.parameters())}
+    if "test" in data and data["test"].clips:
+        report["test"] = evaluate(model, data["test"])
+    with atomic_path(final) as tmp:
+        torch.save(model.state_dict(), tmp)
+    write_json_atomic(report_path, report)
+    resume.unlink(missing_ok=True)
+    return IslrResult(model, json.loads(report_path.read_text()), folder)   # as a cached load returns it

@@ -1,0 +1,89 @@
+"""The synthetic isolated-sign corpus: layout, determinism, signer-disjoint splits, the built-in phenomena,
+and a smoke training run well above chance."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fslib.islr import corpus as C
+from fslib.islr import landmarks as lm
+
+
+@pytest.fixture()
+def small(tmp_path, monkeypatch):
+    monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
+    cfg = C.CorpusConfig(glosses=6, train_signers=4, val_signers=1, test_signers=2, seed=1)
+    return cfg, C.generate(cfg, progress=False)
+
+
+def test_layout_and_splits(small):
+    cfg, root = small
+    df = C.read_index(root)
+    assert len(df) == 6 * 7 and df["sign"].nunique() == 6
+    by_split = df.groupby("split")["participant_id"].apply(set)
+    assert not (by_split["train"] & by_split["test"]) and not (by_split["train"] & by_split["val"])
+    clip = lm.read_parquet(root / df["path"].iloc[0])
+    assert {k: v.shape[1:] for k, v in clip.items()} == {k: (n, 3) for k, n in lm.TYPES.items()}
+    assert json.loads((root / "sign_to_prediction_index_map.json").read_text())["SIGN000"] == 0
+    assert C.describe(root)["train_clips_per_gloss"] == 4.0
+    assert C.generate(cfg, progress=False) == root                      # cached
+
+
+def test_deterministic_and_phenomena():
+    cfg = C.CorpusConfig(glosses=3)
+    sign = C.make_signs(3, 0)[0]
+    a = C.render_clip(sign, C.make_signer(0, "train", 0, cfg), cfg, np.random.default_rng(5))
+    b = C.render_clip(sign, C.make_signer(0, "train", 0, cfg), cfg, np.random.default_rng(5))
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    # signers differ in position and scale in the frame: their face centres and sizes differ
+    faces = [C.render_clip(sign, C.make_signer(0, "train", i, cfg), cfg, np.random.default_rng(i))["face"]
+             for i in range(6)]
+    centres = np.array([f[:, list(lm.FACE_SUBSET), :2].mean((0, 1)) for f in faces])
+    sizes = np.array([np.ptp(f[:, list(lm.FACE_SUBSET), 0], axis=1).mean() for f in faces])
+    assert centres[:, 0].std() > 0.03 and sizes.max() / sizes.min() > 1.2
+    # the nose point jitters more than the other face points (frame-to-frame differences)
+    f = faces[0]
+    nose = np.abs(np.diff(f[:, lm.NOSE_TIP, 0])).mean()
+    chin = np.abs(np.diff(f[:, 152, 0])).mean()
+    assert nose > 2 * chin
+
+
+def test_bad_config():
+    with pytest.raises(ValueError, match="glosses"):
+        C.CorpusConfig(glosses=1)
+    with pytest.raises(ValueError, match="at least one signer"):
+        C.CorpusConfig(val_signers=0)
+
+
+def test_smoke_training_is_well_above_chance(small):
+    import torch
+
+    from fslib.islr import train as tr
+    from fslib.islr.experiment import load_splits
+
+    torch.set_num_threads(1)
+    _, root = small
+    splits, classes, report = load_splits(root, "per_frame")
+    assert classes == 6 and (report["skipped"] == "").all() and len(splits["train"].clips) == 24
+    res = tr.train(tr.make_config(hidden=32, layers=1, epochs=25, lr=3e-3), splits, classes, progress=False)
+    assert res.report["test"]["top1"] >= 0.5            # chance 1/6
+
+
+def test_unreadable_or_handless_clips_are_skipped_and_counted(small):
+    from fslib.islr.experiment import load_splits
+
+    _, root = small
+    df = C.read_index(root)
+    before = (load_splits(root, "none")[2]["skipped"] != "").sum()
+    (root / df["path"].iloc[0]).write_bytes(b"not a parquet")
+    clip = lm.read_parquet(root / df["path"].iloc[1])
+    clip["left_hand"][:] = np.nan
+    clip["right_hand"][:] = np.nan
+    lm.write_parquet(root / df["path"].iloc[1], clip)
+    splits, _, report = load_splits(root, "none")
+    skipped = report[report["skipped"] != ""]
+    assert len(skipped) == before + 2 and "no hand in any frame" in set(skipped["skipped"])
+    assert any(s.startswith("ArrowInvalid") or "parquet" in s.lower() for s in skipped["skipped"])
+    assert sum(len(s.clips) for s in splits.values()) == len(df) - before - 2

@@ -23,7 +23,8 @@ MIN_SEEDS = 2
 
 def _select(table: pd.DataFrame, variant: str, teacher: str, metric: str, split: str,
             corpus: str | None = None) -> pd.Series:
-    t = table[(table["variant"] == variant) & (table["teacher"].fillna("") == (teacher or ""))
+    teachers = table["teacher"].fillna("none").replace("", "none")     # the results table writes "none"
+    t = table[(table["variant"] == variant) & (teachers == (teacher or "none"))
               & (table["metric"] == metric) & (table["split"] == split)]
     if corpus is not None:
         t = t[t["corpus"] == corpus]

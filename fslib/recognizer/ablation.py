@@ -1,0 +1,100 @@
+"""The fingerspelling study's tables: which runs each row needs, training them (cached per configuration
+and seed, so a run shared by two tables is trained once), and the claims of the source study computed
+from the results table (:mod:`fslib.recognizer.comparison`).
+
+A row is ``(variant, teacher)``: a loss variant of :data:`fslib.recognizer.config.LOSS_VARIANTS` and the
+distillation target ("" when the variant does not distil).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pandas as pd
+
+from . import comparison
+from .config import LOSS_VARIANTS, make_config
+
+VARIANT_LABELS = {"ctc_gru": "CTC on the BiGRU only", "ctc_both": "+ CTC on the 1D-CNN",
+                  "ctc_both_kl": "+ KL between the stages", "full": "+ distillation (full model)",
+                  "ctc_gru_distill": "CTC on the BiGRU + distillation"}
+
+
+def ablation_rows(teacher: str) -> list[tuple[str, str]]:
+    """The loss-ablation table's rows, in the source study's order."""
+    return [("ctc_gru", ""), ("ctc_both", ""), ("ctc_both_kl", ""), ("full", teacher), ("ctc_gru_distill", teacher)]
+
+
+def teacher_rows(teachers: Sequence[str]) -> list[tuple[str, str]]:
+    """The teacher-comparison table's rows: the full model distilled from each teacher, and no teacher."""
+    return [("full", t) for t in teachers] + [("ctc_both_kl", "")]
+
+
+def train_rows(exp: Any, rows: Sequence[tuple[str, str]], seeds: Sequence[int]) -> pd.DataFrame:
+    """Train (or load) every row at every seed with :class:`~fslib.recognizer.experiment.Experiment` ``exp``
+    (its parameters give everything but the variant and teacher), evaluate and record each run; returns the
+    profile's results table."""
+    from . import results as results_table
+
+    exp.record_baseline()
+    values = {k: v for k, v in exp.params.items() if k in make_config().__dataclass_fields__ and k != "seed"}
+    for variant, teacher in rows:
+        if variant not in LOSS_VARIANTS:
+            raise ValueError(f"unknown loss variant {variant!r}; choose from {', '.join(LOSS_VARIANTS)}")
+        for seed in seeds:
+            cfg = make_config({**values, "teacher": teacher}, variant=variant, seed=seed)
+            exp.evaluate(exp.train(cfg))
+    return results_table.read(exp.results_path())
+
+
+def baseline_value(results: pd.DataFrame, metric: str = "letter_accuracy", split: str = "test") -> float:
+    """The learned-nothing row's score (the best constant string) on ``split``."""
+    t = results[(results["variant"] == "constant") & (results["metric"] == metric) & (results["split"] == split)]
+    if t.empty:
+        raise ValueError("the results table has no constant-output row; call Experiment.record_baseline() first")
+    return float(t["value"].iloc[0])
+
+
+def table(results: pd.DataFrame, rows: Sequence[tuple[str, str]],
+          metrics: Sequence[str] = ("letter_accuracy", "letter_accuracy_htk"), split: str = "test") -> pd.DataFrame:
+    """One line per row: its label, teacher, seeds and each metric as mean +- s.d., then the constant row."""
+    out = None
+    for m in metrics:
+        s = comparison.summarise(results, rows, m, split)
+        s = s.rename(columns={"mean": f"{m}_mean", "std": f"{m}_std"})
+        out = s if out is None else out.merge(s[[m, f"{m}_mean", f"{m}_std"]], left_index=True, right_index=True)
+    out.insert(0, "row", [VARIANT_LABELS.get(v, v) for v in out["variant"]])
+    const = {"row": "constant output (learned nothing)", "variant": "constant", "teacher": "none", "seeds": 1}
+    for m in metrics:
+        v = baseline_value(results, m, split)
+        const.update({m: f"{v:.3f}", f"{m}_mean": v, f"{m}_std": float("nan")})
+    return pd.concat([out, pd.DataFrame([const])], ignore_index=True)
+
+
+def _claim(results, claim, a, b, names, metric, split):
+    c = comparison.paired(results, a, b, metric, split)
+    mean = lambda r: comparison.summarise(results, [r], metric, split)["mean"].iloc[0]
+    return comparison.claim_verdict(claim, c, names[0], names[1], baseline=baseline_value(results, metric, split),
+                                    a_mean=mean(a), b_mean=mean(b))
+
+
+def ablation_claims(results: pd.DataFrame, teacher: str, metric: str = "letter_accuracy",
+                    split: str = "test") -> list[str]:
+    """The source study's loss-ablation claims, each computed from the table."""
+    L = VARIANT_LABELS
+    return [
+        _claim(results, "Distillation helps the full model", ("full", teacher), ("ctc_both_kl", ""),
+               ("full model", "full model without distillation"), metric, split),
+        _claim(results, "Distillation alone helps", ("ctc_gru_distill", teacher), ("ctc_gru", ""),
+               (L["ctc_gru_distill"], L["ctc_gru"]), metric, split),
+        _claim(results, "CTC on the 1D-CNN contributes", ("ctc_both", ""), ("ctc_gru", ""),
+               (L["ctc_both"], L["ctc_gru"]), metric, split),
+        _claim(results, "The KL term contributes", ("ctc_both_kl", ""), ("ctc_both", ""),
+               (L["ctc_both_kl"], L["ctc_both"]), metric, split),
+    ]
+
+
+def teacher_claims(results: pd.DataFrame, teachers: Sequence[str], best: str = "hamer",
+                   metric: str = "letter_accuracy", split: str = "test") -> list[str]:
+    """"HaMeR teaches better than the other hand models": one paired comparison per other teacher."""
+    return [_claim(results, f"{best} teaches better than {t}", ("full", best), ("full", t), (best, t), metric, split)
+            for t in teachers if t != best]

@@ -1,0 +1,54 @@
+"""The study tables' orchestration and claims, on hand-made results and a stand-in experiment."""
+import pandas as pd
+
+from fslib.recognizer import ablation, results
+
+
+class FakeExperiment:
+    """Records which configurations were trained; 'accuracy' = 0.2 + 0.1 per active loss term + seed/100."""
+
+    def __init__(self, path):
+        self.params = {"width": 4, "epochs": 1, "teacher": "hamer", "seed": 0}
+        self.path, self.trained = path, []
+
+    def results_path(self):
+        return self.path
+
+    def record_baseline(self):
+        results.record(self.path, dict(run_id="constant", corpus="synthetic", alphabet="fswild", variant="constant",
+                                       teacher="none", seed=0), {"test": {"letter_accuracy": 0.2}})
+
+    def train(self, cfg):
+        self.trained.append((cfg.variant, cfg.teacher, cfg.seed))
+        return cfg
+
+    def evaluate(self, cfg):
+        acc = 0.2 + 0.1 * ((cfg.w_ctc_cnn > 0) + (cfg.w_kl > 0) + 2 * cfg.distills) + cfg.seed / 100
+        results.record(self.path, dict(run_id=f"{cfg.variant}-{cfg.teacher}-{cfg.seed}", corpus="synthetic",
+                                       alphabet="fswild", variant=cfg.variant, teacher=cfg.teacher or "none",
+                                       seed=cfg.seed), {"test": {"letter_accuracy": acc}})
+
+
+def test_rows_are_trained_once_per_seed_and_tabulated(tmp_path):
+    exp = FakeExperiment(tmp_path / "results.csv")
+    rows = ablation.ablation_rows("hamer")
+    table = ablation.train_rows(exp, rows, [0, 1, 2])
+    assert len(exp.trained) == 15 and ("ctc_gru", "", 0) in exp.trained and ("full", "hamer", 2) in exp.trained
+    t = ablation.table(table, rows, metrics=("letter_accuracy",))
+    assert list(t["row"])[-1] == "constant output (learned nothing)"
+    full = t.set_index("variant").loc["full"]
+    assert full["seeds"] == 3 and full["letter_accuracy"] == "0.610 +- 0.010"
+    claims = ablation.ablation_claims(table, "hamer")
+    assert all("replicates here" in c for c in claims), claims
+
+
+def test_teacher_claims_tie_and_not_testable():
+    rows = []
+    for t, accs in (("hamer", [0.5, 0.52, 0.48]), ("mediapipe", [0.51, 0.49, 0.50]), ("oracle_pose", [0.15, 0.16, 0.14])):
+        rows += [dict(run_id=f"{t}{s}", corpus="synthetic", alphabet="fswild", variant="full", teacher=t, seed=s,
+                      split="test", metric="letter_accuracy", value=a) for s, a in enumerate(accs)]
+    rows.append(dict(run_id="c", corpus="synthetic", alphabet="fswild", variant="constant", teacher="none", seed=0,
+                     split="test", metric="letter_accuracy", value=0.2))
+    claims = ablation.teacher_claims(pd.DataFrame(rows), ["hamer", "mediapipe", "oracle_pose"])
+    assert "within seed noise" in claims[0]
+    assert "not testable here (oracle_pose is not above the learned-nothing baseline" in claims[1]

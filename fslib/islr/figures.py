@@ -1,0 +1,85 @@
+"""Figures of the isolated-sign pages: skeleton filmstrips and the per-signer spread of position and size."""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import landmarks as lm
+
+HAND_BONES = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11),
+              (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17), (17, 18), (18, 19), (19, 20))
+ARM_BONES = ((11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24))
+
+
+def _draw(ax, clip: Mapping[str, np.ndarray], t: int) -> None:
+    pose = clip["pose"][t]
+    for a, b in ARM_BONES:
+        ax.plot(pose[[a, b], 0], pose[[a, b], 1], "-", color="0.55", lw=1)
+    face = clip["face"][t][list(lm.FACE_SUBSET)]
+    ax.plot(face[:, 0], face[:, 1], ".", color="0.35", ms=2)
+    ax.plot(*clip["face"][t][lm.NOSE_TIP, :2], "o", color="C3", ms=3)
+    for side, colour in (("left_hand", "C0"), ("right_hand", "C1")):
+        h = clip[side][t]
+        if np.isnan(h).all():
+            continue
+        for a, b in HAND_BONES:
+            ax.plot(h[[a, b], 0], h[[a, b], 1], "-", color=colour, lw=0.8)
+
+
+def filmstrip(clips: Sequence[Mapping[str, np.ndarray]], titles: Sequence[str], frames: int = 6):
+    """One row per clip, ``frames`` evenly spaced frames per row, drawn in image coordinates (y down);
+    hands in blue (left) and orange (right), the nose in red, missing hands not drawn."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(clips), frames, figsize=(1.9 * frames, 1.9 * len(clips)), squeeze=False)
+    for row, (clip, title) in enumerate(zip(clips, titles)):
+        T = len(clip["face"])
+        for col, t in enumerate(np.linspace(0, T - 1, frames).round().astype(int)):
+            ax = axes[row, col]
+            _draw(ax, clip, t)
+            ax.set_xlim(0, 1)
+            ax.set_ylim(1, 0)
+            ax.set_xticks([]), ax.set_yticks([])
+            ax.set_aspect(480 / 640)
+            if col == 0:
+                ax.set_ylabel(title, fontsize=7)
+            ax.set_title(f"frame {t}", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def spread_plot(spread: pd.DataFrame):
+    """Per signer: face position in the frame (left) and body size (shoulder width, right), coloured by split."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    for split, sub in spread.groupby("split"):
+        ax[0].scatter(sub["face_x"], sub["face_y"], label=split, s=18)
+        ax[1].scatter(sub["face_x"], sub["shoulder_width"], label=split, s=18)
+    ax[0].set(xlim=(0, 1), ylim=(1, 0), xlabel="face x (image)", ylabel="face y (image)",
+              title="where each signer's face sits in the frame")
+    ax[1].set(xlabel="face x (image)", ylabel="shoulder width (image units)", title="how large each signer appears")
+    ax[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def results_bars(table: pd.DataFrame, source: Mapping[str, float] | None, column: str = "val_top1_mean",
+                 title: str = ""):
+    """Bars of the rows' mean validation top-1 (ours) beside the source study's numbers (where it has them)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(table)), 3.2))
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table[column], 0.4, label="this run (synthetic)")
+    if source:
+        vals = [source.get(r, np.nan) for r in table["row"]]
+        vals = [v / 100 if isinstance(v, (int, float)) else np.nan for v in vals]
+        ax.bar(x + 0.2, vals, 0.4, label="source study (ASL Citizen)")
+    ax.set_xticks(x, table["row"], rotation=15, fontsize=8)
+    ax.set(ylabel="validation top-1", title=title, ylim=(0, 1))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

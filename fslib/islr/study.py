@@ -1,0 +1,145 @@
+"""The isolated-sign pages' runs and tables: one call per table, results in the profile's long-format table.
+
+A table row is a named configuration (normalization strategy plus :class:`~fslib.islr.train.IslrConfig`
+overrides), trained at every seed (cached per configuration, data and seed), scored top-1 / top-5 on the
+validation and test signers, and recorded in ``<out_dir>/tables/results.csv`` with the fingerspelling
+runs (variant = the row's name, teacher "none", alphabet "islr"). The source study's numbers (validation
+accuracy, 100-gloss ASL Citizen subset) stand beside ours, and its orderings are checked by the paired
+seed comparisons of :mod:`fslib.recognizer.comparison`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..recognizer import comparison
+from ..recognizer import results as results_table
+from . import corpus as C
+from .experiment import load_splits
+from .train import make_config, train
+
+# The source study's tables (validation accuracy, %); None where it reports nothing.
+SOURCE_NORMALIZATION = {"none": 50.29, "nose_anchored": 39.0, "face_anchored": 47.98, "per_frame": 66.18}
+SOURCE_TEMPORAL = {"LSTM, raw": (45.66, 78.90), "BiLSTM, raw": (50.29, 79.19),
+                   "BiLSTM, normalized": ("61.27-66.18", "86.99-89.60"), "PoseTransformer, normalized": (60.40, 85.67)}
+SOURCE_DROPOUT = {0.0: 61.56, 0.1: 68.50, 0.2: 66.47, 0.3: 63.87}
+
+NORMALIZATION_ROWS = {name: {"normalization": name} for name in SOURCE_NORMALIZATION}
+TEMPORAL_ROWS = {"LSTM, raw": {"normalization": "none", "kind": "lstm"},
+                 "BiLSTM, raw": {"normalization": "none", "kind": "bilstm"},
+                 "BiLSTM, normalized": {"normalization": "per_frame", "kind": "bilstm"},
+                 "PoseTransformer, normalized": {"normalization": "per_frame", "kind": "transformer", "layers": 3}}
+DROPOUT_ROWS = {f"dropout {p:.0%}": {"normalization": "per_frame", "dropout": p} for p in SOURCE_DROPOUT}
+AUGMENT_ROWS = {"no augmentation": {"normalization": "per_frame", "dropout": 0.1},
+                "jitter + scale + frame dropout": {"normalization": "per_frame", "dropout": 0.1, "jitter": 0.01,
+                                                   "scale": (0.8, 1.2), "frame_dropout": 0.1}}
+
+
+def corpus_root(params: Mapping[str, Any], progress: bool = True) -> Path:
+    """The corpus folder: ``islr_corpus_path`` if given (a GISLR-layout folder with a split column), else the
+    synthetic corpus of the page's parameters (generated or found in the cache)."""
+    if params.get("islr_corpus_path"):
+        return Path(params["islr_corpus_path"])
+    cfg = C.CorpusConfig(glosses=params["islr_glosses"], train_signers=params["islr_train_signers"],
+                         val_signers=params["islr_val_signers"], test_signers=params["islr_test_signers"],
+                         seed=params.get("seed", 0))
+    return C.generate(cfg, progress=progress)
+
+
+def run_rows(root: Path, rows: Mapping[str, Mapping[str, Any]], seeds: Sequence[int], train_params: Mapping[str, Any],
+             results_path: Path, progress: bool = True) -> pd.DataFrame:
+    """Train every row at every seed; record val/test top-1/top-5 and training seconds; return the rows'
+    results (long format). ``train_params``: IslrConfig fields shared by all rows (epochs, hidden, ...)."""
+    prepared: dict[str, Any] = {}
+    corpus = "synthetic" if (root / "signers.json").exists() else root.name
+    out = []
+    for name, overrides in rows.items():
+        strategy = overrides.get("normalization", "per_frame")
+        if strategy not in prepared:
+            prepared[strategy] = load_splits(root, strategy)
+        splits, classes, _ = prepared[strategy]
+        for seed in seeds:
+            cfg = make_config({**train_params, **overrides}, seed=seed)
+            res = train(cfg, splits, classes, progress=progress)
+            metrics = {"val": res.report["val"], "test": res.report.get("test", {}),
+                       "train": {"train_seconds": res.report["train_seconds"]}}
+            run = dict(run_id=f"islr-{res.folder.name}", corpus=corpus, alphabet="islr", variant=name,
+                       teacher="none", seed=seed)
+            results_table.record(results_path, run, metrics, config=res.report["config"])
+            out += [{**run, "split": s, "metric": m, "value": v} for s, ms in metrics.items() for m, v in ms.items()]
+    return pd.DataFrame(out)
+
+
+def chance_row(classes: int) -> dict[str, float]:
+    """The learned-nothing row: a constant guess is right 1 / classes of the time (the splits are balanced
+    per gloss), top-5 5 / classes."""
+    return {"top1": 1 / classes, "top5": min(5, classes) / classes}
+
+
+def summary(results: pd.DataFrame, rows: Sequence[str], metrics: Sequence[str] = ("top1", "top5"),
+            splits: Sequence[str] = ("val", "test")) -> pd.DataFrame:
+    """Mean +- s.d. over seeds, one line per row, a column per split and metric (as text), plus numeric
+    ``<split>_<metric>_mean`` columns."""
+    lines = []
+    for name in rows:
+        line: dict[str, Any] = {"row": name, "seeds": 0}
+        for split in splits:
+            for m in metrics:
+                s = comparison.summarise(results, [(name, "")], m, split).iloc[0]
+                line[f"{split} {m}"] = s[m]
+                line[f"{split}_{m}_mean"] = s["mean"]
+                line["seeds"] = s["seeds"]
+        lines.append(line)
+    return pd.DataFrame(lines)
+
+
+CEILING = 0.98
+
+
+def ordering_verdicts(results: pd.DataFrame, claims: Sequence[tuple[str, str, str]], chance: float,
+                      metric: str = "top1", split: str = "val", ceiling: float = CEILING) -> list[str]:
+    """For each ``(claim, better_row, worse_row)`` of the source study: replicates / does not / not testable,
+    by the paired per-seed comparison on ``split`` (the source's tables are validation accuracy). Two rows
+    that both reach ``ceiling`` cannot be ordered: the task is too easy to tell them apart (not testable)."""
+    out = []
+    for claim, a, b in claims:
+        c = comparison.paired(results, (a, ""), (b, ""), metric, split)
+        mean = lambda r: comparison.summarise(results, [(r, "")], metric, split)["mean"].iloc[0]
+        ma, mb = mean(a), mean(b)
+        if c["seeds"] >= comparison.MIN_SEEDS and min(ma, mb) >= ceiling:
+            out.append(f"{claim}: not testable here (both rows reach {split} {metric} >= {ceiling:.2f}: this corpus "
+                       "is too easy at this size to tell them apart).")
+            continue
+        out.append(comparison.claim_verdict(claim, c, a, b, metric=f"{split} {metric}", baseline=chance,
+                                            a_mean=ma, b_mean=mb))
+    return out
+
+
+def best_row(table: pd.DataFrame, column: str = "val_top1_mean") -> str:
+    """Name of the row with the highest mean (NaN rows ignored)."""
+    t = table.dropna(subset=[column])
+    return str(t.loc[t[column].idxmax(), "row"]) if len(t) else ""
+
+
+def spread_by_signer(root: Path, max_clips: int = 200) -> pd.DataFrame:
+    """Per signer, where the body sits in the frame and how large it is, before normalization: the mean
+    position of the face points (x, y) and the mean shoulder-to-shoulder distance (image units), over up to
+    ``max_clips`` clips of the corpus."""
+    from . import landmarks as lm
+
+    df = C.read_index(root)
+    df = df.groupby("participant_id", group_keys=False).head(max(1, max_clips // max(df["participant_id"].nunique(), 1)))
+    rows = []
+    for r in df.itertuples():
+        clip = lm.read_parquet(root / r.path)
+        face = clip["face"][:, list(lm.FACE_SUBSET), :2]
+        sh = np.linalg.norm(clip["pose"][:, 11, :2] - clip["pose"][:, 12, :2], axis=-1)
+        rows.append({"signer": r.participant_id, "split": getattr(r, "split", ""),
+                     "face_x": float(np.nanmean(face[..., 0])), "face_y": float(np.nanmean(face[..., 1])),
+                     "shoulder_width": float(np.nanmean(sh)),
+                     "nose_jitter": float(np.nanmean(np.abs(np.diff(clip["face"][:, lm.NOSE_TIP, 0])))),
+                     "chin_jitter": float(np.nanmean(np.abs(np.diff(clip["face"][:, 152, 0]))))})
+    return pd.DataFrame(rows).groupby(["signer", "split"], as_index=False).mean()

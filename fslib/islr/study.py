@@ -106,15 +106,12 @@ def ordering_verdicts(results: pd.DataFrame, claims: Sequence[tuple[str, str, st
     that both reach ``ceiling`` cannot be ordered: the task is too easy to tell them apart (not testable)."""
     out = []
     for claim, a, b in claims:
-        c = comparison.paired(results, (a, ""), (b, ""), metric, split)
-        mean = lambda r: comparison.summarise(results, [(r, "")], metric, split)["mean"].iloc[0]
-        ma, mb = mean(a), mean(b)
-        if c["seeds"] >= comparison.MIN_SEEDS and min(ma, mb) >= ceiling:
-            out.append(f"{claim}: not testable here (both rows reach {split} {metric} >= {ceiling:.2f}: this corpus "
-                       "is too easy at this size to tell them apart).")
-            continue
-        out.append(comparison.claim_verdict(claim, c, a, b, metric=f"{split} {metric}", baseline=chance,
-                                            a_mean=ma, b_mean=mb))
+        c, sentence = comparison.check_claim(results, claim, (a, ""), (b, ""), (a, b), metric, split,
+                                             baseline=chance, label=f"{split} {metric}")
+        if c["seeds"] >= comparison.MIN_SEEDS and min(c["a_mean"], c["b_mean"]) >= ceiling:
+            sentence = (f"{claim}: not testable here (both rows reach {split} {metric} >= {ceiling:.2f}: this "
+                        "corpus is too easy at this size to tell them apart).")
+        out.append(sentence)
     return out
 
 

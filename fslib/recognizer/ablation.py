@@ -71,10 +71,8 @@ def table(results: pd.DataFrame, rows: Sequence[tuple[str, str]],
 
 
 def _claim(results, claim, a, b, names, metric, split):
-    c = comparison.paired(results, a, b, metric, split)
-    mean = lambda r: comparison.summarise(results, [r], metric, split)["mean"].iloc[0]
-    return comparison.claim_verdict(claim, c, names[0], names[1], baseline=baseline_value(results, metric, split),
-                                    a_mean=mean(a), b_mean=mean(b))
+    return comparison.check_claim(results, claim, a, b, names, metric, split,
+                                  baseline=baseline_value(results, metric, split), label="letter accuracy")[1]
 
 
 def ablation_claims(results: pd.DataFrame, teacher: str, metric: str = "letter_accuracy",

@@ -93,3 +93,13 @@ def claim_verdict(claim: str, comparison: dict, a_name: str, b_name: str, metric
     if outcome == "worse":
         return f"{claim}: does NOT replicate here; the opposite holds ({detail})."
     return f"{claim}: does NOT replicate here; the difference is within seed noise ({detail})."
+
+
+def check_claim(table: pd.DataFrame, claim: str, a: tuple[str, str], b: tuple[str, str], names: tuple[str, str],
+                metric: str, split: str = "test", baseline: float | None = None, label: str | None = None) -> tuple[dict, str]:
+    """:func:`paired` of rows ``a`` and ``b`` plus their means, turned into :func:`claim_verdict`'s sentence.
+    Returns (the comparison with ``a_mean`` / ``b_mean`` added, the sentence); ``label`` names the metric in it."""
+    c = paired(table, a, b, metric, split)
+    c["a_mean"], c["b_mean"] = (float(summarise(table, [r], metric, split)["mean"].iloc[0]) for r in (a, b))
+    return c, claim_verdict(claim, c, names[0], names[1], metric=label or metric, baseline=baseline,
+                            a_mean=c["a_mean"], b_mean=c["b_mean"])

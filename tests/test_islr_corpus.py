@@ -87,3 +87,34 @@ def test_unreadable_or_handless_clips_are_skipped_and_counted(small):
     assert len(skipped) == before + 2 and "no hand in any frame" in set(skipped["skipped"])
     assert any(s.startswith("ArrowInvalid") or "parquet" in s.lower() for s in skipped["skipped"])
     assert sum(len(s.clips) for s in splits.values()) == len(df) - before - 2
+
+
+def test_performances_vary_and_the_lexicon_has_minimal_pairs():
+    signs = C.make_signs(60, 0, minimal_pairs=0.5)
+    params = [(s.shape_a, s.shape_b, s.location, s.palm, s.movement, s.hands) for s in signs]
+    assert len(set(params)) == 60
+    one_apart = sum(any(sum(a != b for a, b in zip(p, q)) == 1 for q in params[:i]) for i, p in enumerate(params))
+    assert one_apart >= 20                                   # about half are minimal pairs of an earlier sign
+    sign = signs[0]
+    same, *_ = C.perform(sign, 0.0, np.random.default_rng(0))
+    assert same == sign
+    rng = np.random.default_rng(0)
+    takes = [C.perform(sign, 1.0, rng) for _ in range(20)]
+    amps = np.array([t[0].amplitude for t in takes])
+    offsets = np.array([t[1] for t in takes])
+    assert amps.std() > 0.1 * sign.amplitude and 0.01 < np.abs(offsets).mean() < 0.05
+    # clips of one sign by one signer (no sway or drift): the wrist's place relative to the face, in face
+    # widths, varies between performances more than noise, nodding and perspective alone make it vary
+    signer = C.make_signer(0, "train", 0, C.CorpusConfig(glosses=3))
+
+    def spread(variation):
+        cfg = C.CorpusConfig(glosses=3, variation=variation, sway=0.0, drift=0.0)
+        rel = []
+        for seed in range(12):
+            clip = C.render_clip(sign, signer, cfg, np.random.default_rng(seed))
+            hand = clip["left_hand"] if signer.left_handed else clip["right_hand"]
+            face = clip["face"][:, list(lm.FACE_SUBSET), :2]
+            rel.append(np.nanmedian((hand[:, 0, :2] - face.mean(1)) / np.ptp(face[..., 0], axis=1)[:, None], 0))
+        return np.std(rel, 0).max()
+
+    assert spread(1.0) > 1.5 * spread(0.0)

@@ -384,7 +384,9 @@ def test_results_table_replaces_rows_of_a_rerun_and_pivots(tmp_path):
     results.record(path, run, {"test": {"letter_accuracy": 0.4}, "dev": {"letter_accuracy": 0.5}}, config={"lr": 1})
     results.record(path, {**run, "run_id": "full-hamer-seed1-y", "seed": 1}, {"test": {"letter_accuracy": 0.6}})
     table = results.record(path, run, {"test": {"letter_accuracy": 0.45}})      # the same run, re-executed
-    assert len(table) == 2 and list(table.columns) == results.COLUMNS
+    # the re-run's test row replaces the old one; its dev row (not re-measured) stays
+    assert len(table) == 3 and list(table.columns) == results.COLUMNS
+    assert table[(table["run_id"] == "full-hamer-seed0-x") & (table["split"] == "dev")]["value"].tolist() == [0.5]
     assert (tmp_path / "tables" / "configs" / "full-hamer-seed0-x.json").exists()
     piv = results.pivot(results.read(path))
     assert piv.loc[("full", "hamer", 0), "letter_accuracy"] == pytest.approx(0.45)

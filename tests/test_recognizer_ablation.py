@@ -4,6 +4,11 @@ import pandas as pd
 from fslib.recognizer import ablation, results
 
 
+class Run:
+    def __init__(self, cfg):
+        self.cfg, self.run_id = cfg, f"{cfg.variant}-{cfg.teacher}-{cfg.seed}"
+
+
 class FakeExperiment:
     """Records which configurations were trained; 'accuracy' = 0.2 + 0.1 per active loss term + seed/100."""
 
@@ -14,15 +19,19 @@ class FakeExperiment:
     def results_path(self):
         return self.path
 
+    def baseline_id(self):
+        return "constant"
+
     def record_baseline(self):
         results.record(self.path, dict(run_id="constant", corpus="synthetic", alphabet="fswild", variant="constant",
                                        teacher="none", seed=0), {"test": {"letter_accuracy": 0.2}})
 
     def train(self, cfg):
         self.trained.append((cfg.variant, cfg.teacher, cfg.seed))
-        return cfg
+        return Run(cfg)
 
-    def evaluate(self, cfg):
+    def evaluate(self, run):
+        cfg = run.cfg
         acc = 0.2 + 0.1 * ((cfg.w_ctc_cnn > 0) + (cfg.w_kl > 0) + 2 * cfg.distills) + cfg.seed / 100
         results.record(self.path, dict(run_id=f"{cfg.variant}-{cfg.teacher}-{cfg.seed}", corpus="synthetic",
                                        alphabet="fswild", variant=cfg.variant, teacher=cfg.teacher or "none",
@@ -31,8 +40,12 @@ class FakeExperiment:
 
 def test_rows_are_trained_once_per_seed_and_tabulated(tmp_path):
     exp = FakeExperiment(tmp_path / "results.csv")
+    # a run of another page (or corpus) already in the profile's table is not part of this page's table
+    results.record(exp.path, dict(run_id="other-page", corpus="synthetic", alphabet="greek", variant="full",
+                                  teacher="hamer", seed=0), {"test": {"letter_accuracy": 0.99}})
     rows = ablation.ablation_rows("hamer")
     table = ablation.train_rows(exp, rows, [0, 1, 2])
+    assert "other-page" not in set(table["run_id"]) and "other-page" in set(results.read(exp.path)["run_id"])
     assert len(exp.trained) == 15 and ("ctc_gru", "", 0) in exp.trained and ("full", "hamer", 2) in exp.trained
     t = ablation.table(table, rows, metrics=("letter_accuracy",))
     assert list(t["row"])[-1] == "constant output (learned nothing)"

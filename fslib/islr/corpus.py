@@ -8,7 +8,11 @@ and dropout comparisons have something to measure:
   possibly changing to a second one), a location relative to the face or body (forehead, eyes, nose,
   mouth, chin, cheek, ear, neck, chest, opposite shoulder, stomach, neutral space), a palm orientation, a
   movement (hold, straight, arc, circle, tap, zigzag, finger wiggle) with a direction, size and number of
-  repetitions, and one or two hands (symmetric, alternating, or a static base hand).
+  repetitions, and one or two hands (symmetric, alternating, or a static base hand). About half of the
+  signs are minimal pairs of an earlier sign (one parameter changed), as in a real lexicon.
+- Performances: no two clips of a sign are alike. Each performance places the hand off the sign's
+  location by a few centimetres, scales and turns the movement, turns the palm and blurs the handshape
+  towards another one (``variation`` scales all of these; 0 = every signer performs the sign exactly).
 - Signers: body and head proportions, dominant hand (one in ten left-handed), position in the frame and
   distance to the camera (translation and scale across signers: what normalization should remove),
   body sway and camera drift during a clip, signing speed and extra repetitions, and a per-signer amount
@@ -60,7 +64,9 @@ class CorpusConfig:
     source's ASL Citizen subset has about 18 / 3.65 / 12.9 clips per gloss); clips_per_signer: clips of each
     gloss per signer; fps; nose_jitter: s.d. of the nose point's extra noise relative to the other
     landmarks (x its own s.d.); hand_dropout: chance per frame that a hand's tracking fails for a short
-    burst; sway, drift: scale of body sway and camera motion (1 = default, 0 = none); seed."""
+    burst; sway, drift: scale of body sway and camera motion (1 = default, 0 = none); variation: scale of
+    the per-performance differences (location, movement size and direction, palm, handshape; 1 = default,
+    0 = none); minimal_pairs: share of signs made from an earlier sign by changing one parameter; seed."""
 
     glosses: int = 100
     train_signers: int = 18
@@ -72,6 +78,8 @@ class CorpusConfig:
     hand_dropout: float = 0.02
     sway: float = 1.0
     drift: float = 1.0
+    variation: float = 1.0
+    minimal_pairs: float = 0.5
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -100,15 +108,33 @@ class Sign:
     duration: float
 
 
-def make_signs(n: int, seed: int) -> list[Sign]:
-    """``n`` distinct signs (no two share handshapes, location, palm, movement and hands)."""
+def make_signs(n: int, seed: int, minimal_pairs: float = 0.0) -> list[Sign]:
+    """``n`` distinct signs (no two share handshapes, location, palm, movement and hands). A share
+    ``minimal_pairs`` of them copies an earlier sign and changes one parameter (handshape, location, palm,
+    movement or hands), so the lexicon has near neighbours as a real one does."""
     rng = np.random.default_rng([seed, 101])
     signs, seen = [], set()
     while len(signs) < n:
-        a = str(rng.choice(list(SHAPES)))
-        b = a if rng.random() < 0.7 else str(rng.choice(list(SHAPES)))
-        loc, palm = str(rng.choice(LOCATIONS)), str(rng.choice(list(PALMS)))
-        mov, hands = str(rng.choice(MOVEMENTS)), str(rng.choice(HANDS))
+        if signs and rng.random() < minimal_pairs:
+            p = signs[int(rng.integers(len(signs)))]
+            a, b, loc, palm, mov, hands = p.shape_a, p.shape_b, p.location, p.palm, p.movement, p.hands
+            which = int(rng.integers(5))
+            if which == 0:
+                a = str(rng.choice(list(SHAPES)))
+                b = a if p.shape_a == p.shape_b else b
+            elif which == 1:
+                loc = str(rng.choice(LOCATIONS))
+            elif which == 2:
+                palm = str(rng.choice(list(PALMS)))
+            elif which == 3:
+                mov = str(rng.choice(MOVEMENTS))
+            else:
+                hands = str(rng.choice(HANDS))
+        else:
+            a = str(rng.choice(list(SHAPES)))
+            b = a if rng.random() < 0.7 else str(rng.choice(list(SHAPES)))
+            loc, palm = str(rng.choice(LOCATIONS)), str(rng.choice(list(PALMS)))
+            mov, hands = str(rng.choice(MOVEMENTS)), str(rng.choice(HANDS))
         ident = (a, b, loc, palm, mov, hands)
         if ident in seen:
             continue
@@ -120,6 +146,21 @@ def make_signs(n: int, seed: int) -> list[Sign]:
                                                                                              "zigzag") else 1,
                           hands, float(rng.uniform(0.7, 1.2))))
     return signs
+
+
+def perform(sign: Sign, variation: float, rng: np.random.Generator) -> tuple[Sign, np.ndarray, np.ndarray, str, float]:
+    """One performance of ``sign``: (the sign with its movement scaled and turned, the location offset (3,)
+    in metres, an extra palm rotation (3,) axis-angle, the handshape it drifts towards, and how far
+    (0-1)). ``variation`` 0 returns the sign exactly."""
+    if variation <= 0:
+        return sign, np.zeros(3), np.zeros(3), sign.shape_a, 0.0
+    d = np.asarray(sign.direction) + rng.normal(0, 0.35 * variation, 3)
+    d /= max(np.linalg.norm(d), 1e-9)
+    varied = dataclasses.replace(sign, direction=tuple(float(x) for x in d),
+                                 amplitude=float(sign.amplitude * np.exp(rng.normal(0, 0.25 * variation))))
+    offset = rng.normal(0, 0.025 * variation, 3) * np.array([1.0, 1.0, 0.6])
+    palm = rng.normal(0, 0.25 * variation, 3)
+    return varied, offset, palm, str(rng.choice(list(SHAPES))), float(rng.uniform(0, 0.35 * min(variation, 2.0)))
 
 
 # ---------------------------------------------------------------------------------------------- signers
@@ -234,12 +275,18 @@ def _path(sign: Sign, s: np.ndarray, repeats: int) -> np.ndarray:
     return a * off
 
 
-def _hand_poses(sign: Sign, s: np.ndarray, repeats: int, palm_extra: np.ndarray) -> np.ndarray:
-    """(T, 16, 3) axis-angle poses (global orientation for a camera-facing signer) over the sign."""
+def _hand_poses(sign: Sign, s: np.ndarray, repeats: int, palm_extra: np.ndarray, sloppy: str = "",
+                sloppiness: float = 0.0) -> np.ndarray:
+    """(T, 16, 3) axis-angle poses (global orientation for a camera-facing signer) over the sign; the
+    finger pose is blended a fraction ``sloppiness`` towards handshape ``sloppy`` (a loose performance)."""
     from ..synth.hand import clamp_pose, matrix_to_rotvec
     from ..synth.letters import letter_pose
 
     pa, pb = letter_pose("fswild", sign.shape_a).pose, letter_pose("fswild", sign.shape_b).pose
+    if sloppy and sloppiness > 0:
+        ps = letter_pose("fswild", sloppy).pose
+        pa = np.concatenate([pa[:1], (1 - sloppiness) * pa[1:] + sloppiness * ps[1:]])
+        pb = np.concatenate([pb[:1], (1 - sloppiness) * pb[1:] + sloppiness * ps[1:]])
     if sign.movement == "wiggle":
         w = 0.5 * (1 - np.cos(2 * np.pi * s * repeats))
     else:
@@ -288,6 +335,7 @@ def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Ge
     from ..synth.scene import elbow_position
 
     shape = HandShape.from_vector(np.asarray(signer.hand_shape))
+    sign, loc_offset, palm_offset, sloppy, sloppiness = perform(sign, cfg.variation, rng)
     repeats = sign.repeats + int(sign.repeats > 1 and rng.random() < signer.extra_repeat)
     sign_s = sign.duration * (1 + 0.3 * (repeats - 1)) / signer.speed
     t_in, t_out = 0.35 / signer.speed, 0.35 / signer.speed
@@ -317,7 +365,7 @@ def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Ge
 
     rest = {"dom": np.array([0.18 * dom, 0.7, -0.05]) * signer.scale,
             "non": np.array([-0.18 * dom, 0.7, -0.05]) * signer.scale}
-    target = _location(sign, signer, dom)
+    target = _location(sign, signer, dom) + loc_offset
     path = _path(sign, s, repeats)
     mirror = np.array([-1.0, 1.0, 1.0])
     wrist = {"dom": rest["dom"] + blend[:, None] * (target + path - rest["dom"])}
@@ -331,8 +379,8 @@ def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Ge
         other = rest["non"] + np.zeros((T, 3))
     wrist["non"] = rest["non"] + (blend[:, None] if sign.hands != "one" else 0.0) * (other - rest["non"])
 
-    palm = np.asarray(PALMS[sign.palm])
-    pose_dom = _hand_poses(sign, s, repeats, palm)
+    palm = np.asarray(PALMS[sign.palm]) + palm_offset
+    pose_dom = _hand_poses(sign, s, repeats, palm, sloppy, sloppiness)
     if sign.hands in ("symmetric", "alternating"):
         pose_non = pose_dom.copy()
     else:
@@ -395,7 +443,7 @@ def generate(cfg: CorpusConfig | None = None, progress: bool = True) -> Path:
     index = root / "train.csv"
     if index.exists():
         return root
-    signs = make_signs(cfg.glosses, cfg.seed)
+    signs = make_signs(cfg.glosses, cfg.seed, cfg.minimal_pairs)
     signers = _signers(cfg)
     rows = []
     jobs = [(split, signer, g, k) for split, signer in signers for g in range(len(signs))

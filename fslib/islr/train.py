@@ -28,7 +28,9 @@ from .augment import AugmentConfig, augment
 from .data import collate
 from .models import ModelConfig, build_model
 
-CODE = ["fslib.islr"]
+# What a trained run depends on (its cache key; the prepared clips enter through their digest): the pages'
+# helpers, the corpus generator and the extraction are left out, so editing them does not retrain.
+CODE = ["fslib.islr.train", "fslib.islr.models", "fslib.islr.augment", "fslib.islr.data"]
 
 
 @dataclasses.dataclass(frozen=True)

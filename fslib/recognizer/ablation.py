@@ -31,19 +31,25 @@ def teacher_rows(teachers: Sequence[str]) -> list[tuple[str, str]]:
 
 def train_rows(exp: Any, rows: Sequence[tuple[str, str]], seeds: Sequence[int]) -> pd.DataFrame:
     """Train (or load) every row at every seed with :class:`~fslib.recognizer.experiment.Experiment` ``exp``
-    (its parameters give everything but the variant and teacher), evaluate and record each run; returns the
-    profile's results table."""
+    (its parameters give everything but the variant and teacher), evaluate and record each run in the
+    profile's results table. Returns the rows of exactly these runs and of this corpus's constant-output
+    baseline (other pages' runs, or runs on another corpus, in the same table are left out)."""
     from . import results as results_table
 
     exp.record_baseline()
     values = {k: v for k, v in exp.params.items() if k in make_config().__dataclass_fields__ and k != "seed"}
-    for variant, teacher in rows:
+    for variant, _ in rows:
         if variant not in LOSS_VARIANTS:
             raise ValueError(f"unknown loss variant {variant!r}; choose from {', '.join(LOSS_VARIANTS)}")
+    ids = [exp.baseline_id()]
+    for variant, teacher in rows:
         for seed in seeds:
             cfg = make_config({**values, "teacher": teacher}, variant=variant, seed=seed)
-            exp.evaluate(exp.train(cfg))
-    return results_table.read(exp.results_path())
+            result = exp.train(cfg)
+            exp.evaluate(result)
+            ids.append(result.run_id)
+    table = results_table.read(exp.results_path())
+    return table[table["run_id"].isin(ids)].reset_index(drop=True)
 
 
 def baseline_value(results: pd.DataFrame, metric: str = "letter_accuracy", split: str = "test") -> float:
@@ -71,8 +77,41 @@ def table(results: pd.DataFrame, rows: Sequence[tuple[str, str]],
 
 
 def _claim(results, claim, a, b, names, metric, split):
+    missing = [n for n, r in zip(names, (a, b))
+               if not len(comparison.summarise(results, [r], metric, split).query("seeds > 0"))]
+    if missing:
+        return f"{claim}: not run at this profile (no run of {' or '.join(missing)} in the table)."
     return comparison.check_claim(results, claim, a, b, names, metric, split,
                                   baseline=baseline_value(results, metric, split), label="letter accuracy")[1]
+
+
+def coverage_note(results: pd.DataFrame, rows: Sequence[tuple[str, str]], wanted: int = 3,
+                  metric: str = "letter_accuracy", split: str = "test") -> str:
+    """A sentence saying which rows have fewer than ``wanted`` seeds (or none) in ``results``, so a page
+    states what was cut instead of hiding it."""
+    s = comparison.summarise(results, rows, metric, split)
+    short = [f"{VARIANT_LABELS.get(r.variant, r.variant)} ({r.teacher}): {r.seeds} seed(s)"
+             for r in s.itertuples() if r.seeds < wanted]
+    if not short:
+        return f"Every row has at least {wanted} seeds."
+    return f"Rows with fewer than {wanted} seeds: " + "; ".join(short) + "."
+
+
+def run_configs(results: pd.DataFrame, results_path, fields: Sequence[str] = (
+        "w_ctc_gru", "w_ctc_cnn", "w_kl", "w_distill", "teacher", "epochs", "width", "input_size")) -> pd.DataFrame:
+    """One line per trained run of ``results``: its id, the loss weights and sizes that tell the rows apart,
+    and the file holding its whole configuration (``configs/<run_id>.json`` beside the results table)."""
+    import json
+    from pathlib import Path
+
+    folder = Path(results_path).parent / "configs"
+    out = []
+    for run_id in results.loc[results["variant"] != "constant", "run_id"].drop_duplicates():
+        f = folder / f"{run_id}.json"
+        cfg = json.loads(f.read_text()) if f.exists() else {}
+        out.append({"run_id": run_id, **{k: cfg.get(k, "") for k in fields},
+                    "configuration": f"tables/configs/{f.name}" if f.exists() else "missing"})
+    return pd.DataFrame(out)
 
 
 def ablation_claims(results: pd.DataFrame, teacher: str, metric: str = "letter_accuracy",

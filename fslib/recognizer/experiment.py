@@ -139,7 +139,9 @@ class Experiment:
             teacher = build_teachers([name], checkpoint=self.params.get("hamer_checkpoint", ""),
                                      synthetic=self.teacher_config(), margin=self.params.get("margin", 0.25),
                                      progress=self.progress)[name]
-            self._cache[key] = teacher_features(self.store, teacher, workers=1, progress=self.progress)
+            # MediaPipe runs one CPU thread per process: a process per worker; torch teachers use torch's threads
+            workers = (self.params.get("workers") or 1) if name == "mediapipe" else 1
+            self._cache[key] = teacher_features(self.store, teacher, workers=workers, progress=self.progress)
         return self._cache[key]
 
     # --------------------------------------------------------------------------------------- training
@@ -203,9 +205,13 @@ class Experiment:
         results_table.record(self.results_path(), run, out["metrics"], config=rep["config"])
         return out
 
+    def baseline_id(self) -> str:
+        """The run id of this corpus's learned-nothing row in the results table."""
+        return f"constant-{self.corpus_name()}-{self.alphabet.name}"
+
     def record_baseline(self) -> pd.DataFrame:
         base = self.baseline()
-        run = dict(run_id=f"constant-{self.corpus_name()}-{self.alphabet.name}", corpus=self.corpus_name(),
+        run = dict(run_id=self.baseline_id(), corpus=self.corpus_name(),
                    alphabet=self.alphabet.name, variant="constant", teacher="none", seed=0)
         metrics = {s: {k: v for k, v in b.items() if k != "output"} for s, b in base.items()}
         results_table.record(self.results_path(), run, metrics, config={"output": base["train"]["output"]})

@@ -1,4 +1,5 @@
-"""The recognizer page's figures: learning curves and the letter confusion matrix."""
+"""The recognizer pages' figures: learning curves, the letter confusion matrix, and the study tables' rows
+(each seed a dot) beside the learned-nothing line."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -49,5 +50,38 @@ def confusion_figure(mat: pd.DataFrame, title: str = "letter confusions (test si
     ax.set_yticks(range(n), [repr(c)[1:-1] if c == " " else c for c in mat.index], fontsize=7)
     ax.set(xlabel="decoded", ylabel="reference", title=title)
     fig.colorbar(im, ax=ax, fraction=0.046, label="share of the reference letter")
+    fig.tight_layout()
+    return fig
+
+
+def rows_figure(results: pd.DataFrame, rows: Sequence[tuple[str, str]], labels: Sequence[str], baseline: float,
+                metric: str = "letter_accuracy", split: str = "test", title: str = ""):
+    """One line per table row: every seed's score as a dot, the mean as a bar, and the constant output as a
+    dashed line, so a reader sees at a glance whether rows differ by more than their seeds do."""
+    from .comparison import _select
+
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.4))
+    for i, (row, label) in enumerate(zip(rows, labels)):
+        v = _select(results, *row, metric, split)
+        if len(v):
+            ax.barh(i, v.mean(), color="C0", alpha=0.25)
+            ax.scatter(v.to_numpy(), np.full(len(v), i), color="C0", s=18, zorder=3)
+    ax.axvline(baseline, color="grey", ls="--", lw=1, label=f"constant output {baseline:.3f}")
+    ax.set_yticks(range(len(rows)), labels)
+    ax.invert_yaxis()
+    ax.set(xlabel=f"{metric.replace('_', ' ')} ({split})", title=title)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def teacher_scatter(table: pd.DataFrame, x: str, y: str = "letter_accuracy", xlabel: str = "", ylabel: str = ""):
+    """Each teacher's student accuracy (mean +- s.d. over seeds) against a property of the teacher (its
+    letter separability), labelled by teacher name. ``table``: columns teacher, ``x``, ``y``_mean, ``y``_std."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    for _, r in table.iterrows():                       # column names may hold spaces
+        ax.errorbar(r[x], r[f"{y}_mean"], yerr=r[f"{y}_std"], fmt="o", capsize=3)
+        ax.annotate(r["teacher"], (r[x], r[f"{y}_mean"]), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    ax.set(xlabel=xlabel or x, ylabel=ylabel or y)
     fig.tight_layout()
     return fig

@@ -1,8 +1,9 @@
 """The long-format results table of a profile: one row per (run, split, metric).
 
 Columns: run_id, corpus, alphabet, variant, teacher, seed, split, metric, value. Every training run writes
-its rows with :func:`record` (replacing earlier rows of the same run_id, so re-executing a page does not
-duplicate them) and its resolved configuration to ``configs/<run_id>.json`` beside the table. Pages pivot
+its rows with :func:`record` (replacing earlier rows of the same run, split and metric, so re-executing a
+page does not duplicate them, and a page that evaluates a shared run again keeps the metrics another page
+added, such as beam search) and its resolved configuration to ``configs/<run_id>.json`` beside the table. Pages pivot
 the table with pandas.
 """
 from __future__ import annotations
@@ -29,16 +30,19 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
 def record(path: str | os.PathLike, run: Mapping[str, Any], metrics: Mapping[str, Mapping[str, float]],
            config: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Write one run's rows: ``run`` holds run_id, corpus, alphabet, variant, teacher, seed; ``metrics`` maps
-    split -> {metric: value}. Rows of the same run_id are replaced. Returns the whole table."""
+    split -> {metric: value}. Rows of the same run_id, split and metric are replaced; the run's other rows
+are kept. Returns the whole table."""
     missing = [c for c in COLUMNS[:6] if c not in run]
     if missing:
         raise ValueError(f"results row lacks {', '.join(missing)}")
     path = Path(path)
     rows = [{**{c: run[c] for c in COLUMNS[:6]}, "split": split, "metric": m, "value": float(v)}
             for split, ms in metrics.items() for m, v in ms.items()]
+    new = pd.DataFrame(rows, columns=COLUMNS)
     table = read(path)
-    table = pd.concat([table[table["run_id"] != run["run_id"]], pd.DataFrame(rows, columns=COLUMNS)],
-                      ignore_index=True)
+    replaced = pd.MultiIndex.from_frame(new[["run_id", "split", "metric"]])
+    keep = ~pd.MultiIndex.from_frame(table[["run_id", "split", "metric"]].astype(str)).isin(replaced)
+    table = pd.concat([table[keep], new], ignore_index=True)
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
     if config is not None:

@@ -38,7 +38,13 @@ from .evaluate import predict, split_metrics
 from .losses import total_loss
 from .model import Recognizer, build_recognizer, to_input
 
-CODE = ["fslib.recognizer", "fslib.preprocess.dataset"]
+# What a trained run depends on (its cache key): the modules that build, feed, train and select the model.
+# The pages' helpers (tables, figures, comparisons, experiment, benchmarks) are left out on purpose, so
+# editing a table does not retrain every model.
+CODE = ["fslib.recognizer.config", "fslib.recognizer.backbones", "fslib.recognizer.heads", "fslib.recognizer.model",
+        "fslib.recognizer.losses", "fslib.recognizer.data", "fslib.recognizer.augment", "fslib.recognizer.train",
+        "fslib.recognizer.evaluate", "fslib.recognizer.decode", "fslib.recognizer.metrics",
+        "fslib.preprocess.dataset", "fslib.alphabet"]
 FORMAT = 1
 
 

@@ -167,70 +167,107 @@ def frame_vectors(fs: FeatureStore, frames: pd.DataFrame) -> np.ndarray:
 MIN_BOOTSTRAP_SIGNERS = 3
 
 
-def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame,
-                        train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test",
-                        probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """How well each teacher's vectors separate the letters on hold frames of unseen signers.
+def separability(vectors: Mapping[str, np.ndarray], labels: np.ndarray, train: np.ndarray, test: np.ndarray,
+                 groups: np.ndarray, reference: str | None = None, probe: bool = True, n_boot: int = 1000,
+                 seed: int = 0, min_groups: int = MIN_BOOTSTRAP_SIGNERS) -> pd.DataFrame:
+    """How well each system's vectors separate ``labels`` on held-out rows: the measure behind the letter
+    and signer separability tables.
 
-    Standardise with the training frames' mean and s.d.; nearest-centroid accuracy (one centroid per letter
-    from the frames of the ``train_partitions`` signers, tested on ``test_partition`` signers, who are
-    disjoint), and optionally a linear probe (multinomial logistic regression). Letters absent from the
-    training side are dropped from the test side. Also chance (1 / letters) and the majority-letter rate.
-
-    Intervals: ``<measure>_lo`` / ``_hi`` is the 95 % interval of a bootstrap over the test signers
-    (:func:`fslib.stats.signer_bootstrap`, ``n_boot`` resamples); ``<measure>_vs_hamer_lo`` / ``_hi`` the
-    paired interval of (this teacher - HaMeR) on the same resamples (NaN without a ``hamer`` row). With
-    fewer than ``MIN_BOOTSTRAP_SIGNERS`` test signers the intervals are NaN: resampling one or two signers
-    says nothing about the spread. The linear probe runs 300 L-BFGS iterations; it measures separability
-    rather than being a tuned classifier, so its convergence warnings are silenced.
+    vectors: name -> (N, D) array, one row per sample (all in the same order); labels, groups: (N,);
+    train, test: (N,) boolean masks (disjoint). Standardise with the training rows' mean and s.d. (each
+    s.d. floored at a tenth of the median one, so nearly constant dimensions do not dominate distances);
+    nearest-centroid accuracy (one centroid per label from the training rows) and optionally a linear probe
+    (multinomial logistic regression, 300 L-BFGS iterations: a measure of separability, not a tuned
+    classifier, so its convergence warnings are silenced). Test rows whose label never occurs in training
+    are left out. Intervals: ``<measure>_lo`` / ``_hi`` the 95 % interval of a bootstrap over the test
+    ``groups`` (:func:`fslib.stats.signer_bootstrap`), ``<measure>_vs_ref_lo`` / ``_hi`` the paired interval
+    of (this system - ``reference``) on the same resamples; NaN with fewer than ``min_groups`` test groups.
+    One row per system with chance (1 / labels), the majority-label rate and the row counts.
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
     from ..stats import interval, signer_bootstrap
 
-    frames = frames.reset_index(drop=True)
-    tr = frames["partition"].isin(train_partitions).to_numpy()
-    te = (frames["partition"] == test_partition).to_numpy() & frames["letter"].isin(set(frames.loc[tr, "letter"])).to_numpy()
+    labels, groups = np.asarray(labels), np.asarray(groups)
+    train = np.asarray(train, bool)
+    test = np.asarray(test, bool) & np.isin(labels, np.unique(labels[train]))
+    y_tr, y_te = labels[train], labels[test]
+    classes = np.unique(y_tr)
     rows, hits = [], {}
-    y_tr, y_te = frames.loc[tr, "letter"].to_numpy(), frames.loc[te, "letter"].to_numpy()
-    letters = sorted(set(y_tr))
-    for name, fs in stores.items():
-        x = frame_vectors(fs, frames)
-        if not tr.any() or not te.any():
-            rows.append({"teacher": name, "dim": x.shape[1], "nearest_centroid": np.nan, "linear_probe": np.nan})
+    for name, x in vectors.items():
+        x = np.asarray(x, np.float32)
+        if not train.any() or not test.any():
+            rows.append({"system": name, "dim": x.shape[1], "nearest_centroid": np.nan, "linear_probe": np.nan})
             continue
-        mu, sd = x[tr].mean(0), x[tr].std(0) + 1e-6
+        mu, sd = x[train].mean(0), x[train].std(0)
+        # a nearly constant dimension (a ReLU unit that rarely fires) would dominate every distance once
+        # divided by its tiny s.d.: floor the s.d. at a tenth of the median dimension's
+        sd = np.maximum(sd, 0.1 * np.median(sd) + 1e-6)
         z = (x - mu) / sd
-        cents = np.stack([z[tr][y_tr == l].mean(0) for l in letters])
-        d = ((z[te][:, None, :] - cents[None]) ** 2).sum(-1)
-        hits[(name, "nearest_centroid")] = np.array(letters)[d.argmin(1)] == y_te
-        if probe and len(letters) > 1:
+        cents = np.stack([z[train][y_tr == c].mean(0) for c in classes])
+        d = ((z[test][:, None, :] - cents[None]) ** 2).sum(-1)
+        hits[(name, "nearest_centroid")] = classes[d.argmin(1)] == y_te
+        if probe and len(classes) > 1:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                clf = LogisticRegression(max_iter=300, C=0.5).fit(z[tr], y_tr)
-            hits[(name, "linear_probe")] = clf.predict(z[te]) == y_te
-        rows.append({"teacher": name, "dim": x.shape[1],
+                clf = LogisticRegression(max_iter=300, C=0.5).fit(z[train], y_tr)
+            hits[(name, "linear_probe")] = clf.predict(z[test]) == y_te
+        rows.append({"system": name, "dim": x.shape[1],
                      **{m: float(hits[(name, m)].mean()) if (name, m) in hits else np.nan
                         for m in ("nearest_centroid", "linear_probe")}})
     out = pd.DataFrame(rows)
-    test_signers = frames.loc[te, "signer"].to_numpy()
-    enough = len(set(test_signers)) >= MIN_BOOTSTRAP_SIGNERS
-    boot = signer_bootstrap(hits, test_signers, n_boot, seed) if hits and enough else {}
+    enough = len(set(groups[test])) >= min_groups
+    boot = signer_bootstrap(hits, groups[test], n_boot, seed) if hits and enough else {}
     for m in ("nearest_centroid", "linear_probe"):
-        for suffix in ("lo", "hi", "vs_hamer_lo", "vs_hamer_hi"):
+        for suffix in ("lo", "hi", "vs_ref_lo", "vs_ref_hi"):
             out[f"{m}_{suffix}"] = np.nan
-        for i, name in enumerate(out["teacher"]):
+        for i, name in enumerate(out["system"]):
             if (name, m) not in boot:
                 continue
             out.loc[i, [f"{m}_lo", f"{m}_hi"]] = interval(boot[(name, m)])
-            if ("hamer", m) in boot:
-                out.loc[i, [f"{m}_vs_hamer_lo", f"{m}_vs_hamer_hi"]] = interval(boot[(name, m)] - boot[("hamer", m)])
-    out["chance"] = 1.0 / max(len(letters), 1)
+            if reference is not None and (reference, m) in boot:
+                out.loc[i, [f"{m}_vs_ref_lo", f"{m}_vs_ref_hi"]] = interval(boot[(name, m)] - boot[(reference, m)])
+    out["chance"] = 1.0 / max(len(classes), 1)
     out["majority"] = float(pd.Series(y_te).value_counts(normalize=True).max()) if len(y_te) else np.nan
-    out["train_frames"], out["test_frames"], out["letters"] = int(tr.sum()), int(te.sum()), len(letters)
-    out["test_signers"] = int(frames.loc[te, "signer"].nunique())
+    out["train_frames"], out["test_frames"], out["classes"] = int(train.sum()), int(test.sum()), len(classes)
+    out["test_groups"] = int(len(set(groups[test])))
     return out
+
+
+def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame,
+                        train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test",
+                        probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """How well each teacher's vectors separate the letters on hold frames of unseen signers
+    (:func:`separability` with centroids / probe fitted on the ``train_partitions`` signers and tested on
+    the ``test_partition`` signers, who are disjoint; intervals from a bootstrap over the test signers, and
+    ``<measure>_vs_hamer_lo`` / ``_hi`` the paired interval of (this teacher - HaMeR)). ``stores``: anything
+    with ``vectors(filename) -> (T, D)``. With fewer than ``MIN_BOOTSTRAP_SIGNERS`` test signers the
+    intervals are NaN: resampling one or two signers says nothing about the spread."""
+    frames = frames.reset_index(drop=True)
+    vectors = {name: frame_vectors(fs, frames) for name, fs in stores.items()}
+    out = separability(vectors, frames["letter"].to_numpy(), frames["partition"].isin(train_partitions).to_numpy(),
+                       (frames["partition"] == test_partition).to_numpy(), frames["signer"].to_numpy(),
+                       reference="hamer", probe=probe, n_boot=n_boot, seed=seed)
+    out = out.rename(columns=lambda c: c.replace("_vs_ref_", "_vs_hamer_"))
+    return out.rename(columns={"system": "teacher", "classes": "letters", "test_groups": "test_signers"})
+
+
+def signer_separability(vectors: Mapping[str, np.ndarray], frames: pd.DataFrame, partition: str = "test",
+                        probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """How well each system's vectors tell the signers apart: on the hold frames of the ``partition`` signers,
+    centroids / probe fitted on every other sequence of each signer and tested on the rest (sequences, not
+    frames, are split, so a test frame's neighbours in time are never in training); intervals from a
+    bootstrap over the test sequences. ``vectors``: name -> (len(frames), D), in the order of ``frames``. A
+    feature that encodes the hand shape and not the person scores near chance here."""
+    frames = frames.reset_index(drop=True)
+    keep = (frames["partition"] == partition).to_numpy()
+    rank = frames.groupby("signer")["filename"].transform(lambda f: f.map({n: i for i, n in enumerate(dict.fromkeys(f))}))
+    train = keep & (rank.to_numpy() % 2 == 0)
+    test = keep & (rank.to_numpy() % 2 == 1)
+    out = separability(vectors, frames["signer"].astype(str).to_numpy(), train, test, frames["filename"].to_numpy(),
+                       probe=probe, n_boot=n_boot, seed=seed)
+    return out.rename(columns={"classes": "signers", "test_groups": "test_sequences"})
 
 
 def separability_display(sep: pd.DataFrame) -> pd.DataFrame:
@@ -307,38 +344,46 @@ def separability_verdict(sep: pd.DataFrame) -> str:
 
 
 def umap_grid(stores: Mapping[str, FeatureStore], frames: pd.DataFrame, max_frames: int = 1500, seed: int = 0,
-              method: str = "umap"):
+              method: str = "umap", colour_by: str | Sequence[str] = "letter"):
     """Figure: a 2D UMAP (or, with ``method="pca"``, a PCA: no numba compilation, for quick runs) of each
-    teacher's hold-frame vectors (standardised), coloured by letter."""
+    system's hold-frame vectors (standardised), one column per system; one row per column name of
+    ``colour_by`` (e.g. "letter", or ("letter", "signer")): the same embedding coloured by that column.
+    ``stores``: anything with ``vectors(filename) -> (T, D)``."""
     import matplotlib.pyplot as plt
 
     if method not in ("umap", "pca"):
         raise ValueError(f"embedding method {method!r}: use 'umap' or 'pca'")
-
+    colourings = [colour_by] if isinstance(colour_by, str) else list(colour_by)
     frames = frames.reset_index(drop=True)
     if len(frames) > max_frames:
         frames = frames.sample(max_frames, random_state=seed).reset_index(drop=True)
-    letters = sorted(frames["letter"].unique())
-    colour = {l: plt.cm.tab20(i % 20) if len(letters) <= 20 else plt.cm.gist_ncar(i / len(letters))
-              for i, l in enumerate(letters)}
     n = len(stores)
-    fig, axes = plt.subplots(1, n, figsize=(4 * n, 4), squeeze=False)
-    for ax, (name, fs) in zip(axes[0], stores.items()):
+    fig, axes = plt.subplots(len(colourings), n, figsize=(4 * n, 4 * len(colourings)), squeeze=False)
+    for j, (name, fs) in enumerate(stores.items()):
         x = frame_vectors(fs, frames)
-        x = (x - x.mean(0)) / (x.std(0) + 1e-6)
+        sd = x.std(0)
+        x = (x - x.mean(0)) / np.maximum(sd, 0.1 * np.median(sd) + 1e-6)      # as in separability()
         if method == "umap":
-            import umap
+            with warnings.catch_warnings():        # umap imports tqdm.auto, which warns without ipywidgets
+                warnings.simplefilter("ignore")
+                import umap
 
             emb = umap.UMAP(n_neighbors=min(15, max(2, len(x) - 1)), random_state=seed, n_jobs=1).fit_transform(x)
         else:
             from sklearn.decomposition import PCA
 
             emb = PCA(2, random_state=seed).fit_transform(x)
-        ax.scatter(emb[:, 0], emb[:, 1], c=[colour[l] for l in frames["letter"]], s=5)
-        for l in letters:  # letter names at their cluster medians
-            m = np.median(emb[frames["letter"].to_numpy() == l], axis=0)
-            ax.text(m[0], m[1], l if l != " " else "␣", fontsize=9, weight="bold")
-        ax.set(title=f"{name} ({method.upper()})", xticks=[], yticks=[])
+        for i, col in enumerate(colourings):
+            ax = axes[i, j]
+            values = frames[col].to_numpy()
+            names = sorted(set(values), key=str)
+            colour = {v: plt.cm.tab20(k % 20) if len(names) <= 20 else plt.cm.gist_ncar(k / len(names))
+                      for k, v in enumerate(names)}
+            ax.scatter(emb[:, 0], emb[:, 1], c=[colour[v] for v in values], s=5)
+            for v in names:  # names at their cluster medians
+                m = np.median(emb[values == v], axis=0)
+                ax.text(m[0], m[1], str(v) if v != " " else "␣", fontsize=9 if col == "letter" else 7, weight="bold")
+            ax.set(title=f"{name} ({method.upper()}), by {col}", xticks=[], yticks=[])
     fig.tight_layout()
     return fig
 

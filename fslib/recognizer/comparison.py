@@ -21,8 +21,9 @@ import pandas as pd
 MIN_SEEDS = 2
 
 
-def _select(table: pd.DataFrame, variant: str, teacher: str, metric: str, split: str,
-            corpus: str | None = None) -> pd.Series:
+def seed_values(table: pd.DataFrame, variant: str, teacher: str, metric: str, split: str,
+                corpus: str | None = None) -> pd.Series:
+    """One row's score per seed (index: seed) for ``metric`` on ``split``; teacher "" and "none" match."""
     teachers = table["teacher"].fillna("none").replace("", "none")     # the results table writes "none"
     t = table[(table["variant"] == variant) & (teachers == (teacher or "none"))
               & (table["metric"] == metric) & (table["split"] == split)]
@@ -37,7 +38,7 @@ def summarise(table: pd.DataFrame, rows: Sequence[tuple[str, str]], metric: str,
     mean +- std as text. Rows absent from the table get 0 seeds (shown, not dropped)."""
     out = []
     for variant, teacher in rows:
-        v = _select(table, variant, teacher, metric, split, corpus)
+        v = seed_values(table, variant, teacher, metric, split, corpus)
         std = float(v.std(ddof=1)) if len(v) > 1 else np.nan
         mean = float(v.mean()) if len(v) else np.nan
         text = "-" if not len(v) else (f"{mean:.3f}" if np.isnan(std) else f"{mean:.3f} +- {std:.3f}")
@@ -53,7 +54,7 @@ def paired(table: pd.DataFrame, a: tuple[str, str], b: tuple[str, str], metric: 
     Returns {"seeds": n, "differences": per-seed a - b, "mean": mean difference, "std": s.d. of the
     differences (NaN below 2 seeds), "outcome": "better" / "worse" / "within noise" / "not testable"}.
     """
-    va, vb = _select(table, *a, metric, split, corpus), _select(table, *b, metric, split, corpus)
+    va, vb = seed_values(table, *a, metric, split, corpus), seed_values(table, *b, metric, split, corpus)
     common = sorted(set(va.index) & set(vb.index))
     d = np.array([va[s] - vb[s] for s in common], float)
     res = {"seeds": len(common), "differences": d.tolist(), "mean": float(d.mean()) if len(d) else np.nan,

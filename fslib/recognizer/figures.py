@@ -58,11 +58,11 @@ def rows_figure(results: pd.DataFrame, rows: Sequence[tuple[str, str]], labels: 
                 metric: str = "letter_accuracy", split: str = "test", title: str = ""):
     """One line per table row: every seed's score as a dot, the mean as a bar, and the constant output as a
     dashed line, so a reader sees at a glance whether rows differ by more than their seeds do."""
-    from .comparison import _select
+    from .comparison import seed_values
 
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.4))
     for i, (row, label) in enumerate(zip(rows, labels)):
-        v = _select(results, *row, metric, split)
+        v = seed_values(results, *row, metric, split)
         if len(v):
             ax.barh(i, v.mean(), color="C0", alpha=0.25)
             ax.scatter(v.to_numpy(), np.full(len(v), i), color="C0", s=18, zorder=3)

@@ -47,17 +47,11 @@ class StudentFeatures:
 # ------------------------------------------------------------------------------- the embedding page's scores
 def letter_scores(systems: Mapping[str, Any], frames: pd.DataFrame, reference: str,
                   train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test") -> pd.DataFrame:
-    """Letter separability of each system's vectors (:func:`fslib.teachers.analysis.separability`) on the hold
-    ``frames``: fitted on the ``train_partitions`` signers, scored on the ``test_partition`` signers, with
-    signer-bootstrap intervals and the paired interval of each system minus ``reference``. ``systems``:
-    name -> anything with ``vectors(filename)``."""
-    from ..teachers.analysis import frame_vectors, separability
+    """Letter separability of each system's vectors on the hold ``frames``, with the paired interval of
+    each system minus ``reference`` (:func:`fslib.teachers.analysis.hold_frame_separability`)."""
+    from ..teachers.analysis import hold_frame_separability
 
-    frames = frames.reset_index(drop=True)
-    vectors = {n: frame_vectors(f, frames) for n, f in systems.items()}
-    return separability(vectors, frames["letter"].to_numpy(), frames["partition"].isin(train_partitions).to_numpy(),
-                        (frames["partition"] == test_partition).to_numpy(), frames["signer"].to_numpy(),
-                        reference=reference)
+    return hold_frame_separability(systems, frames, reference, train_partitions, test_partition)
 
 
 def signer_scores(systems: Mapping[str, Any], frames: pd.DataFrame, partition: str = "test") -> pd.DataFrame:
@@ -70,23 +64,12 @@ def signer_scores(systems: Mapping[str, Any], frames: pd.DataFrame, partition: s
 
 
 def display_table(scores: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
-    """A separability table for reading: each accuracy with its 95 % interval and, with ``reference``, each
-    system's difference from it with the paired interval, as text."""
-    base = scores.set_index("system")
-    rows = []
-    for _, r in scores.iterrows():
-        row = {"features": r["system"], "dim": r["dim"]}
-        for m in ("nearest_centroid", "linear_probe"):
-            v, lo, hi = r[m], r[f"{m}_lo"], r[f"{m}_hi"]
-            row[m.replace("_", " ")] = f"{v:.3f} [{lo:.3f}, {hi:.3f}]" if pd.notna(lo) else f"{v:.3f}"
-            if reference is not None:
-                dlo, dhi = r[f"{m}_vs_ref_lo"], r[f"{m}_vs_ref_hi"]
-                d = v - base.loc[reference, m]
-                row[f"{m.replace('_', ' ')} - {reference}"] = (
-                    "" if r["system"] == reference else
-                    f"{d:+.3f} [{dlo:+.3f}, {dhi:+.3f}]" if pd.notna(dlo) else f"{d:+.3f}")
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("features")
+    """A separability table for reading (:func:`fslib.teachers.analysis.separability_text`): each accuracy
+    with its 95 % interval and, with ``reference``, each system's difference from it with the paired
+    interval, as text."""
+    from ..teachers.analysis import separability_text
+
+    return separability_text(scores, key="system", reference=reference).rename_axis("features")
 
 
 def difference_sentence(scores: pd.DataFrame, system: str, reference: str, what: str = "letter separability") -> str:

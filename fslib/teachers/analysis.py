@@ -235,20 +235,30 @@ def separability(vectors: Mapping[str, np.ndarray], labels: np.ndarray, train: n
     return out
 
 
+def hold_frame_separability(systems: Mapping[str, Any], frames: pd.DataFrame, reference: str | None = None,
+                            train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test",
+                            probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """How well each system's vectors separate the letters on the hold ``frames`` of unseen signers
+    (:func:`separability` with centroids / probe fitted on the ``train_partitions`` signers and tested on
+    the ``test_partition`` signers, who are disjoint; intervals from a bootstrap over the test signers, and
+    ``<measure>_vs_ref_lo`` / ``_hi`` the paired interval of (this system - ``reference``)). ``systems``:
+    name -> anything with ``vectors(filename) -> (T, D)`` (a teacher's store or a student's features). With
+    fewer than ``MIN_BOOTSTRAP_SIGNERS`` test signers the intervals are NaN: resampling one or two signers
+    says nothing about the spread."""
+    frames = frames.reset_index(drop=True)
+    vectors = {name: frame_vectors(fs, frames) for name, fs in systems.items()}
+    return separability(vectors, frames["letter"].to_numpy(), frames["partition"].isin(train_partitions).to_numpy(),
+                        (frames["partition"] == test_partition).to_numpy(), frames["signer"].to_numpy(),
+                        reference=reference, probe=probe, n_boot=n_boot, seed=seed)
+
+
 def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame,
                         train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test",
                         probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """How well each teacher's vectors separate the letters on hold frames of unseen signers
-    (:func:`separability` with centroids / probe fitted on the ``train_partitions`` signers and tested on
-    the ``test_partition`` signers, who are disjoint; intervals from a bootstrap over the test signers, and
-    ``<measure>_vs_hamer_lo`` / ``_hi`` the paired interval of (this teacher - HaMeR)). ``stores``: anything
-    with ``vectors(filename) -> (T, D)``. With fewer than ``MIN_BOOTSTRAP_SIGNERS`` test signers the
-    intervals are NaN: resampling one or two signers says nothing about the spread."""
-    frames = frames.reset_index(drop=True)
-    vectors = {name: frame_vectors(fs, frames) for name, fs in stores.items()}
-    out = separability(vectors, frames["letter"].to_numpy(), frames["partition"].isin(train_partitions).to_numpy(),
-                       (frames["partition"] == test_partition).to_numpy(), frames["signer"].to_numpy(),
-                       reference="hamer", probe=probe, n_boot=n_boot, seed=seed)
+    """The teachers' letter separability (:func:`hold_frame_separability` with HaMeR as the reference), in
+    the teacher tables' naming: ``teacher``, ``letters``, ``test_signers`` and ``<measure>_vs_hamer_lo`` /
+    ``_hi``."""
+    out = hold_frame_separability(stores, frames, "hamer", train_partitions, test_partition, probe, n_boot, seed)
     out = out.rename(columns=lambda c: c.replace("_vs_ref_", "_vs_hamer_"))
     return out.rename(columns={"system": "teacher", "classes": "letters", "test_groups": "test_signers"})
 
@@ -270,27 +280,38 @@ def signer_separability(vectors: Mapping[str, np.ndarray], frames: pd.DataFrame,
     return out.rename(columns={"classes": "signers", "test_groups": "test_sequences"})
 
 
-def separability_display(sep: pd.DataFrame) -> pd.DataFrame:
-    """:func:`letter_separability`'s table for reading: each accuracy with its 95 % signer-bootstrap
-    interval, and the paired interval of the difference from HaMeR, as text; chance and frame counts."""
+def separability_text(scores: pd.DataFrame, key: str = "system", reference: str | None = None,
+                      label: str | None = None, tag: str = "ref") -> pd.DataFrame:
+    """A separability table for reading, indexed by ``key``: each accuracy with its 95 % bootstrap interval
+    and, with ``reference``, each row's difference from the reference row with the paired interval
+    (columns ``<measure>_vs_<tag>_lo`` / ``_hi``), as text headed ``<measure> - <label>``. A missing value
+    reads "-"; the reference's own difference is empty."""
     def fmt(v, lo, hi, signed=False):
         if pd.isna(v):
             return "-"
         f = "{:+.3f}" if signed else "{:.3f}"
         return f"{f.format(v)} [{f.format(lo)}, {f.format(hi)}]" if pd.notna(lo) else f.format(v)
 
+    base = scores.set_index(key)
     rows = []
-    h = sep.set_index("teacher")
-    for r in sep.itertuples():
-        row = {"teacher": r.teacher, "dim": r.dim}
+    for _, r in scores.iterrows():
+        row = {key: r[key], "dim": r["dim"]}
         for m in ("nearest_centroid", "linear_probe"):
-            d = getattr(r, m) - h.loc["hamer", m] if "hamer" in h.index else np.nan
-            row[m.replace("_", " ")] = fmt(getattr(r, m), getattr(r, f"{m}_lo", np.nan), getattr(r, f"{m}_hi", np.nan))
-            row[f"{m.replace('_', ' ')} - HaMeR"] = ("" if r.teacher == "hamer" else
-                                                    fmt(d, getattr(r, f"{m}_vs_hamer_lo", np.nan),
-                                                        getattr(r, f"{m}_vs_hamer_hi", np.nan), signed=True))
+            name = m.replace("_", " ")
+            row[name] = fmt(r[m], r.get(f"{m}_lo", np.nan), r.get(f"{m}_hi", np.nan))
+            if reference is not None:
+                d = r[m] - base.loc[reference, m] if reference in base.index else np.nan
+                row[f"{name} - {label or reference}"] = ("" if r[key] == reference else
+                                                        fmt(d, r.get(f"{m}_vs_{tag}_lo", np.nan),
+                                                            r.get(f"{m}_vs_{tag}_hi", np.nan), signed=True))
         rows.append(row)
-    out = pd.DataFrame(rows).set_index("teacher")
+    return pd.DataFrame(rows).set_index(key)
+
+
+def separability_display(sep: pd.DataFrame) -> pd.DataFrame:
+    """:func:`letter_separability`'s table for reading (:func:`separability_text` with HaMeR as the
+    reference); chance and frame counts in ``attrs["note"]``."""
+    out = separability_text(sep, key="teacher", reference="hamer", label="HaMeR", tag="hamer")
     out.attrs["note"] = (f"chance {sep['chance'].iloc[0]:.3f}, majority letter {sep['majority'].iloc[0]:.3f}; "
                          f"{int(sep['test_frames'].iloc[0])} test hold frames of "
                          f"{int(sep['test_signers'].iloc[0]) if 'test_signers' in sep else '?'} unseen signers")

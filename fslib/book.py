@@ -88,7 +88,8 @@ def render_manifest(m: dict) -> str:
         f"This build shows the **`{m['profile']}`** profile: {' '.join(m.get('description', '').split())}",
         "",
         f"- status of the last invocation: **{m.get('status', 'unknown')}**, "
-        f"finished {m.get('last_invocation', {}).get('finished', '?')} (UTC)",
+        + (f"finished {inv['finished']} (UTC)" if (inv := m.get("last_invocation", {})).get("finished")
+           else f"started {inv.get('started', '?')} (UTC), not finished"),
         f"- git commit: `{commit}`",
         f"- machine: {mach.get('cpu')}, {mach.get('cores')} cores, {mach.get('memory_gb')} GB memory, "
         f"GPU: {mach.get('gpu') or 'none'}; {mach.get('platform')}",

@@ -128,3 +128,21 @@ def test_a_second_concurrent_run_of_a_profile_is_refused(toy_study):
         with pytest.raises(StudyError, match="another `fslib study --profile smoke` is running"):
             run(plan, runs)
     run(plan, runs, only=["00"])  # released: runs again
+
+
+def test_manifest_is_current_while_the_run_goes_on(toy_study):
+    """Written after every executed notebook: a run killed at the second notebook leaves a manifest that
+    lists the first one (read here from the log call that announces the second)."""
+    plan, runs = toy_study
+    seen = []
+
+    def log(line):
+        if "01_second: executing" in line:
+            seen.append(json.loads((runs / "smoke" / "manifest.json").read_text()))
+
+    run_study("smoke", plan=plan, runs_root=runs, progress=False, log=log)
+    assert len(seen) == 1
+    assert seen[0]["status"] == "in progress" and seen[0]["last_invocation"]["finished"] is None
+    assert [nb["name"] for nb in seen[0]["notebooks"]] == ["00_first"] and seen[0]["missing"] == ["01_second"]
+    final = json.loads((runs / "smoke" / "manifest.json").read_text())
+    assert final["status"] == "complete" and final["last_invocation"]["finished"]

@@ -140,7 +140,7 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
             status=status,
             last_invocation={
                 "started": started,
-                "finished": _now(),
+                "finished": None if status == "in progress" else _now(),
                 "wall_s": round(time.perf_counter() - t_run, 2),
                 "only": list(only),
                 "sets": list(sets),
@@ -195,6 +195,11 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
                             "wall_s": round(time.perf_counter() - t0, 2)})
             write_manifest("failed")
             raise StudyError(_describe_failure(name, err, failed_copy)) from None
+        except KeyboardInterrupt:
+            run_log.append({"name": name, "cached": False, "interrupted": True,
+                            "wall_s": round(time.perf_counter() - t0, 2)})
+            write_manifest("interrupted")
+            raise
         except Exception as err:  # kernel died, notebook unreadable, ...
             run_log.append({"name": name, "cached": False, "failed": True,
                             "wall_s": round(time.perf_counter() - t0, 2)})
@@ -208,6 +213,8 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
              "git": envinfo.git_state(repo_root_or_none())},
         )
         run_log.append({"name": name, "cached": False, "wall_s": wall})
+        # after every executed notebook, so an interrupted or still running study has an up-to-date manifest
+        write_manifest("in progress")
         log(f"{tag}: done in {_fmt_duration(wall)}")
 
     manifest = write_manifest("complete")

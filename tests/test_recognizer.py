@@ -395,6 +395,21 @@ def test_results_table_replaces_rows_of_a_rerun_and_pivots(tmp_path):
         results.record(path, {"run_id": "x"}, {"test": {"a": 1}})
 
 
+def test_results_table_keeps_a_run_under_each_row_name(tmp_path):
+    """An isolated-sign run shared by two tables (per_frame = BiLSTM, normalized) is recorded under both
+    names; re-recording one name replaces only that name's rows."""
+    from fslib.recognizer import results
+
+    path = tmp_path / "results.csv"
+    run = dict(run_id="islr-abc", corpus="synthetic", alphabet="islr", variant="per_frame", teacher="none", seed=0)
+    results.record(path, run, {"val": {"top1": 0.5}})
+    results.record(path, {**run, "variant": "BiLSTM, normalized"}, {"val": {"top1": 0.5}})
+    table = results.record(path, run, {"val": {"top1": 0.55}})
+    assert sorted(table["variant"]) == ["BiLSTM, normalized", "per_frame"]
+    assert table.set_index("variant").loc["per_frame", "value"] == pytest.approx(0.55)
+    assert table.set_index("variant").loc["BiLSTM, normalized", "value"] == pytest.approx(0.5)
+
+
 def test_augmentation_moves_the_whole_sequence_alike_and_rotates_the_right_way():
     from fslib.recognizer.augment import augment_images
 

@@ -38,6 +38,18 @@ AUGMENT_ROWS = {"no augmentation": {"normalization": "per_frame", "dropout": 0.1
                                                    "scale": (0.8, 1.2), "frame_dropout": 0.1}}
 
 
+# The source study's orderings, checked on each page: (claim, better row, worse row).
+NORMALIZATION_CLAIMS = [("Per-frame normalization beats no normalization", "per_frame", "none"),
+                        ("Per-frame normalization beats the head-anchored one", "per_frame", "face_anchored"),
+                        ("The nose-anchored normalization is worse than none", "none", "nose_anchored")]
+TEMPORAL_CLAIMS = [("The BiLSTM beats the LSTM (raw coordinates)", "BiLSTM, raw", "LSTM, raw"),
+                   ("Normalization helps the BiLSTM", "BiLSTM, normalized", "BiLSTM, raw"),
+                   ("The BiLSTM beats the PoseTransformer (normalized)", "BiLSTM, normalized", "PoseTransformer, normalized")]
+DROPOUT_CLAIMS = [("10 % dropout beats none", "dropout 10%", "dropout 0%"),
+                  ("10 % dropout beats 30 %", "dropout 10%", "dropout 30%")]
+AUGMENT_CLAIMS = [("Augmentation helps", "jitter + scale + frame dropout", "no augmentation")]
+
+
 def corpus_root(params: Mapping[str, Any], progress: bool = True) -> Path:
     """The corpus folder: ``islr_corpus_path`` if given (a GISLR-layout folder with a split column), else the
     synthetic corpus of the page's parameters (generated or found in the cache)."""

@@ -30,8 +30,10 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
 def record(path: str | os.PathLike, run: Mapping[str, Any], metrics: Mapping[str, Mapping[str, float]],
            config: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Write one run's rows: ``run`` holds run_id, corpus, alphabet, variant, teacher, seed; ``metrics`` maps
-    split -> {metric: value}. Rows of the same run_id, split and metric are replaced; the run's other rows
-are kept. Returns the whole table."""
+    split -> {metric: value}. Rows of the same run_id, variant, teacher, split and metric are replaced; the
+    run's other rows are kept. One run may stand in two tables under two row names (an isolated-sign run is
+    both "per_frame" of the normalization table and "BiLSTM, normalized" of the temporal one): it is kept
+    under each name. Returns the whole table."""
     missing = [c for c in COLUMNS[:6] if c not in run]
     if missing:
         raise ValueError(f"results row lacks {', '.join(missing)}")
@@ -40,8 +42,9 @@ are kept. Returns the whole table."""
             for split, ms in metrics.items() for m, v in ms.items()]
     new = pd.DataFrame(rows, columns=COLUMNS)
     table = read(path)
-    replaced = pd.MultiIndex.from_frame(new[["run_id", "split", "metric"]])
-    keep = ~pd.MultiIndex.from_frame(table[["run_id", "split", "metric"]].astype(str)).isin(replaced)
+    key = ["run_id", "variant", "teacher", "split", "metric"]
+    replaced = pd.MultiIndex.from_frame(new[key].fillna("").astype(str))
+    keep = ~pd.MultiIndex.from_frame(table[key].fillna("").astype(str)).isin(replaced)
     table = pd.concat([table[keep], new], ignore_index=True)
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)

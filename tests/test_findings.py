@@ -1,0 +1,108 @@
+"""The findings page: each claim's verdict computed from hand-made results tables (a clear win, a tie
+within noise, a loss, rows not run), for the fingerspelling, embedding and isolated-sign claims."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from fslib import findings
+from fslib.islr import study as islr_study
+from fslib.recognizer import results
+
+
+def fs_rows(path, alphabet, rows, constant=0.2):
+    """``rows``: (variant, teacher) -> per-seed test letter accuracy; plus the constant-output row."""
+    results.record(path, dict(run_id=f"constant-{alphabet}", corpus="synthetic", alphabet=alphabet, variant="constant",
+                              teacher="none", seed=0), {"test": {"letter_accuracy": constant}})
+    for (variant, teacher), accs in rows.items():
+        for seed, acc in enumerate(accs):
+            results.record(path, dict(run_id=f"{variant}-{teacher}-{alphabet}-{seed}", corpus="synthetic",
+                                      alphabet=alphabet, variant=variant, teacher=teacher, seed=seed),
+                           {"test": {"letter_accuracy": acc}})
+
+
+def by_claim(claims, corpus=None):
+    t = claims if corpus is None else claims[claims["corpus"] == corpus]
+    return dict(zip(t["claim"], t["verdict"]))
+
+
+def test_fingerspelling_claims_win_tie_loss_and_rows_not_run(tmp_path):
+    path = tmp_path / "results.csv"
+    fs_rows(path, "ChicagoFSWild", {
+        ("full", "hamer"): [0.40, 0.42, 0.44],                  # distillation: a clear win over ctc_both_kl
+        ("ctc_both_kl", ""): [0.30, 0.31, 0.29],
+        ("ctc_both", ""): [0.31, 0.28, 0.30],                   # KL vs CNN-CTC: a tie within noise
+        ("ctc_gru", ""): [0.35, 0.36, 0.37],                    # the CNN-CTC makes it worse: a loss
+        ("ctc_gru_distill", "hamer"): [0.45, 0.46, 0.47],
+        ("full", "mediapipe"): [0.41, 0.43, 0.43],              # HaMeR vs MediaPipe: a tie
+        ("full", "oracle_pose"): [0.60, 0.61, 0.62],            # an upper bound: not a claim
+    })
+    fs_rows(path, "Greek", {("full", "hamer"): [0.3], ("ctc_both_kl", ""): [0.25]})   # one seed
+    claims = findings.collect(tmp_path)
+    asl = by_claim(claims, "synthetic, ASL")
+    assert asl["Distillation helps the full model"] == "replicates"
+    assert asl["Distillation alone helps"] == "replicates"
+    assert asl["The KL term contributes"] == "within noise"
+    assert asl["CTC on the 1D-CNN contributes"] == "opposite"
+    assert asl["hamer teaches better than mediapipe"] == "within noise"
+    assert not any("oracle_pose" in c for c in claims["claim"])
+    greek = by_claim(claims, "synthetic, Greek")
+    assert set(greek.values()) == {"not testable"} and len(greek) == 4
+    assert "1 seed(s) in common" in claims.set_index(["corpus", "claim"]).loc[
+        ("synthetic, Greek", "Distillation helps the full model"), "detail"]
+    tally = findings.tally(claims)
+    assert list(tally.columns) == list(findings.VERDICTS)
+    assert tally.loc["fingerspelling"].sum() == len(claims)
+
+
+def test_a_model_below_the_constant_output_makes_its_claims_untestable(tmp_path):
+    path = tmp_path / "results.csv"
+    fs_rows(path, "ChicagoFSWild", {("full", "hamer"): [0.40, 0.42, 0.44], ("ctc_both_kl", ""): [0.10, 0.11, 0.12]},
+            constant=0.2)
+    claims = by_claim(findings.collect(tmp_path))
+    assert claims["Distillation helps the full model"] == "not testable"
+    assert claims["Distillation alone helps"] == "not testable"        # its rows were not run
+
+
+def test_embedding_claims_per_measure():
+    rows = []
+    for seed, (nc_d, nc_u, lp_d, lp_u) in enumerate([(0.5, 0.3, 0.40, 0.41), (0.55, 0.32, 0.42, 0.40),
+                                                      (0.52, 0.31, 0.41, 0.42)]):
+        rows += [dict(system="student, distilled", seed=seed, nearest_centroid=nc_d, linear_probe=lp_d, chance=0.04),
+                 dict(system="student, not distilled", seed=seed, nearest_centroid=nc_u, linear_probe=lp_u,
+                      chance=0.04),
+                 dict(system="teacher (hamer)", seed=seed, nearest_centroid=0.3, linear_probe=0.3, chance=0.04)]
+    out = {r["claim"]: r["verdict"] for r in findings.embedding_claims(pd.DataFrame(rows))}
+    assert out[f"{findings.EMBEDDING_CLAIM} (nearest centroid)"] == "replicates"
+    assert out[f"{findings.EMBEDDING_CLAIM} (linear probe)"] == "within noise"
+    empty = findings.embedding_claims(pd.DataFrame(rows[:1]))
+    assert all(r["verdict"] == "not testable" for r in empty)
+
+
+def test_islr_claims_use_validation_accuracy_and_shared_runs(tmp_path):
+    path = tmp_path / "results.csv"
+    val = {"per_frame": [0.60, 0.62, 0.61], "none": [0.50, 0.52, 0.51], "face_anchored": [0.61, 0.60, 0.62],
+           "nose_anchored": [0.55, 0.56, 0.57], "BiLSTM, raw": [0.50, 0.52, 0.51], "LSTM, raw": [0.40, 0.41, 0.42]}
+    for variant, accs in val.items():
+        for seed, acc in enumerate(accs):
+            # one run under two row names, as on the pages (per_frame is also "BiLSTM, normalized")
+            for name in ([variant, "BiLSTM, normalized"] if variant == "per_frame" else [variant]):
+                results.record(path, dict(run_id=f"islr-{variant}-{seed}", corpus="synthetic", alphabet="islr",
+                                          variant=name, teacher="none", seed=seed),
+                               {"val": {"top1": acc}, "test": {"top1": 0.0}})
+    pd.DataFrame({"value": {"glosses": 100}}).to_csv(tmp_path / "islr_corpus.csv")
+    claims = by_claim(findings.collect(tmp_path))
+    assert claims["Per-frame normalization beats no normalization"] == "replicates"
+    assert claims["Per-frame normalization beats the head-anchored one"] == "within noise"
+    assert claims["The nose-anchored normalization is worse than none"] == "opposite"
+    assert claims["The BiLSTM beats the LSTM (raw coordinates)"] == "replicates"
+    assert claims["Normalization helps the BiLSTM"] == "replicates"
+    assert claims["Augmentation helps"] == "not testable"                 # not run
+    n = sum(len(c) for _, c in findings.ISLR_PAGES)
+    assert len(claims) == n == len(islr_study.NORMALIZATION_CLAIMS + islr_study.TEMPORAL_CLAIMS
+                                   + islr_study.DROPOUT_CLAIMS + islr_study.AUGMENT_CLAIMS)
+
+
+def test_verdict_refuses_a_sentence_it_does_not_know():
+    with pytest.raises(ValueError, match="not a claim sentence"):
+        findings.verdict("the moon is made of cheese")

@@ -129,6 +129,22 @@ def collect(tables: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["study", "page", "corpus", "teacher", "claim", "verdict", "detail"])
 
 
+def learning_margins(tables: str | Path) -> pd.DataFrame:
+    """Per fingerspelling corpus of the run, :func:`fslib.recognizer.ablation.learning_note` on its loss
+    ablation: whether the table's best row is clearly above the constant output (a verdict on models that
+    barely learned is weak however it comes out)."""
+    from .recognizer import results as results_table
+
+    res = results_table.read(Path(tables) / "results.csv")
+    fs = res[res["alphabet"] != "islr"]
+    rows = []
+    for (corpus, alphabet), part in fs.groupby(["corpus", "alphabet"], sort=False):
+        if (part["variant"] == "constant").any():
+            rows.append({"corpus": _corpus_name(corpus, alphabet),
+                         "margin": ablation.learning_note(part, ablation.ablation_rows("hamer"))})
+    return pd.DataFrame(rows, columns=["corpus", "margin"])
+
+
 def tally(claims: pd.DataFrame) -> pd.DataFrame:
     """Counts of each verdict per study (columns in the order of :data:`VERDICTS`)."""
     t = pd.crosstab(claims["study"], pd.Categorical(claims["verdict"], categories=VERDICTS), dropna=False)

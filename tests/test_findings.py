@@ -106,3 +106,11 @@ def test_islr_claims_use_validation_accuracy_and_shared_runs(tmp_path):
 def test_verdict_refuses_a_sentence_it_does_not_know():
     with pytest.raises(ValueError, match="not a claim sentence"):
         findings.verdict("the moon is made of cheese")
+
+
+def test_learning_margins_per_corpus(tmp_path):
+    path = tmp_path / "results.csv"
+    fs_rows(path, "ChicagoFSWild", {("full", "hamer"): [0.40, 0.42, 0.44]})
+    fs_rows(path, "Greek", {("full", "hamer"): [0.22, 0.30, 0.21]}, constant=0.2)
+    m = findings.learning_margins(tmp_path).set_index("corpus")["margin"]
+    assert "the models learned" in m["synthetic, ASL"] and "barely learned" in m["synthetic, Greek"]

@@ -82,3 +82,19 @@ def test_upper_bound_gap_below_level_and_untestable():
     level = ablation.upper_bound_gap(table([0.5, 0.52, 0.48], [0.51, 0.49, 0.50]), "hamer", "oracle_pose")
     assert "level with the upper bound within seed noise" in level
     assert "not comparable here (1 seed(s)" in ablation.upper_bound_gap(table([0.5], [0.6]), "hamer", "oracle_pose")
+
+
+def test_learning_note_clear_barely_and_nothing():
+    def table(accs, constant=0.2):
+        rows = [dict(run_id="c", corpus="synthetic", alphabet="fswild", variant="constant", teacher="none", seed=0,
+                     split="test", metric="letter_accuracy", value=constant)]
+        rows += [dict(run_id=f"f{s}", corpus="synthetic", alphabet="fswild", variant="full", teacher="hamer", seed=s,
+                      split="test", metric="letter_accuracy", value=a) for s, a in enumerate(accs)]
+        return pd.DataFrame(rows)
+
+    rows = [("full", "hamer"), ("ctc_gru", "")]
+    assert "the models learned" in ablation.learning_note(table([0.37, 0.40, 0.33]), rows)
+    barely = ablation.learning_note(table([0.23, 0.29, 0.20]), rows)
+    assert "barely learned" in barely and "+0.040 above the constant output (0.200)" in barely
+    assert "no model learned" in ablation.learning_note(table([0.15, 0.18, 0.19]), rows)
+    assert "one seed" in ablation.learning_note(table([0.3]), rows)

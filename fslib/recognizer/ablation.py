@@ -85,6 +85,29 @@ def _claim(results, claim, a, b, names, metric, split):
                                   baseline=baseline_value(results, metric, split), label="letter accuracy")[1]
 
 
+def learning_note(results: pd.DataFrame, rows: Sequence[tuple[str, str]], metric: str = "letter_accuracy",
+                  split: str = "test") -> str:
+    """A sentence on how far the table's best row is above the constant output, against that row's spread
+    over seeds: within two seed s.d.s the models have barely learned, and every verdict on the table is
+    weak however it comes out."""
+    base = baseline_value(results, metric, split)
+    s = comparison.summarise(results, rows, metric, split).query("seeds > 0")
+    if s.empty:
+        return "No row of this table was run."
+    best = s.loc[s["mean"].idxmax()]
+    label = VARIANT_LABELS.get(best["variant"], best["variant"])
+    head = (f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, {best['mean'] - base:+.3f} above the "
+            f"constant output ({base:.3f})")
+    if best["mean"] <= base:
+        return f"{head}: no model learned anything the constant string does not already get right."
+    if pd.isna(best["std"]):
+        return f"{head}; one seed, so no spread to compare the margin with."
+    if best["mean"] - base <= 2 * best["std"]:
+        return (f"{head}, within two seed s.d.s ({best['std']:.3f}): these models have barely learned to read the "
+                "hand, so every verdict on this table is weak.")
+    return f"{head}, more than two seed s.d.s ({best['std']:.3f}): the models learned."
+
+
 def coverage_note(results: pd.DataFrame, rows: Sequence[tuple[str, str]], wanted: int = 3,
                   metric: str = "letter_accuracy", split: str = "test") -> str:
     """A sentence saying which rows have fewer than ``wanted`` seeds (or none) in ``results``, so a page

@@ -146,3 +146,27 @@ def test_manifest_is_current_while_the_run_goes_on(toy_study):
     assert [nb["name"] for nb in seen[0]["notebooks"]] == ["00_first"] and seen[0]["missing"] == ["01_second"]
     final = json.loads((runs / "smoke" / "manifest.json").read_text())
     assert final["status"] == "complete" and final["last_invocation"]["finished"]
+
+
+def test_native_log_lines_are_dropped_from_stderr_and_the_rest_kept(tmp_path):
+    """MediaPipe's C++ info / warning lines (written to the process's stderr, worker processes included) are
+    removed from executed copies; Python's own stderr text, native error lines and stdout stay; an output
+    left empty goes."""
+    from fslib.study.runner import _scrub_paths
+
+    nb = nbformat.v4.new_notebook()
+    native = ("W0000 00:00:1796143760.749329   14839 inference_feedback_manager.cc:114] Feedback manager.\n"
+              "I0000 00:00:1796143760.1 14839 gl/gl_context.cc:357] GL version: 2.1\n")
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=native + "UserWarning: keep me\n"),
+                    nbformat.v4.new_output("stream", name="stderr", text=native),
+                    nbformat.v4.new_output("stream", name="stderr",
+                                           text="E0000 00:00:17.1 12 foo.cc:3] a native error stays\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text=native)]
+    nb.cells = [cell]
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, str(path))
+    _scrub_paths(path, tmp_path / "src.ipynb", tmp_path / "out.ipynb", tmp_path)
+    outs = nbformat.read(str(path), as_version=4).cells[0].outputs
+    assert [o.text for o in outs] == ["UserWarning: keep me\n", "E0000 00:00:17.1 12 foo.cc:3] a native error stays\n",
+                                      native]

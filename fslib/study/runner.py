@@ -15,6 +15,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -230,13 +231,31 @@ def _rel(path: Path, base: Path) -> str:
         return path.name
 
 
+# C++ info and warning log lines of MediaPipe / TensorFlow Lite (absl and glog format: "W0000 00:00:1796.. 14839 file.cc:114] ..."),
+# written straight to the process's stderr, also from worker processes, so no logging setting catches them all
+NATIVE_LOG_LINE = re.compile(r"^[IW]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\] .*\n?", re.M)
+
+
 def _scrub_paths(nb_path: Path, source: Path, final: Path, base: Path) -> None:
     """Replace papermill's absolute input/output paths with paths relative to the study root, so no
-    machine's file system layout ends up in a committed notebook."""
+    machine's file system layout ends up in a committed notebook; and drop the native libraries' C++ log
+    lines (:data:`NATIVE_LOG_LINE`) from the stderr outputs, where they would fill the book's pages (the
+    Python warnings and errors around them are kept; an output left empty is removed)."""
     nb = nbformat.read(str(nb_path), as_version=4)
     meta = nb.metadata.get("papermill", {})
     meta["input_path"] = _rel(source, base)
     meta["output_path"] = _rel(final, base)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                out["text"] = NATIVE_LOG_LINE.sub("", out["text"])
+                if not out["text"].strip():
+                    continue
+            kept.append(out)
+        cell["outputs"] = kept
     nbformat.write(nb, str(nb_path))
 
 

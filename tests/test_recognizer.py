@@ -410,6 +410,26 @@ def test_results_table_keeps_a_run_under_each_row_name(tmp_path):
     assert table.set_index("variant").loc["BiLSTM, normalized", "value"] == pytest.approx(0.5)
 
 
+def test_results_table_supersedes_an_older_run_of_the_same_row_and_seed(tmp_path):
+    """Retrained with other code or settings, a row's seed gets a new run id: the old run's rows go, other
+    seeds, rows and corpora stay."""
+    from fslib.recognizer import results
+
+    path = tmp_path / "results.csv"
+    run = dict(run_id="full-hamer-seed0-old", corpus="synthetic", alphabet="ChicagoFSWild", variant="full",
+               teacher="hamer", seed=0)
+    results.record(path, run, {"test": {"letter_accuracy": 0.3}, "dev": {"letter_accuracy": 0.31}})
+    results.record(path, {**run, "run_id": "full-hamer-seed1-x", "seed": 1}, {"test": {"letter_accuracy": 0.5}})
+    results.record(path, {**run, "run_id": "full-hamer-greek", "alphabet": "Greek"}, {"test": {"letter_accuracy": 0.2}})
+    results.record(path, {**run, "run_id": "kl-seed0", "variant": "ctc_both_kl", "teacher": "none"},
+                   {"test": {"letter_accuracy": 0.25}})
+    table = results.record(path, {**run, "run_id": "full-hamer-seed0-new"}, {"test": {"letter_accuracy": 0.35}})
+    assert "full-hamer-seed0-old" not in set(table["run_id"])
+    assert set(table["run_id"]) == {"full-hamer-seed0-new", "full-hamer-seed1-x", "full-hamer-greek", "kl-seed0"}
+    asl = table[table["alphabet"] == "ChicagoFSWild"]
+    assert results.pivot(asl).loc[("full", "hamer", 0), "letter_accuracy"] == pytest.approx(0.35)
+
+
 def test_augmentation_moves_the_whole_sequence_alike_and_rotates_the_right_way():
     from fslib.recognizer.augment import augment_images
 

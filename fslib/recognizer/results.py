@@ -33,7 +33,10 @@ def record(path: str | os.PathLike, run: Mapping[str, Any], metrics: Mapping[str
     split -> {metric: value}. Rows of the same run_id, variant, teacher, split and metric are replaced; the
     run's other rows are kept. One run may stand in two tables under two row names (an isolated-sign run is
     both "per_frame" of the normalization table and "BiLSTM, normalized" of the temporal one): it is kept
-    under each name. Returns the whole table."""
+    under each name. A run of another id recorded before for the same row and seed (corpus, alphabet,
+    variant, teacher, seed: an older configuration or training code) is superseded and dropped, so the table
+    holds one run per row and seed, the latest, and a reader of the whole table never mixes the two.
+    Returns the whole table."""
     missing = [c for c in COLUMNS[:6] if c not in run]
     if missing:
         raise ValueError(f"results row lacks {', '.join(missing)}")
@@ -45,6 +48,9 @@ def record(path: str | os.PathLike, run: Mapping[str, Any], metrics: Mapping[str
     key = ["run_id", "variant", "teacher", "split", "metric"]
     replaced = pd.MultiIndex.from_frame(new[key].fillna("").astype(str))
     keep = ~pd.MultiIndex.from_frame(table[key].fillna("").astype(str)).isin(replaced)
+    row = ["corpus", "alphabet", "variant", "teacher", "seed"]
+    same_row = (table[row].fillna("").astype(str) == pd.Series({c: str(run[c]) for c in row})).all(axis=1)
+    keep &= ~(same_row & (table["run_id"].astype(str) != str(run["run_id"])))
     table = pd.concat([table[keep], new], ignore_index=True)
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)

@@ -96,5 +96,6 @@ def test_learning_note_clear_barely_and_nothing():
     assert "the models learned" in ablation.learning_note(table([0.37, 0.40, 0.33]), rows)
     barely = ablation.learning_note(table([0.23, 0.29, 0.20]), rows)
     assert "barely learned" in barely and "+0.040 above the constant output (0.200)" in barely
-    assert "no model learned" in ablation.learning_note(table([0.15, 0.18, 0.19]), rows)
+    nothing = ablation.learning_note(table([0.15, 0.18, 0.19]), rows)
+    assert "no model learned" in nothing and "at or below the constant output (0.200)" in nothing
     assert "one seed" in ablation.learning_note(table([0.3]), rows)

@@ -96,10 +96,11 @@ def learning_note(results: pd.DataFrame, rows: Sequence[tuple[str, str]], metric
         return "No row of this table was run."
     best = s.loc[s["mean"].idxmax()]
     label = VARIANT_LABELS.get(best["variant"], best["variant"])
+    if best["mean"] <= base:
+        return (f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, at or below the constant output "
+                f"({base:.3f}): no model learned anything the constant string does not already get right.")
     head = (f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, {best['mean'] - base:+.3f} above the "
             f"constant output ({base:.3f})")
-    if best["mean"] <= base:
-        return f"{head}: no model learned anything the constant string does not already get right."
     if pd.isna(best["std"]):
         return f"{head}; one seed, so no spread to compare the margin with."
     if best["mean"] - base <= 2 * best["std"]:

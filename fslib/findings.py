@@ -47,16 +47,20 @@ def _corpus_name(corpus: str, alphabet: str) -> str:
     return f"{kind}, {'ASL' if alphabet == 'ChicagoFSWild' else alphabet}"
 
 
+def _fingerspelling_corpora(results: pd.DataFrame):
+    """(name, rows) of each fingerspelling corpus of ``results`` that has its constant-output row."""
+    fs = results[results["alphabet"] != "islr"]
+    for (corpus, alphabet), part in fs.groupby(["corpus", "alphabet"], sort=False):
+        if (part["variant"] == "constant").any():
+            yield _corpus_name(corpus, alphabet), part
+
+
 def fingerspelling_claims(results: pd.DataFrame, best: str = "hamer") -> list[dict[str, str]]:
     """The loss-ablation claims on each fingerspelling corpus of ``results`` and, where the full model was
     distilled from other hand models, "``best`` teaches better than X" (the oracle pose, an upper bound, is
     not a hand model and is left out, as on the teacher page)."""
     out = []
-    fs = results[results["alphabet"] != "islr"]
-    for (corpus, alphabet), part in fs.groupby(["corpus", "alphabet"], sort=False):
-        if not (part["variant"] == "constant").any():
-            continue
-        name = _corpus_name(corpus, alphabet)
+    for name, part in _fingerspelling_corpora(results):
         # the teacher behind a claim's rows: the distillation claims compare with the distilled rows
         out += [_row("fingerspelling", "05 loss ablation", name, best if s.startswith("Distillation") else "none", s)
                 for s in ablation.ablation_claims(part, best)]
@@ -135,13 +139,8 @@ def learning_margins(tables: str | Path) -> pd.DataFrame:
     barely learned is weak however it comes out)."""
     from .recognizer import results as results_table
 
-    res = results_table.read(Path(tables) / "results.csv")
-    fs = res[res["alphabet"] != "islr"]
-    rows = []
-    for (corpus, alphabet), part in fs.groupby(["corpus", "alphabet"], sort=False):
-        if (part["variant"] == "constant").any():
-            rows.append({"corpus": _corpus_name(corpus, alphabet),
-                         "margin": ablation.learning_note(part, ablation.ablation_rows("hamer"))})
+    rows = [{"corpus": name, "margin": ablation.learning_note(part, ablation.ablation_rows("hamer"))}
+            for name, part in _fingerspelling_corpora(results_table.read(Path(tables) / "results.csv"))]
     return pd.DataFrame(rows, columns=["corpus", "margin"])
 
 

@@ -1,5 +1,7 @@
-"""Training and evaluation of the isolated-sign models: AdamW, top-1 / top-5, model selection on the
-validation split, per-epoch resumable state, one cached result per configuration and data.
+"""Training and evaluation of the isolated-sign models through the study's one loop
+(:func:`fslib.training.fit`: AdamW, model selection on validation top-1, per-epoch resumable state); this
+module supplies the batches, the cross-entropy step and top-1 / top-5 scoring, and caches one result per
+configuration and data.
 
 A run lives in ``cache_dir()/islr/<key>/``; the key hashes the :class:`IslrConfig` (seed included), a
 digest of the prepared clips and labels, and the code of this package. ``resume.pt`` is written atomically
@@ -9,11 +11,9 @@ one continues from its last finished epoch with the same result as an uninterrup
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -23,14 +23,14 @@ import torch
 from ..cache import atomic_path, cache_key, write_json_atomic
 from ..config import as_dict, build_config
 from ..paths import cache_dir
-from ..progress import tqdm
+from ..training import fit
 from .augment import AugmentConfig, augment
 from .data import collate
 from .models import ModelConfig, build_model
 
 # What a trained run depends on (its cache key; the prepared clips enter through their digest): the pages'
 # helpers, the corpus generator and the extraction are left out, so editing them does not retrain.
-CODE = ["fslib.islr.train", "fslib.islr.models", "fslib.islr.augment", "fslib.islr.data"]
+CODE = ["fslib.islr.train", "fslib.islr.models", "fslib.islr.augment", "fslib.islr.data", "fslib.training"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,50 +137,27 @@ def train(cfg: IslrConfig, data: Mapping[str, Split], classes: int, progress: bo
 
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model_config(in_dim, classes))
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    history: list[dict[str, float]] = []
-    best, best_state, start, seconds = -1.0, None, 0, 0.0
-    resume = folder / "resume.pt"
-    if resume.exists():
-        st = torch.load(resume, map_location="cpu", weights_only=False)
-        model.load_state_dict(st["model"]), opt.load_state_dict(st["opt"])
-        history, best, best_state, start, seconds = st["history"], st["best"], st["best_state"], st["epoch"], st["seconds"]
     train_split, aug = data["train"], cfg.augment_config()
     n = len(train_split.clips)
-    steps = -(-n // cfg.batch_size)
-    bar = tqdm(total=cfg.epochs * steps, initial=start * steps, desc=f"ISLR {cfg.kind} ({cfg.normalization})",
-               disable=not progress)
-    for epoch in range(start, cfg.epochs):
-        t0 = time.perf_counter()
-        rng = np.random.default_rng([cfg.seed, epoch])     # the epoch's order and augmentation
-        torch.manual_seed(cfg.seed * 100003 + epoch)        # its dropout masks
-        order = rng.permutation(n)
-        model.train()
-        losses = []
-        for s in range(steps):
-            idx = order[s * cfg.batch_size:(s + 1) * cfg.batch_size]
-            clips = [augment(train_split.clips[i], aug, rng) for i in idx]
-            x, lengths, y = collate(clips, [train_split.labels[i] for i in idx])
-            loss = torch.nn.functional.cross_entropy(model(x, lengths), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            losses.append(float(loss.detach()))
-            bar.update()
-        seconds += time.perf_counter() - t0
-        val = evaluate(model, data["val"])
-        history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_top1": val["top1"],
-                        "val_top5": val["top5"]})
-        if val["top1"] > best:
-            best, best_state = val["top1"], copy.deepcopy(model.state_dict())
-        bar.set_postfix(loss=f"{history[-1]['train_loss']:.3f}", val_top1=f"{val['top1']:.3f}")
-        with atomic_path(resume) as tmp:
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "best": best,
-                        "best_state": best_state, "epoch": epoch + 1, "seconds": seconds}, tmp)
-    bar.close()
-    model.load_state_dict(best_state)
+
+    def batches(rnd):
+        """The epoch's clips in a random order, augmented, in batches of ``batch_size``."""
+        order = rnd.numpy.permutation(n)
+        for s in range(0, n, cfg.batch_size):
+            idx = order[s:s + cfg.batch_size]
+            yield collate([augment(train_split.clips[i], aug, rnd.numpy) for i in idx],
+                          [train_split.labels[i] for i in idx])
+
+    def step(batch):
+        x, lengths, y = batch
+        return torch.nn.functional.cross_entropy(model(x, lengths), y), {}, len(y)
+
+    fitted = fit(model, batches=batches, step=step, steps_per_epoch=-(-n // cfg.batch_size), epochs=cfg.epochs,
+                 lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed, resume=folder / "resume.pt",
+                 evaluate=lambda: evaluate(model, data["val"]), eval_prefix="val", select="top1", unit="clips",
+                 desc=f"ISLR {cfg.kind} ({cfg.normalization})", progress=progress)
     model.eval()
-    best_epoch = max(history, key=lambda r: r["val_top1"])["epoch"]
+    history, best_epoch, seconds = fitted.history, fitted.best_epoch, fitted.seconds
     report = {"config": as_dict(cfg), "classes": classes, "history": history, "best_epoch": best_epoch,
               "val": evaluate(model, data["val"]), "train_seconds": seconds,
               "parameters": sum(p.numel() for p in model.parameters())}
@@ -189,5 +166,5 @@ def train(cfg: IslrConfig, data: Mapping[str, Split], classes: int, progress: bo
     with atomic_path(final) as tmp:
         torch.save(model.state_dict(), tmp)
     write_json_atomic(report_path, report)
-    resume.unlink(missing_ok=True)
+    (folder / "resume.pt").unlink(missing_ok=True)
     return IslrResult(model, json.loads(report_path.read_text()), folder)   # as a cached load returns it

@@ -1,5 +1,7 @@
-"""Training of the recognizer: AdamW with warm-up and cosine decay, gradient clipping, model selection on
-dev letter accuracy, per-epoch resumable state, a cached result per configuration and data.
+"""Training of the recognizer through the study's one loop (:func:`fslib.training.fit`: AdamW with warm-up
+and cosine decay, gradient clipping, model selection on dev letter accuracy, per-epoch resumable state);
+this module supplies the recognizer's batches, loss step and dev evaluation, and caches one result per
+configuration and data.
 
 Entry point: :func:`train`. One run lives in ``cache_dir()/recognizer/<key>/`` where the key hashes the
 configuration (seed included), the crop cache, the teacher's feature cache, the alphabet and the code of
@@ -15,14 +17,10 @@ N-th batch, gradients are averaged by DistributedDataParallel, rank 0 evaluates 
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
-import json
-import math
 import os
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -30,7 +28,7 @@ from ..alphabet import Alphabet
 from ..cache import atomic_path, cache_key, write_json_atomic
 from ..config import as_dict
 from ..paths import cache_dir
-from ..progress import tqdm
+from ..training import fit, warmup_cosine
 from .augment import augment_images
 from .config import RecognizerConfig
 from .data import RecognizerData, TeacherStats, loader, skip_report
@@ -44,7 +42,7 @@ from .model import Recognizer, build_recognizer, to_input
 CODE = ["fslib.recognizer.config", "fslib.recognizer.backbones", "fslib.recognizer.heads", "fslib.recognizer.model",
         "fslib.recognizer.losses", "fslib.recognizer.data", "fslib.recognizer.augment", "fslib.recognizer.train",
         "fslib.recognizer.evaluate", "fslib.recognizer.decode", "fslib.recognizer.metrics",
-        "fslib.preprocess.dataset", "fslib.alphabet"]
+        "fslib.preprocess.dataset", "fslib.alphabet", "fslib.training"]
 FORMAT = 1
 
 
@@ -76,18 +74,6 @@ def _distributed() -> tuple[int, int]:
         if torch.cuda.is_available():
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     return (torch.distributed.get_rank() if world > 1 else 0), world
-
-
-def _schedule(total_steps: int, warmup: float) -> Callable[[int], float]:
-    warm = max(1, int(round(warmup * total_steps)))
-
-    def factor(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        progress = (step - warm) / max(1, total_steps - warm)
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-    return factor
 
 
 def run_key(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None) -> str:
@@ -181,15 +167,37 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
         # without the 1D-CNN's CTC and the KL term its classifier gets no gradient: DDP must be told
         unused = cfg.w_ctc_cnn == 0 and cfg.w_kl == 0
         net = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=unused)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     train_loader = loader(tr, cfg.batch_size, shuffle=True, seed=cfg.seed)
     steps_per_epoch = len(train_loader) // world if world > 1 else len(train_loader)
     if steps_per_epoch == 0:
         raise ValueError(f"{len(train_loader)} training batches cannot be shared by {world} processes; "
                          "lower batch_size or the number of processes")
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(cfg.epochs * steps_per_epoch, cfg.warmup))
     amp = dev_name.startswith("cuda")
-    scaler = torch.amp.GradScaler("cuda", enabled=amp)
+
+    def batches(rnd):
+        """This process's share of the epoch's batches, as network inputs, augmented."""
+        tr.set_epoch(rnd.epoch)
+        train_loader.batch_sampler.set_epoch(rnd.epoch)
+        for b, batch in enumerate(train_loader):
+            if b >= steps_per_epoch * world:
+                break                      # every process takes the same number of steps
+            if b % world != rank:
+                continue
+            B, T = batch["frames"].shape[:2]
+            images = to_input(batch["frames"].flatten(0, 1), cfg.input_size).unflatten(0, (B, T))
+            images = augment_images(images, cfg.jitter, cfg.color, cfg.rotate, generator=rnd.torch).to(dev_name)
+            yield images, {k: (v.to(dev_name) if torch.is_tensor(v) else v) for k, v in batch.items()}
+
+    def step(item):
+        images, batch = item
+        with torch.autocast("cuda", enabled=amp):
+            out = net(images, batch["lengths"])
+        loss, terms = total_loss(out, batch, cfg)
+        return loss, terms, int(batch["lengths"].sum())
+
+    def evaluate():
+        metrics = split_metrics(predict(model, dev, device=dev_name)) if len(dev) else {}
+        return {k: v for k, v in metrics.items() if k != "sequences"}
 
     report = {"run_id": run_id(cfg, key), "key": key, "config": as_dict(cfg), "variant": cfg.variant,
               "teacher": cfg.teacher if cfg.distills else "", "alphabet": alphabet.name,
@@ -198,86 +206,22 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
               "threads": torch.get_num_threads()}
     if cfg.distills:
         report["teacher_features"] = str(Path(features.root).name)
-    history: list[dict[str, Any]] = []
-    best = {"epoch": -1, "dev_letter_accuracy": -1.0, "state": None}
-    start = 0
-    resume = folder / "resume.pt"
-    if resume.exists():
-        st = torch.load(resume, map_location=dev_name, weights_only=False)
-        model.load_state_dict(st["model"])
-        opt.load_state_dict(st["optimizer"])
-        sched.load_state_dict(st["scheduler"])
-        scaler.load_state_dict(st["scaler"])
-        history, best, start = st["history"], st["best"], st["epoch"]
-    bar = tqdm(total=cfg.epochs, initial=start, desc=f"train {report['run_id']}", disable=not progress or rank > 0)
-    done_now = 0
-    for epoch in range(start, cfg.epochs):
-        torch.manual_seed(cfg.seed * 100003 + epoch)            # dropout and augmentation of this epoch
-        gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
-        tr.set_epoch(epoch)
-        train_loader.batch_sampler.set_epoch(epoch)
-        net.train()
-        sums: dict[str, float] = {}
-        frames, steps, t0 = 0, 0, time.perf_counter()
-        for b, batch in enumerate(train_loader):
-            if b >= steps_per_epoch * world:
-                break                      # every process takes the same number of steps
-            if b % world != rank:
-                continue
-            B, T = batch["frames"].shape[:2]
-            images = to_input(batch["frames"].flatten(0, 1), cfg.input_size).unflatten(0, (B, T))
-            images = augment_images(images, cfg.jitter, cfg.color, cfg.rotate, generator=gen).to(dev_name)
-            batch = {k: (v.to(dev_name) if torch.is_tensor(v) else v) for k, v in batch.items()}
-            with torch.autocast("cuda", enabled=amp):
-                out = net(images, batch["lengths"])
-            loss, terms = total_loss(out, batch, cfg)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.unscale_(opt)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            scaler.step(opt)
-            scaler.update()
-            sched.step()
-            for k, v in {"loss": float(loss.detach()), **terms}.items():
-                sums[k] = sums.get(k, 0.0) + v
-            frames += int(batch["lengths"].sum())
-            steps += 1
-        seconds = time.perf_counter() - t0
-        row = {"epoch": epoch + 1, "steps": steps, "lr": sched.get_last_lr()[0],
-               **{f"train_{k}": v / max(steps, 1) for k, v in sums.items()},
-               "train_frames_per_s": frames / seconds if seconds > 0 else float("nan"), "train_seconds": seconds}
-        if rank == 0 and ((epoch + 1) % eval_every == 0 or epoch + 1 == cfg.epochs):
-            t1 = time.perf_counter()
-            dev_metrics = split_metrics(predict(model, dev, device=dev_name)) if len(dev) else {}
-            row.update({f"dev_{k}": v for k, v in dev_metrics.items() if k != "sequences"},
-                       dev_seconds=time.perf_counter() - t1)
-            acc = dev_metrics.get("letter_accuracy", -float("inf"))
-            if acc > best["dev_letter_accuracy"] or best["state"] is None:
-                best = {"epoch": epoch + 1, "dev_letter_accuracy": acc,
-                        "state": copy.deepcopy(model.state_dict())}
-        history.append(row)
-        if rank == 0:
-            with atomic_path(resume) as tmp:
-                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                            "scheduler": sched.state_dict(), "scaler": scaler.state_dict(), "history": history,
-                            "best": best, "epoch": epoch + 1}, tmp)
-        bar.set_postfix(loss=f"{row.get('train_loss', float('nan')):.3f}",
-                        dev_acc=f"{row.get('dev_letter_accuracy', float('nan')):.3f}")
-        bar.update()
-        done_now += 1
-        if stop_after is not None and done_now >= stop_after and epoch + 1 < cfg.epochs:
-            bar.close()
-            return None
-    bar.close()
-    if best["state"] is not None:          # rank 0 (the only one that evaluates) selects the epoch
-        model.load_state_dict(best["state"])
+    fitted = fit(model, batches=batches, step=step, steps_per_epoch=steps_per_epoch, epochs=cfg.epochs,
+                 lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed, resume=folder / "resume.pt",
+                 evaluate=evaluate, eval_prefix="dev", select="letter_accuracy", eval_every=eval_every,
+                 schedule=warmup_cosine(cfg.epochs * steps_per_epoch, round(cfg.warmup * cfg.epochs * steps_per_epoch)),
+                 clip=cfg.clip, amp=amp, unit="frames", module=net, rank=rank, desc=f"train {report['run_id']}",
+                 progress=progress, stop_after=stop_after, device=dev_name)
+    if fitted is None:
+        return None
     model.eval()
-    report.update(best_epoch=best["epoch"], best_dev_letter_accuracy=best["dev_letter_accuracy"],
+    history = fitted.history
+    report.update(best_epoch=fitted.best_epoch, best_dev_letter_accuracy=fitted.best_value,
                   train_seconds=sum(h["train_seconds"] for h in history),
                   train_frames_per_s=sum(h["train_frames_per_s"] * h["train_seconds"] for h in history)
                   / max(sum(h["train_seconds"] for h in history), 1e-9))
     if rank == 0:
         save_checkpoint(final, model, alphabet, {"history": history, "report": report})
         write_json_atomic(folder / "report.json", report)
-        resume.unlink(missing_ok=True)
+        (folder / "resume.pt").unlink(missing_ok=True)
     return TrainResult(model, history, report, folder)

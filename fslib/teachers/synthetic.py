@@ -29,18 +29,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
-from fslib.progress import tqdm
 
 from ..cache import atomic_path, cache_key, write_json_atomic
 from ..config import as_dict, build_config
 from ..paths import cache_dir
+from ..training import fit, warmup_cosine
 from .checkpoint import load_hamer_checkpoint, save_hamer_checkpoint
 from .augment import augment_batch
 from .components.kinematics import forward_kinematics, project, shape_from_betas
@@ -53,7 +52,7 @@ from .pretrain_data import PretrainDataConfig, generate, load_split
 CODE = ["fslib.teachers.synthetic", "fslib.teachers.pretrain_data", "fslib.teachers.augment", "fslib.teachers.hamer",
         "fslib.teachers.backbones", "fslib.teachers.heads", "fslib.teachers.components",
         "fslib.teachers.preprocess", "fslib.teachers.keypoint_regressor", "fslib.synth.hand",
-        "fslib.synth.render", "fslib.synth.scene"]
+        "fslib.synth.render", "fslib.synth.scene", "fslib.training"]
 SHAPE_SCALE = 0.1
 
 
@@ -190,52 +189,30 @@ def evaluate_keypoint_regressor(model: KeypointRegressor, data: Mapping[str, np.
 def _fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable, train: Mapping[str, np.ndarray],
          val: Mapping[str, np.ndarray], cfg: SyntheticTeacherConfig, folder: Path, desc: str,
          progress: bool) -> list[dict[str, float]]:
-    """AdamW + warm-up/cosine training with per-epoch held-out evaluation and a resumable state file."""
-    gen = torch.Generator().manual_seed(cfg.seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    """Pretrain ``model`` through the study's loop (:func:`fslib.training.fit`): warm-up (first 5% of the
+    steps) and cosine decay over the whole run, gradient clipping at 1, held-out errors every epoch, the
+    last epoch kept. The crops' order and augmentation come from one run-long stream."""
     n = len(train["images"])
     steps_per_epoch = max(1, n // cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
-    warm = max(1, total // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
-    history: list[dict[str, float]] = []
-    start = 0
-    resume = folder / f"resume_{desc}.pt"
-    if resume.exists():
-        state = torch.load(resume, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"]), opt.load_state_dict(state["opt"]), sched.load_state_dict(state["sched"])
-        gen.set_state(state["gen"])
-        history, start = state["history"], state["epoch"]
-    bar = tqdm(total=total, initial=start * steps_per_epoch, desc=f"pretraining {desc}", disable=not progress)
-    for epoch in range(start, cfg.epochs):
-        model.train()
-        t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=gen).numpy()
-        losses = []
+
+    def batches(rnd):
+        perm = torch.randperm(n, generator=rnd.run).numpy()
         for s in range(steps_per_epoch):
             idx = np.sort(perm[s * cfg.batch_size:(s + 1) * cfg.batch_size])
-            x, target = augment_batch(to_model_input(train["images"][idx], cfg.crop_size), _targets(train, idx),
-                                      gen, cfg.rotation_deg, cfg.min_resolution,
-                                      cfg.zoom_range, cfg.max_shift)
-            loss, parts = loss_fn(model(x), target)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            losses.append({k: float(v.detach()) for k, v in parts.items()})
-            bar.update()
-        row = {"epoch": epoch + 1, "seconds": time.perf_counter() - t0,
-               **{f"train_{k}": float(np.mean([l[k] for l in losses])) for k in losses[0]},
-               **{f"val_{k}": v for k, v in evaluate(model, val, cfg.crop_size).items()}}
-        history.append(row)
-        bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k.startswith("val_")})
-        with atomic_path(resume) as tmp:
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                        "gen": gen.get_state(), "history": history, "epoch": epoch + 1}, tmp)
-    bar.close()
-    return history
+            yield augment_batch(to_model_input(train["images"][idx], cfg.crop_size), _targets(train, idx),
+                                rnd.run, cfg.rotation_deg, cfg.min_resolution, cfg.zoom_range, cfg.max_shift)
+
+    def step(batch):
+        x, target = batch
+        loss, parts = loss_fn(model(x), target)
+        return loss, parts, len(x)
+
+    return fit(model, batches=batches, step=step, steps_per_epoch=steps_per_epoch, epochs=cfg.epochs, lr=cfg.lr,
+               weight_decay=cfg.weight_decay, seed=cfg.seed, resume=folder / f"resume_{desc}.pt",
+               evaluate=lambda: evaluate(model, val, cfg.crop_size), eval_prefix="val",
+               schedule=warmup_cosine(total, total // 20, cosine_from_start=True), clip=1.0, unit="crops",
+               desc=f"pretraining {desc}", progress=progress).history
 
 
 def hamer_keypoints(out: Mapping[str, torch.Tensor], global_orient: torch.Tensor | None = None) -> torch.Tensor:

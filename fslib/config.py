@@ -11,15 +11,23 @@ class ConfigError(ValueError):
     """An unknown or ill-typed configuration key."""
 
 
+def _is_tuple_field(field: dataclasses.Field) -> bool:
+    annotation = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    return annotation.startswith(("tuple", "Tuple")) or isinstance(field.default, tuple)
+
+
 def build_config(cls: type[T], overrides: Mapping[str, Any] | None = None, **more: Any) -> T:
-    """``cls(**defaults | overrides | more)``; unknown keys raise :class:`ConfigError` naming them."""
+    """``cls(**defaults | overrides | more)``; unknown keys raise :class:`ConfigError` naming them. A list
+    given for a tuple field (YAML and JSON have no tuples) becomes a tuple, so configurations stay hashable
+    and compare equal however they were written."""
     values = {**(overrides or {}), **more}
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - names)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ConfigError(
-            f"{cls.__name__}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(names))}"
+            f"{cls.__name__}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}"
         )
+    values = {k: tuple(v) if isinstance(v, list) and _is_tuple_field(fields[k]) else v for k, v in values.items()}
     return cls(**values)
 
 

@@ -35,7 +35,7 @@ import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Iterable, Sequence as _Seq
+from typing import Sequence as _Seq
 
 import numpy as np
 
@@ -405,8 +405,3 @@ def read_bboxes(seq: Sequence, label: int = 1) -> np.ndarray:
             if box is not None:
                 out[k - 1] = box
     return out
-
-
-def iter_partitions(corpus: Corpus, names: Iterable[str]) -> list[Sequence]:
-    wanted = set(names)
-    return [s for s in corpus.sequences if s.partition in wanted]

@@ -64,10 +64,7 @@ class IslrConfig:
 
 def make_config(overrides: Mapping[str, Any] | None = None, **more: Any) -> IslrConfig:
     """:class:`IslrConfig` from overrides; unknown keys rejected."""
-    values = {**(overrides or {}), **more}
-    if isinstance(values.get("scale"), list):
-        values["scale"] = tuple(values["scale"])
-    return build_config(IslrConfig, values)
+    return build_config(IslrConfig, overrides, **more)
 
 
 @dataclasses.dataclass

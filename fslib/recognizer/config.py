@@ -136,8 +136,6 @@ def make_config(overrides: Mapping[str, Any] | None = None, *, variant: str | No
     """:class:`RecognizerConfig` from overrides (unknown keys rejected), validated. ``variant`` (a
     :data:`LOSS_VARIANTS` name) switches the loss terms off by zeroing their weights."""
     values = {**(overrides or {}), **more}
-    if isinstance(values.get("speed"), list):
-        values["speed"] = tuple(values["speed"])
     if variant is not None:
         if variant not in LOSS_VARIANTS:
             raise ConfigError(f"variant={variant!r} is unknown; choose from {', '.join(LOSS_VARIANTS)}")

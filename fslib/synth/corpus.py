@@ -118,13 +118,8 @@ class CorpusConfig:
 
 
 def make_config(overrides: dict | None = None, **more) -> CorpusConfig:
-    """:class:`CorpusConfig` from keyword overrides (unknown keys are rejected), validated. Lists become
-    tuples so the configuration is hashable and its cache key canonical."""
-    values = {**(overrides or {}), **more}
-    for k in ("split", "words"):
-        if isinstance(values.get(k), list):
-            values[k] = tuple(values[k])
-    cfg = build_config(CorpusConfig, values)
+    """:class:`CorpusConfig` from keyword overrides (unknown keys are rejected), validated."""
+    cfg = build_config(CorpusConfig, overrides, **more)
     cfg.validate()
     return cfg
 

@@ -9,6 +9,7 @@
 - :mod:`.synthetic` / :mod:`.pretrain_data`: the embedded default teacher, a small HaMeR pretrained on
   rendered synthetic hands in general poses (and the keypoint regressor trained on the same crops).
 - :mod:`.others`: MediaPipe, predicted 3D keypoints, predicted pose rotations, ground-truth pose (oracle).
+- :mod:`.registry`: what the study knows about each teacher (one table of specifications) and building by name.
 - :mod:`.features`: teacher outputs per sequence, hash-keyed, atomic, resumable, pooled or on Dask.
 - :mod:`.analysis`: the tables and figures of notebook 03.
 
@@ -24,9 +25,10 @@ from .extract import HamerTeacher, Teacher, hamer_teacher, measure_latency
 from .features import FeatureStore, coverage, teacher_features
 from .hamer import Hamer, HamerConfig, build_hamer, hamer_config
 from .others import KeypointTeacher, MediaPipeTeacher, OracleTeacher, PoseRotationTeacher
-from .registry import TEACHERS, build_teachers, teachers_for_corpus
+from .registry import REFERENCE, SPECS, TEACHERS, TeacherSpec, build_teachers, spec, teachers_for_corpus, upper_bounds
 
 __all__ = ["CheckpointError", "FeatureStore", "Hamer", "HamerConfig", "HamerTeacher", "KeypointTeacher",
-           "MediaPipeTeacher", "OracleTeacher", "PoseRotationTeacher", "TEACHERS", "Teacher", "build_hamer",
-           "build_teachers", "coverage", "hamer_config", "hamer_teacher", "load_hamer_checkpoint", "measure_latency",
-           "save_hamer_checkpoint", "teacher_features", "teachers_for_corpus"]
+           "MediaPipeTeacher", "OracleTeacher", "PoseRotationTeacher", "REFERENCE", "SPECS", "TEACHERS", "Teacher",
+           "TeacherSpec", "build_hamer", "build_teachers", "coverage", "hamer_config", "hamer_teacher",
+           "load_hamer_checkpoint", "measure_latency", "save_hamer_checkpoint", "spec", "teacher_features",
+           "teachers_for_corpus", "upper_bounds"]

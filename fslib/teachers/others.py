@@ -11,7 +11,6 @@ For the HaMeR-versus-others comparison of the source study, each gives one vecto
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Mapping
 
 import numpy as np
@@ -163,12 +162,3 @@ class OracleTeacher(Teacher):
             raise ValueError(f"oracle teacher: {len(crops)} crops but {len(pose)} ground-truth poses")
         rot = axis_angle_to_matrix(torch.from_numpy(pose)).float().numpy()
         return {"pose": rot, "vector": rot.reshape(len(rot), -1)}
-
-
-def state_identity(model: torch.nn.Module) -> str:
-    """Short content hash of a model's weights (identifies teachers built in memory)."""
-    h = hashlib.sha256()
-    for k, v in sorted(model.state_dict().items()):
-        h.update(k.encode())
-        h.update(v.detach().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]

@@ -170,3 +170,39 @@ def test_native_log_lines_are_dropped_from_stderr_and_the_rest_kept(tmp_path):
     outs = nbformat.read(str(path), as_version=4).cells[0].outputs
     assert [o.text for o in outs] == ["UserWarning: keep me\n", "E0000 00:00:17.1 12 foo.cc:3] a native error stays\n",
                                       native]
+
+
+def test_an_inheriting_notebook_gets_its_parents_parameters_profile_values_and_sets(tmp_path):
+    """A child declares only what it adds; it receives the parent's parameters (but the parent's own ones),
+    the parent's profile values, then its own block and --set, and the runner injects them."""
+    import yaml
+
+    from fslib.study.plan import load_plan
+
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    write_notebook(nbdir / "00_parent.ipynb", 'profile = "smoke"\nout_dir = ""\nseed = 0\nepochs = 2\nwidth = 4\nseeds = [0]')
+    write_notebook(nbdir / "01_child.ipynb", 'profile = "smoke"\nout_dir = "."\nseeds = [5]\nrows = 1',
+                   "import json, pathlib\npathlib.Path(out_dir).mkdir(parents=True, exist_ok=True)\n"
+                   "(pathlib.Path(out_dir) / 'child.json').write_text(json.dumps(dict(epochs=epochs, width=width, "
+                   "seeds=seeds, rows=rows, seed=seed)))")
+    plan_file = tmp_path / "study.yml"
+    plan_file.write_text(yaml.safe_dump({
+        "notebooks": ["00_parent", "01_child"],
+        "inherit": {"00_parent": {"children": ["01_child"], "own": ["seeds"]}},
+        "profiles": {"smoke": {"description": "toy", "budget_minutes": 1,
+                               "params": {"all": {"seed": 3}, "00_parent": {"epochs": 7, "seeds": [1, 2]},
+                                          "01_child": {"rows": 2}}}}}))
+    plan = load_plan(plan_file, nbdir)
+    assert set(plan.parameters("01_child")) == {"profile", "out_dir", "seed", "epochs", "width", "seeds", "rows"}
+    child = plan.resolve("smoke", ["01_child"])["01_child"]
+    assert (child["seed"], child["epochs"], child["width"], child["rows"]) == (3, 7, 4, 2)
+    assert "seeds" not in child                       # the parent's own setting stays the parent's
+    assert plan.resolve("smoke", ["01_child"], ["epochs=9"])["01_child"]["epochs"] == 9
+    assert plan.resolve("smoke", ["01_child"], ["00_parent:width=8"])["01_child"]["width"] == 8
+    assert plan.resolve("smoke", ["00_parent", "01_child"], ["01_child:width=8"])["00_parent"].get("width") != 8
+    with pytest.raises(ParameterError, match="no notebook in this run declares a parameter 'nosuch'"):
+        plan.resolve("smoke", ["01_child"], ["nosuch=1"])
+    run(plan, tmp_path / "runs", only=["01"], sets=["epochs=5"])
+    got = json.loads((tmp_path / "runs" / "smoke" / "child.json").read_text())
+    assert got == {"epochs": 5, "width": 4, "seeds": [5], "rows": 2, "seed": 3}

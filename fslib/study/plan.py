@@ -123,18 +123,44 @@ class Profile:
 
 
 @dataclasses.dataclass(frozen=True)
+class Inheritance:
+    """Notebooks that take another notebook's parameters: each child declares only the parameters it adds or
+    changes and receives every parameter of ``parent`` except the parent's ``own`` ones (profile values and
+    ``--set`` included), so a setting shared by several pages is written once."""
+
+    parent: str
+    children: tuple[str, ...]
+    own: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Plan:
     """The ordered notebooks and the profiles, read from ``study.yml``."""
 
     notebooks: tuple[str, ...]
     profiles: Mapping[str, Profile]
     notebooks_dir: Path
+    inherits: tuple[Inheritance, ...] = ()
 
     def path(self, notebook: str) -> Path:
         return self.notebooks_dir / f"{notebook}.ipynb"
 
+    def parent(self, notebook: str) -> Inheritance | None:
+        """The inheritance rule that gives ``notebook`` its parent's parameters, if any."""
+        return next((i for i in self.inherits if notebook in i.children), None)
+
+    def inherited(self, notebook: str) -> dict[str, Parameter]:
+        """The parameters ``notebook`` takes from its parent (none without one). The parent's profile values
+        reach them even where the child's cell declares the name too (with another default); the child's
+        own profile block and ``--set`` come after."""
+        rule = self.parent(notebook)
+        if rule is None:
+            return {}
+        return {k: v for k, v in self.parameters(rule.parent).items() if k not in rule.own and k not in RUNNER_PARAMS}
+
     def parameters(self, notebook: str) -> dict[str, Parameter]:
-        return notebook_parameters(self.path(notebook))
+        """The parameters of ``notebook``: those it inherits, and those its parameters cell declares."""
+        return {**self.inherited(notebook), **notebook_parameters(self.path(notebook))}
 
     def select(self, only: Sequence[str] = ()) -> list[str]:
         """Notebooks to run, in plan order; ``only`` entries may be full names or their ``NN`` prefix."""
@@ -172,6 +198,16 @@ class Plan:
             for key, value in (prof.params.get("all") or {}).items():
                 if key in declared[nb]:
                     apply(nb, key, value, f"profile {profile} (all)")
+            rule = self.parent(nb)
+            if rule is not None:
+                # the parent's defaults (the child's cell does not hold them), its profile values, then the
+                # child's own block
+                inherited = self.inherited(nb)
+                own = notebook_parameters(self.path(nb))
+                resolved[nb].update({k: p.default for k, p in inherited.items() if k not in own and k not in resolved[nb]})
+                for key, value in (prof.params.get(rule.parent) or {}).items():
+                    if key in inherited:
+                        apply(nb, key, value, f"profile {profile} ({rule.parent}, inherited)")
             for key, value in (prof.params.get(nb) or {}).items():
                 if key not in declared[nb]:
                     raise ParameterError(
@@ -188,8 +224,10 @@ class Plan:
             target = list(notebooks)
             if ":" in key:
                 nb_part, key = key.split(":", 1)
-                target = self.select([nb_part])
-                target = [nb for nb in target if nb in declared]
+                named = self.select([nb_part])
+                # a parent's setting reaches the children that inherit it
+                named += [c for i in self.inherits if i.parent in named for c in i.children if key not in i.own]
+                target = [nb for nb in notebooks if nb in named]
                 if not target:
                     raise ParameterError(f"--set {item!r}: notebook {nb_part!r} is not part of this run")
             if key in RUNNER_PARAMS:
@@ -237,4 +275,12 @@ def load_plan(plan_file: Path | None = None, notebooks_dir: Path | None = None) 
         profiles[name] = Profile(
             name, p.get("description", ""), p.get("budget_minutes"), params, tuple(p.get("requires") or ())
         )
-    return Plan(notebooks, profiles, Path(notebooks_dir or repo_root() / "notebooks"))
+    inherits = []
+    for parent, rule in (data.get("inherit") or {}).items():
+        children = tuple(rule.get("children") or ())
+        stray = [n for n in (parent, *children) if n not in notebooks]
+        if stray or set(rule) - {"children", "own"}:
+            raise ValueError(f"{plan_file.name}: inherit of {parent}: unknown notebooks {stray} or keys "
+                             f"{sorted(set(rule) - {'children', 'own'})}")
+        inherits.append(Inheritance(parent, children, tuple(rule.get("own") or ())))
+    return Plan(notebooks, profiles, Path(notebooks_dir or repo_root() / "notebooks"), tuple(inherits))

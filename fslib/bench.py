@@ -42,3 +42,11 @@ def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:
     for _ in range(repeats):
         a @ b
     return round(2 * n**3 * repeats / (time.perf_counter() - t0) / 1e9, 1)
+
+
+def resnet34_train_fps_table(sizes, steps: int = 3, seed: int = 0, batch: int = 32):
+    """:func:`resnet34_train_fps` at each crop size of ``sizes``, one row per size in that order
+    (a DataFrame: size_px, batch, steps, seconds, frames_per_s)."""
+    import pandas as pd
+
+    return pd.DataFrame([resnet34_train_fps(size, batch=batch, steps=steps, seed=seed) for size in sizes])

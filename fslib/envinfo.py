@@ -7,6 +7,10 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 KEY_PACKAGES = (
     "fslib", "torch", "torchvision", "mediapipe", "numpy", "opencv-contrib-python", "scipy", "pandas",

@@ -1,7 +1,9 @@
 """Small helpers that notebooks use to say what produced a page's numbers."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, NamedTuple
 
 
 def provenance(profile: str, *, data: str | None = None, teacher: str | None = None, note: str = "") -> str:
@@ -46,3 +48,33 @@ def output_dir(out_dir: str, *parts: str) -> Path:
     path = Path(out_dir).joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+class PageDirs(NamedTuple):
+    """Where a page writes its outputs: ``tables, figures = open_page(...)``."""
+
+    tables: Path
+    figures: Path
+
+
+def open_page(profile: str, out_dir: str, *, data: str | None = None, teacher: str | None = None,
+              note: str = "") -> PageDirs:
+    """The set-up of a page: display its provenance box (:func:`show_provenance`) and create its tables and
+    figures folders under ``out_dir``."""
+    show_provenance(profile, data=data, teacher=teacher, note=note)
+    return PageDirs(output_dir(out_dir, "tables"), output_dir(out_dir, "figures"))
+
+
+def describe_corpus_params(params: Mapping[str, Any]) -> str:
+    """:func:`describe_corpus` from a page's parameters (a notebook's globals): ``corpus_path`` (absent or
+    empty: synthetic), ``alphabet``, ``corpus_signers``, ``corpus_sequences``, ``image_size``, ``seed``."""
+    return describe_corpus(params.get("corpus_path", ""), alphabet=params["alphabet"],
+                           signers=params["corpus_signers"], sequences=params["corpus_sequences"],
+                           image_size=params["image_size"], seed=params["seed"])
+
+
+def describe_teacher_params(params: Mapping[str, Any]) -> str:
+    """:func:`describe_teacher` from a page's parameters: ``hamer_checkpoint`` (absent or empty: the
+    synthetic-pretrained HaMeR), ``teacher_size``, ``pretrain_samples``, ``pretrain_epochs``."""
+    return describe_teacher(params.get("hamer_checkpoint", ""), size=params["teacher_size"],
+                            samples=params["pretrain_samples"], epochs=params["pretrain_epochs"])

@@ -62,3 +62,15 @@ def benchmark(corpus: Corpus, config: PreprocessConfig, n_sequences: int = 8, re
                 fps_mediapipe=frames_n / t_mp, fps_stage=frames_n / t_stage, overhead=t_stage / t_mp - 1,
                 overhead_within_stage=(t_stage - parts["mediapipe_in_stage"]) / parts["mediapipe_in_stage"],
                 **{f"seconds_{k}": v for k, v in parts.items()})
+
+
+OVERHEAD_TARGET = 0.25  # the stage may cost at most this much more than MediaPipe alone
+
+
+def overhead_verdict(result: dict) -> str:
+    """Sentence of the crop page on a :func:`benchmark` result: the stage's overhead over MediaPipe alone,
+    measured both ways, and whether the larger of the two meets :data:`OVERHEAD_TARGET`."""
+    worst = max(result["overhead"], result["overhead_within_stage"])
+    return (f"overhead of the stage over MediaPipe alone: {result['overhead']:.1%} measured against separate "
+            f"MediaPipe calls, {result['overhead_within_stage']:.1%} measured inside the stage's own calls "
+            f"({'meets' if worst <= OVERHEAD_TARGET else 'misses'} the {OVERHEAD_TARGET:.0%} target)")

@@ -2,6 +2,9 @@
 with ``hand_box`` (T, 4), ``other_box`` (T, 4) (NaN when not visible) in pixels and ``signing_side``)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -106,3 +109,38 @@ def hand_choice_summary(seqs: pd.DataFrame) -> pd.DataFrame:
     rows = {part: agg(f) for part, f in seqs.groupby("partition")}
     rows["all"] = agg(seqs)
     return pd.DataFrame(rows).T.rename_axis("partition")
+
+
+def hand_choice_verdict(choice: pd.DataFrame, seqs: pd.DataFrame) -> str:
+    """Sentence of the crop page on :func:`hand_choice_summary` ``choice`` of the sequence table ``seqs``: the
+    share of sequences whose chosen hand is the signing hand and whose left/right side is right."""
+    if not len(seqs):
+        return "no ground truth"
+    return (f"chosen hand is the signing hand in {choice.loc['all', 'hand_correct']:.0%} of {len(seqs)} sequences; "
+            f"its left/right side is right in {choice.loc['all', 'side_correct']:.0%}")
+
+
+# ------------------------------------------------------------------------- the corpus and crops of a page
+def page_corpus(params: Mapping[str, Any]):
+    """The corpus of the crop and teacher pages (02, 03) from their parameters (a notebook's globals): the
+    real corpus at ``corpus_path``, or, when it is absent or empty, the cached synthetic corpus of
+    ``alphabet``, ``corpus_signers``, ``corpus_sequences``, ``image_size`` and ``seed`` (notebook 01's)."""
+    from ..data import read_corpus
+    from ..synth import corpus as synth
+
+    root = params.get("corpus_path") or synth.generate(synth.make_config(
+        alphabet=params["alphabet"], signers=params["corpus_signers"], sequences=params["corpus_sequences"],
+        image_size=params["image_size"], seed=params["seed"]))
+    return read_corpus(root, alphabet=params["alphabet"])
+
+
+def page_crop_config(params: Mapping[str, Any]):
+    """The :class:`~fslib.preprocess.PreprocessConfig` of a page's parameters: ``crop_size`` and, where the
+    page declares them, ``margin``, ``mirror_left`` and ``min_detection`` (also the tracking threshold)."""
+    from ..config import build_config
+    from .config import PreprocessConfig
+
+    overrides = {k: params[k] for k in ("crop_size", "margin", "mirror_left", "min_detection") if k in params}
+    if "min_detection" in params:
+        overrides["min_tracking"] = params["min_detection"]
+    return build_config(PreprocessConfig, overrides)

@@ -17,8 +17,12 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ..cache import atomic_path, cache_key, file_digest
 from ..config import build_config
@@ -265,3 +269,18 @@ def plot_distributions(df):
     axes[2].set_ylabel("median normalised error")
     fig.tight_layout()
     return fig
+
+
+def verdict(df, summary_table, image_size: int) -> str:
+    """Markdown sentence of the corpus page on a :func:`run` table ``df`` and its :func:`summary`: on how many
+    frames and sequences (at ``image_size`` px) MediaPipe was checked, its detection rate and median
+    normalised error, and whether each target is met (or by how much it is missed)."""
+    values = summary_table.set_index("metric")["value"]
+    rate = float(values["detection rate of the signing hand"])
+    err = float(values["median landmark error / hand box size"])
+    rate_text = "met" if rate >= DETECTION_TARGET else f"missed by {DETECTION_TARGET - rate:.1%}"
+    err_text = "met" if err <= ERROR_TARGET else f"missed by {err - ERROR_TARGET:.3f}"
+    return (f"On {len(df)} frames of {df.filename.nunique()} sequences at {image_size} px, MediaPipe found the "
+            f"signing hand in **{rate:.1%}** of the frames where it is visible (target "
+            f"{DETECTION_TARGET * 100:.0f} %: {rate_text}), with a median normalised landmark error of "
+            f"**{err:.3f}** (target {ERROR_TARGET:.2f}: {err_text}).")

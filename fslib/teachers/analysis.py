@@ -3,14 +3,15 @@ teacher's per-frame vectors separate the letters, UMAP embeddings, corpus pose e
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
 from .components.rotation import axis_angle_to_matrix, geodesic_angle
-from .features import FeatureStore, load_truth
+from .features import FeatureStore, coverage, load_truth, teacher_features
 
 
 # ------------------------------------------------------------------------------------------ pretraining
@@ -491,3 +492,54 @@ def goal_table(heldout: pd.DataFrame, fingers: pd.DataFrame | None, sep: pd.Data
         add(f"HaMeR linear probe >= {goals['linear_probe']}", f"{lp:.3f}", lp >= goals["linear_probe"])
         add(f"HaMeR nearest centroid >= {goals['nearest_centroid']}", f"{nc:.3f}", nc >= goals["nearest_centroid"])
     return pd.DataFrame(rows, columns=["goal", "measured", "met"])
+
+
+# ----------------------------------------------------------------------------------------- the page's set-up
+def pretrain_config(params: Mapping[str, Any]):
+    """The synthetic teacher's :class:`~fslib.teachers.synthetic.SyntheticTeacherConfig` from the teacher
+    page's parameters (``teacher_size``, ``teacher_input_size`` (0: ``crop_size``), ``margin``,
+    ``pretrain_samples``, ``pretrain_val_samples``, ``pretrain_signers``, ``pretrain_epochs``, ``seed``)."""
+    from .synthetic import make_config
+
+    return make_config(size=params["teacher_size"], crop_size=params.get("teacher_input_size") or params["crop_size"],
+                       margin=params["margin"], samples=params["pretrain_samples"],
+                       val_samples=params["pretrain_val_samples"], signers=params["pretrain_signers"],
+                       epochs=params["pretrain_epochs"], seed=params["seed"])
+
+
+class TeacherPage(NamedTuple):
+    """What the teacher page's set-up gives the rest of the page."""
+
+    synthetic: bool  # the corpus is the synthetic one (no ``corpus_path``)
+    teachers: list[str]  # the page's ``teachers`` that can run on this corpus
+    pretrain_config: Any  # :func:`pretrain_config`
+    tables: Path
+    figures: Path
+
+
+def open_page(params: Mapping[str, Any]) -> TeacherPage:
+    """The set-up of the teacher page (notebook 03) from its parameters (the notebook's globals): keeps the
+    teachers this corpus allows (the oracle needs synthetic ground truth; a message names those left out),
+    builds the synthetic teacher's configuration, displays the provenance box and creates the output folders."""
+    from .. import report
+    from .registry import teachers_for_corpus
+
+    synthetic = not params.get("corpus_path")
+    teachers = teachers_for_corpus(params["teachers"], synthetic)
+    cfg = pretrain_config(params)
+    dirs = report.open_page(params["profile"], params["out_dir"], data=report.describe_corpus_params(params),
+                            teacher=report.describe_teacher_params(params))
+    return TeacherPage(synthetic, teachers, cfg, dirs.tables, dirs.figures)
+
+
+def teacher_stores(store: Any, models: Mapping[str, Any]) -> dict[str, FeatureStore]:
+    """Each teacher's :class:`FeatureStore` on the crop store ``store`` (computed or read from the cache), by
+    name, in the order of ``models``."""
+    return {name: teacher_features(store, teacher) for name, teacher in models.items()}
+
+
+def teacher_overview(models: Mapping[str, Any], stores: Mapping[str, FeatureStore]) -> pd.DataFrame:
+    """One row per teacher: its name, table label, vector size and the share of frames with a vector
+    (:func:`~fslib.teachers.features.coverage`)."""
+    return pd.DataFrame([dict(teacher=name, description=t.label, dim=stores[name].dim,
+                              frames_with_vector=coverage(stores[name])) for name, t in models.items()])

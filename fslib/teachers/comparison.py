@@ -126,3 +126,11 @@ def choice_verdict(table: pd.DataFrame, cfg: SyntheticTeacherConfig, kind: str, 
         return text + ", the best row here."
     return text + (", not the best row of this run; the choice was made on the full profile's comparison "
                    "(the smaller profiles' comparisons are shorter and noisier).")
+
+
+def loss_variants(names) -> dict[str, dict[str, Any]]:
+    """The :data:`LOSS_VARIANTS` named in ``names``, in that order (a page's ``loss_variants`` parameter)."""
+    unknown = [n for n in names if n not in LOSS_VARIANTS]
+    if unknown:
+        raise KeyError(f"unknown loss variant(s) {unknown}; known: {list(LOSS_VARIANTS)}")
+    return {name: LOSS_VARIANTS[name] for name in names}

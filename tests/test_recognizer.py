@@ -375,61 +375,6 @@ def test_fslib_train_resolves_the_notebook_parameters_of_a_profile(capsys):
     assert '"lr": 0.01' in capsys.readouterr().out
 
 
-def test_results_table_replaces_rows_of_a_rerun_and_pivots(tmp_path):
-    from fslib.recognizer import results
-
-    path = tmp_path / "tables" / "results.csv"
-    run = dict(run_id="full-hamer-seed0-x", corpus="synthetic", alphabet="ChicagoFSWild", variant="full",
-               teacher="hamer", seed=0)
-    results.record(path, run, {"test": {"letter_accuracy": 0.4}, "dev": {"letter_accuracy": 0.5}}, config={"lr": 1})
-    results.record(path, {**run, "run_id": "full-hamer-seed1-y", "seed": 1}, {"test": {"letter_accuracy": 0.6}})
-    table = results.record(path, run, {"test": {"letter_accuracy": 0.45}})      # the same run, re-executed
-    # the re-run's test row replaces the old one; its dev row (not re-measured) stays
-    assert len(table) == 3 and list(table.columns) == results.COLUMNS
-    assert table[(table["run_id"] == "full-hamer-seed0-x") & (table["split"] == "dev")]["value"].tolist() == [0.5]
-    assert (tmp_path / "tables" / "configs" / "full-hamer-seed0-x.json").exists()
-    piv = results.pivot(results.read(path))
-    assert piv.loc[("full", "hamer", 0), "letter_accuracy"] == pytest.approx(0.45)
-    assert piv.loc[("full", "hamer", 1), "letter_accuracy"] == pytest.approx(0.6)
-    with pytest.raises(ValueError, match="lacks"):
-        results.record(path, {"run_id": "x"}, {"test": {"a": 1}})
-
-
-def test_results_table_keeps_a_run_under_each_row_name(tmp_path):
-    """An isolated-sign run shared by two tables (per_frame = BiLSTM, normalized) is recorded under both
-    names; re-recording one name replaces only that name's rows."""
-    from fslib.recognizer import results
-
-    path = tmp_path / "results.csv"
-    run = dict(run_id="islr-abc", corpus="synthetic", alphabet="islr", variant="per_frame", teacher="none", seed=0)
-    results.record(path, run, {"val": {"top1": 0.5}})
-    results.record(path, {**run, "variant": "BiLSTM, normalized"}, {"val": {"top1": 0.5}})
-    table = results.record(path, run, {"val": {"top1": 0.55}})
-    assert sorted(table["variant"]) == ["BiLSTM, normalized", "per_frame"]
-    assert table.set_index("variant").loc["per_frame", "value"] == pytest.approx(0.55)
-    assert table.set_index("variant").loc["BiLSTM, normalized", "value"] == pytest.approx(0.5)
-
-
-def test_results_table_supersedes_an_older_run_of_the_same_row_and_seed(tmp_path):
-    """Retrained with other code or settings, a row's seed gets a new run id: the old run's rows go, other
-    seeds, rows and corpora stay."""
-    from fslib.recognizer import results
-
-    path = tmp_path / "results.csv"
-    run = dict(run_id="full-hamer-seed0-old", corpus="synthetic", alphabet="ChicagoFSWild", variant="full",
-               teacher="hamer", seed=0)
-    results.record(path, run, {"test": {"letter_accuracy": 0.3}, "dev": {"letter_accuracy": 0.31}})
-    results.record(path, {**run, "run_id": "full-hamer-seed1-x", "seed": 1}, {"test": {"letter_accuracy": 0.5}})
-    results.record(path, {**run, "run_id": "full-hamer-greek", "alphabet": "Greek"}, {"test": {"letter_accuracy": 0.2}})
-    results.record(path, {**run, "run_id": "kl-seed0", "variant": "ctc_both_kl", "teacher": "none"},
-                   {"test": {"letter_accuracy": 0.25}})
-    table = results.record(path, {**run, "run_id": "full-hamer-seed0-new"}, {"test": {"letter_accuracy": 0.35}})
-    assert "full-hamer-seed0-old" not in set(table["run_id"])
-    assert set(table["run_id"]) == {"full-hamer-seed0-new", "full-hamer-seed1-x", "full-hamer-greek", "kl-seed0"}
-    asl = table[table["alphabet"] == "ChicagoFSWild"]
-    assert results.pivot(asl).loc[("full", "hamer", 0), "letter_accuracy"] == pytest.approx(0.35)
-
-
 def test_augmentation_moves_the_whole_sequence_alike_and_rotates_the_right_way():
     from fslib.recognizer.augment import augment_images
 

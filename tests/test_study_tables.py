@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import torch
 
-from fslib.recognizer import ablation, figures, results
+from fslib import results
+from fslib.recognizer import figures, tables
 from fslib.teachers import analysis
 
 
@@ -88,7 +89,7 @@ def test_student_features_match_the_backbone():
 
 def test_coverage_note_run_configs_and_rows_figure(tmp_path):
     path = tmp_path / "tables" / "results.csv"
-    base = dict(corpus="synthetic", alphabet="fswild", teacher="hamer")
+    base = dict(study="fingerspelling", corpus="synthetic", alphabet="fswild", teacher="hamer")
     for s, acc in enumerate([0.4, 0.5, 0.45]):
         results.record(path, dict(base, run_id=f"full-{s}", variant="full", seed=s), {"test": {"letter_accuracy": acc}},
                        config={"w_distill": 1.0, "teacher": "hamer", "epochs": 3})
@@ -98,17 +99,20 @@ def test_coverage_note_run_configs_and_rows_figure(tmp_path):
                    {"test": {"letter_accuracy": 0.2}})
     table = results.read(path)
     rows = [("full", "hamer"), ("ctc_both_kl", ""), ("ctc_gru", "")]
-    note = ablation.coverage_note(table, rows, 3)
+    note = tables.coverage_note(table, rows, 3)
     assert "+ KL between the stages (none): 1 seed(s)" in note and "CTC on the BiGRU only (none): 0 seed(s)" in note
     assert "distillation (full model)" not in note
-    assert ablation.coverage_note(table, rows[:1], 3) == "Every row has at least 3 seeds."
-    cfgs = ablation.run_configs(table, path).set_index("run_id")
+    assert tables.coverage_note(table, rows[:1], 3) == "Every row has at least 3 seeds."
+    cfgs = tables.run_configs(table, path).set_index("run_id")
     assert list(cfgs.index) == ["full-0", "full-1", "full-2", "kl-0"]
     assert cfgs.loc["kl-0", "w_distill"] == 0.0 and cfgs.loc["full-1", "configuration"] == "tables/configs/full-1.json"
     assert json.loads((tmp_path / "tables" / "configs" / "full-1.json").read_text())["epochs"] == 3
-    claims = ablation.ablation_claims(table, "hamer")
-    assert claims[0].startswith("Distillation helps the full model: not testable here (1 seed(s)")
-    assert "not run at this profile" in claims[1]
+    claims = tables.ablation_claims(table, "hamer")
+    assert (claims[0].outcome, claims[0].reason) == ("not testable", "too few seeds")
+    assert claims[0].sentence.startswith("Distillation helps the full model: not testable here (1 seed(s)")
+    assert (claims[1].outcome, claims[1].reason) == ("not testable", "not run")
+    assert claims[1].sentence == ("Distillation alone helps: not run at this profile (no run of CTC on the BiGRU + "
+                                  "distillation or CTC on the BiGRU only in the table).")
     fig = figures.rows_figure(table, rows, ["full", "no distillation", "CTC only"], 0.2)
     assert len(fig.axes[0].collections) == 2             # one dot series per row that has runs
 

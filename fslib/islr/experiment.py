@@ -1,16 +1,36 @@
-"""From a GISLR-layout corpus folder to the prepared splits the models train on, with the report of what
-was skipped (the data page's counts)."""
+"""The isolated-sign pages' runs: the corpus folder of a page's parameters, the prepared splits the models
+train on (with the report of what was skipped: the data page's counts), and the training of a table's rows.
+
+A table row is a named configuration (normalization strategy plus :class:`~fslib.islr.train.IslrConfig`
+overrides, :mod:`fslib.islr.tables`), trained at every seed (cached per configuration, data and seed),
+scored top-1 / top-5 on the validation and test signers, and recorded in ``<out_dir>/tables/results.csv``
+(:mod:`fslib.results`) with the fingerspelling runs (study "isolated_signs", variant = the row's name,
+teacher "none", no alphabet).
+"""
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from .. import results as results_table
 from . import corpus as C
 from . import landmarks as lm
 from .data import prepare_clip
-from .train import Split
+from .train import Split, make_config, train
+
+
+def corpus_root(params: Mapping[str, Any], progress: bool = True) -> Path:
+    """The corpus folder: ``islr_corpus_path`` if given (a GISLR-layout folder with a split column), else the
+    synthetic corpus of the page's parameters (generated or found in the cache)."""
+    if params.get("islr_corpus_path"):
+        return Path(params["islr_corpus_path"])
+    cfg = C.CorpusConfig(glosses=params["islr_glosses"], train_signers=params["islr_train_signers"],
+                         val_signers=params["islr_val_signers"], test_signers=params["islr_test_signers"],
+                         seed=params.get("seed", 0))
+    return C.generate(cfg, progress=progress)
 
 
 def load_splits(root: str | Path, strategy: str, stride: int = 2, progress: bool = False):
@@ -47,3 +67,27 @@ def load_splits(root: str | Path, strategy: str, stride: int = 2, progress: bool
             splits[r.split].clips.append(clip)
             splits[r.split].labels.append(index[r.sign])
     return splits, len(index), pd.DataFrame(rows)
+
+
+def run_rows(root: Path, rows: Mapping[str, Mapping[str, Any]], seeds: Sequence[int], train_params: Mapping[str, Any],
+             results_path: Path, progress: bool = True) -> pd.DataFrame:
+    """Train every row at every seed; record val/test top-1/top-5 and training seconds; return the rows'
+    results (long format). ``train_params``: IslrConfig fields shared by all rows (epochs, hidden, ...)."""
+    prepared: dict[str, Any] = {}
+    corpus = "synthetic" if (root / "signers.json").exists() else root.name
+    out = []
+    for name, overrides in rows.items():
+        strategy = overrides.get("normalization", "per_frame")
+        if strategy not in prepared:
+            prepared[strategy] = load_splits(root, strategy)
+        splits, classes, _ = prepared[strategy]
+        for seed in seeds:
+            cfg = make_config({**train_params, **overrides}, seed=seed)
+            res = train(cfg, splits, classes, progress=progress)
+            metrics = {"val": res.report["val"], "test": res.report.get("test", {}),
+                       "train": {"train_seconds": res.report["train_seconds"]}}
+            run = dict(run_id=f"islr-{res.folder.name}", study="isolated_signs", corpus=corpus, alphabet="",
+                       variant=name, teacher="none", seed=seed)
+            results_table.record(results_path, run, metrics, config=res.report["config"])
+            out += [{**run, "split": s, "metric": m, "value": v} for s, ms in metrics.items() for m, v in ms.items()]
+    return pd.DataFrame(out)

@@ -7,7 +7,7 @@ features towards a teacher's vectors (:mod:`.losses`, :mod:`fslib.teachers`); ea
 weight in :class:`.config.RecognizerConfig`. Evaluation (:mod:`.evaluate`, :mod:`.metrics`,
 :mod:`.decode`): greedy and beam CTC decoding, letter accuracy in the plain and the ChicagoFSWild (HTK)
 conventions, the learned-nothing baseline, per-signer accuracy, confusions. Results go to one long-format
-table per profile (:mod:`.results`). :mod:`.experiment` chains the stages for notebooks and ``fslib train``.
+table per profile (:mod:`fslib.results`). :mod:`.experiment` chains the stages for notebooks and ``fslib train``.
 """
 from .config import LOSS_VARIANTS, RecognizerConfig, make_config
 from .model import Recognizer, build_recognizer

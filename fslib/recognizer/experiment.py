@@ -1,6 +1,7 @@
-"""The recognizer's pipeline from one set of parameters, shared by notebook 04 and ``fslib train``:
+"""The recognizer's pipeline from one set of parameters, shared by notebooks 04-07 and ``fslib train``:
 corpus (synthetic or real) -> crops -> the teacher's vectors -> training (one run per seed) -> evaluation
--> rows of the profile's results table.
+-> rows of the profile's results table (:mod:`fslib.results`); :func:`train_rows` trains the rows of the
+study tables (pages 05 and 06).
 
 The parameter names are the notebook's (:data:`PARAMS`); ``fslib train --profile P --set k=v`` resolves
 them exactly as ``fslib study`` does for the notebook, so the CLI and the page train the same model.
@@ -14,10 +15,10 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from .. import alphabet as alph
-from .config import RecognizerConfig, make_config
+from .. import results as results_table
+from .config import LOSS_VARIANTS, RecognizerConfig, make_config
 from .evaluate import predict, split_metrics
 from .metrics import constant_baseline
-from . import results as results_table
 
 NOTEBOOK = "04_recognizer"
 
@@ -40,8 +41,17 @@ class Experiment:
 
     @classmethod
     def from_params(cls, namespace: Mapping[str, Any], progress: bool = True, **overrides: Any) -> "Experiment":
-        """Pick the known parameter names out of ``namespace`` (a notebook's globals, or a dict)."""
+        """Pick the known parameter names out of ``namespace`` (a notebook's globals, or a dict). A recognizer
+        setting missing there takes the default of notebook 04's parameters cell: the table pages 05-07
+        declare only what they change and get the rest from 04 (``inherit`` in ``fslib/study.yml``; the runner
+        injects them, this fills them in when such a page runs by hand)."""
+        from ..study.plan import load_plan
+
         params = {k: namespace[k] for k in PARAMS if k in namespace}
+        missing = [k for k in PARAMS if k not in params and k not in RUN_PARAMS]
+        if missing:
+            defaults = load_plan().parameters(NOTEBOOK)
+            params.update({k: defaults[k].default for k in missing if k in defaults})
         params.update(overrides)
         return cls(params, progress)
 
@@ -109,7 +119,9 @@ class Experiment:
                                    signers=p["pretrain_signers"], epochs=p["pretrain_epochs"], seed=p.get("seed", 0))
 
     def describe_teacher(self, name: str | None = None) -> str:
+        """The provenance line of teacher ``name`` (default: the configured one), from its registry entry."""
         from .. import report
+        from ..teachers import spec
 
         name = self.params.get("teacher", "") if name is None else name
         if not name:
@@ -117,17 +129,11 @@ class Experiment:
         p = self.params
         hamer = report.describe_teacher(p.get("hamer_checkpoint", ""), size=p["teacher_size"],
                                         samples=p["pretrain_samples"], epochs=p["pretrain_epochs"])
-        if name == "hamer":
-            return f"`hamer` embedding of {hamer}"
-        if name == "oracle_pose":
-            return "`oracle_pose`: the synthetic corpus's ground-truth hand pose (not a model)"
-        if name == "mediapipe":
-            return "`mediapipe`: MediaPipe Hands landmarks on the crops"
-        return f"`{name}` from {hamer}"
+        return spec(name).provenance.format(hamer=hamer)
 
     def features(self, name: str | None = None):
         """The FeatureStore of teacher ``name`` (default: the configured one) on this page's crops."""
-        from ..teachers import build_teachers, teacher_features, teachers_for_corpus
+        from ..teachers import build_teachers, spec, teacher_features, teachers_for_corpus
 
         name = self.params.get("teacher", "") if name is None else name
         if not name:
@@ -139,8 +145,7 @@ class Experiment:
             teacher = build_teachers([name], checkpoint=self.params.get("hamer_checkpoint", ""),
                                      synthetic=self.teacher_config(), margin=self.params.get("margin", 0.25),
                                      progress=self.progress)[name]
-            # MediaPipe runs one CPU thread per process: a process per worker; torch teachers use torch's threads
-            workers = (self.params.get("workers") or 1) if name == "mediapipe" else 1
+            workers = spec(name).processes(self.params.get("workers"))
             self._cache[key] = teacher_features(self.store, teacher, workers=workers, progress=self.progress)
         return self._cache[key]
 
@@ -200,8 +205,8 @@ class Experiment:
         rep = result.report
         out["metrics"]["train"] = {"train_frames_per_s": rep["train_frames_per_s"], "train_seconds": rep["train_seconds"],
                                    "best_epoch": rep["best_epoch"]}
-        run = dict(run_id=rep["run_id"], corpus=self.corpus_name(), alphabet=self.alphabet.name, variant=rep["variant"],
-                   teacher=rep["teacher"] or "none", seed=rep["config"]["seed"])
+        run = dict(run_id=rep["run_id"], study="fingerspelling", corpus=self.corpus_name(), alphabet=self.alphabet.name,
+                   variant=rep["variant"], teacher=rep["teacher"] or "none", seed=rep["config"]["seed"])
         results_table.record(self.results_path(), run, out["metrics"], config=rep["config"])
         return out
 
@@ -211,7 +216,7 @@ class Experiment:
 
     def record_baseline(self) -> pd.DataFrame:
         base = self.baseline()
-        run = dict(run_id=self.baseline_id(), corpus=self.corpus_name(),
+        run = dict(run_id=self.baseline_id(), study="fingerspelling", corpus=self.corpus_name(),
                    alphabet=self.alphabet.name, variant="constant", teacher="none", seed=0)
         metrics = {s: {k: v for k, v in b.items() if k != "output"} for s, b in base.items()}
         results_table.record(self.results_path(), run, metrics, config={"output": base["train"]["output"]})
@@ -236,3 +241,24 @@ def run(params: Mapping[str, Any], progress: bool = True) -> pd.DataFrame:
         ev = exp.evaluate(res)
         rows.append({"run_id": res.run_id, "seed": seed, **ev["metrics"]["test"]})
     return pd.DataFrame(rows)
+
+
+def train_rows(exp: Any, rows: Sequence[tuple[str, str]], seeds: Sequence[int]) -> pd.DataFrame:
+    """Train (or load) every ``(variant, teacher)`` row at every seed with :class:`Experiment` ``exp`` (its
+    parameters give everything but the variant and teacher), evaluate and record each run in the profile's
+    results table. Returns the rows of exactly these runs and of this corpus's constant-output baseline
+    (other pages' runs, or runs on another corpus, in the same table are left out)."""
+    exp.record_baseline()
+    values = {k: v for k, v in exp.params.items() if k in make_config().__dataclass_fields__ and k != "seed"}
+    for variant, _ in rows:
+        if variant not in LOSS_VARIANTS:
+            raise ValueError(f"unknown loss variant {variant!r}; choose from {', '.join(LOSS_VARIANTS)}")
+    ids = [exp.baseline_id()]
+    for variant, teacher in rows:
+        for seed in seeds:
+            cfg = make_config({**values, "teacher": teacher}, variant=variant, seed=seed)
+            result = exp.train(cfg)
+            exp.evaluate(result)
+            ids.append(result.run_id)
+    table = results_table.read(exp.results_path())
+    return table[table["run_id"].isin(ids)].reset_index(drop=True)

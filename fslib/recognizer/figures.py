@@ -58,7 +58,7 @@ def rows_figure(results: pd.DataFrame, rows: Sequence[tuple[str, str]], labels: 
                 metric: str = "letter_accuracy", split: str = "test", title: str = ""):
     """One line per table row: every seed's score as a dot, the mean as a bar, and the constant output as a
     dashed line, so a reader sees at a glance whether rows differ by more than their seeds do."""
-    from .comparison import seed_values
+    from ..claims import seed_values
 
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.4))
     for i, (row, label) in enumerate(zip(rows, labels)):

@@ -1,7 +1,9 @@
-"""The study tables' orchestration and claims, on hand-made results and a stand-in experiment."""
+"""The study tables' orchestration (:func:`fslib.recognizer.experiment.train_rows`) and claims, on hand-made
+results and a stand-in experiment."""
 import pandas as pd
 
-from fslib.recognizer import ablation, results
+from fslib import results
+from fslib.recognizer import experiment, tables
 
 
 class Run:
@@ -23,8 +25,8 @@ class FakeExperiment:
         return "constant"
 
     def record_baseline(self):
-        results.record(self.path, dict(run_id="constant", corpus="synthetic", alphabet="fswild", variant="constant",
-                                       teacher="none", seed=0), {"test": {"letter_accuracy": 0.2}})
+        results.record(self.path, dict(run_id="constant", study="fingerspelling", corpus="synthetic", alphabet="fswild",
+                                       variant="constant", teacher="none", seed=0), {"test": {"letter_accuracy": 0.2}})
 
     def train(self, cfg):
         self.trained.append((cfg.variant, cfg.teacher, cfg.seed))
@@ -33,26 +35,29 @@ class FakeExperiment:
     def evaluate(self, run):
         cfg = run.cfg
         acc = 0.2 + 0.1 * ((cfg.w_ctc_cnn > 0) + (cfg.w_kl > 0) + 2 * cfg.distills) + cfg.seed / 100
-        results.record(self.path, dict(run_id=f"{cfg.variant}-{cfg.teacher}-{cfg.seed}", corpus="synthetic",
-                                       alphabet="fswild", variant=cfg.variant, teacher=cfg.teacher or "none",
-                                       seed=cfg.seed), {"test": {"letter_accuracy": acc}})
+        results.record(self.path, dict(run_id=f"{cfg.variant}-{cfg.teacher}-{cfg.seed}", study="fingerspelling",
+                                       corpus="synthetic", alphabet="fswild", variant=cfg.variant,
+                                       teacher=cfg.teacher or "none", seed=cfg.seed), {"test": {"letter_accuracy": acc}})
 
 
 def test_rows_are_trained_once_per_seed_and_tabulated(tmp_path):
     exp = FakeExperiment(tmp_path / "results.csv")
     # a run of another page (or corpus) already in the profile's table is not part of this page's table
-    results.record(exp.path, dict(run_id="other-page", corpus="synthetic", alphabet="greek", variant="full",
-                                  teacher="hamer", seed=0), {"test": {"letter_accuracy": 0.99}})
-    rows = ablation.ablation_rows("hamer")
-    table = ablation.train_rows(exp, rows, [0, 1, 2])
+    results.record(exp.path, dict(run_id="other-page", study="fingerspelling", corpus="synthetic", alphabet="greek",
+                                  variant="full", teacher="hamer", seed=0), {"test": {"letter_accuracy": 0.99}})
+    rows = tables.ablation_rows("hamer")
+    table = experiment.train_rows(exp, rows, [0, 1, 2])
     assert "other-page" not in set(table["run_id"]) and "other-page" in set(results.read(exp.path)["run_id"])
     assert len(exp.trained) == 15 and ("ctc_gru", "", 0) in exp.trained and ("full", "hamer", 2) in exp.trained
-    t = ablation.table(table, rows, metrics=("letter_accuracy",))
+    t = tables.table(table, rows, metrics=("letter_accuracy",))
     assert list(t["row"])[-1] == "constant output (learned nothing)"
     full = t.set_index("variant").loc["full"]
     assert full["seeds"] == 3 and full["letter_accuracy"] == "0.610 +- 0.010"
-    claims = ablation.ablation_claims(table, "hamer")
-    assert all("replicates here" in c for c in claims), claims
+    claims = tables.ablation_claims(table, "hamer")
+    assert [v.outcome for v in claims] == ["replicates"] * 4, [v.sentence for v in claims]
+    assert claims[0].sentence == ("Distillation helps the full model: replicates here (full model - full model without "
+                                  "distillation in letter accuracy, per seed: +0.200, +0.200, +0.200; mean +0.200, "
+                                  "s.d. 0.000).")
 
 
 def test_teacher_claims_tie_and_not_testable():
@@ -62,11 +67,13 @@ def test_teacher_claims_tie_and_not_testable():
                       split="test", metric="letter_accuracy", value=a) for s, a in enumerate(accs)]
     rows.append(dict(run_id="c", corpus="synthetic", alphabet="fswild", variant="constant", teacher="none", seed=0,
                      split="test", metric="letter_accuracy", value=0.2))
-    claims = ablation.teacher_claims(pd.DataFrame(rows), ["hamer", "mediapipe", "oracle_pose"])
-    assert "within seed noise" in claims[0]
-    # the oracle pose is an upper bound, not a hand model: its own line, never a verdict on the claim
-    assert claims[1].startswith("hamer against oracle_pose (an upper bound") and "above the upper bound" in claims[1]
-    assert not any("teaches better than oracle_pose" in c for c in claims)
+    claims = tables.teacher_claims(pd.DataFrame(rows), ["hamer", "mediapipe", "oracle_pose"])
+    # the oracle pose is an upper bound, not a hand model: never a verdict on the claim
+    assert [(v.claim, v.outcome) for v in claims] == [("hamer teaches better than mediapipe", "within noise")]
+    gap = tables.upper_bound_gap(pd.DataFrame(rows), "hamer", "oracle_pose")
+    assert gap.startswith("hamer against oracle_pose (an upper bound") and "above the upper bound" in gap
+    few = tables.teacher_claims(pd.DataFrame(rows[:1] + rows[3:4] + rows[-1:]), ["hamer", "mediapipe"])
+    assert (few[0].outcome, few[0].reason) == ("not testable", "too few seeds")
 
 
 def test_upper_bound_gap_below_level_and_untestable():
@@ -77,11 +84,11 @@ def test_upper_bound_gap_below_level_and_untestable():
                           split="test", metric="letter_accuracy", value=a) for s, a in enumerate(accs)]
         return pd.DataFrame(rows)
 
-    below = ablation.upper_bound_gap(table([0.4, 0.42, 0.38], [0.7, 0.71, 0.69]), "hamer", "oracle_pose")
+    below = tables.upper_bound_gap(table([0.4, 0.42, 0.38], [0.7, 0.71, 0.69]), "hamer", "oracle_pose")
     assert "below the upper bound" in below and "-0.300" in below
-    level = ablation.upper_bound_gap(table([0.5, 0.52, 0.48], [0.51, 0.49, 0.50]), "hamer", "oracle_pose")
+    level = tables.upper_bound_gap(table([0.5, 0.52, 0.48], [0.51, 0.49, 0.50]), "hamer", "oracle_pose")
     assert "level with the upper bound within seed noise" in level
-    assert "not comparable here (1 seed(s)" in ablation.upper_bound_gap(table([0.5], [0.6]), "hamer", "oracle_pose")
+    assert "not comparable here (1 seed(s)" in tables.upper_bound_gap(table([0.5], [0.6]), "hamer", "oracle_pose")
 
 
 def test_learning_note_clear_barely_and_nothing():
@@ -93,9 +100,9 @@ def test_learning_note_clear_barely_and_nothing():
         return pd.DataFrame(rows)
 
     rows = [("full", "hamer"), ("ctc_gru", "")]
-    assert "the models learned" in ablation.learning_note(table([0.37, 0.40, 0.33]), rows)
-    barely = ablation.learning_note(table([0.23, 0.29, 0.20]), rows)
+    assert "the models learned" in tables.learning_note(table([0.37, 0.40, 0.33]), rows)
+    barely = tables.learning_note(table([0.23, 0.29, 0.20]), rows)
     assert "barely learned" in barely and "+0.040 above the constant output (0.200)" in barely
-    nothing = ablation.learning_note(table([0.15, 0.18, 0.19]), rows)
+    nothing = tables.learning_note(table([0.15, 0.18, 0.19]), rows)
     assert "no model learned" in nothing and "at or below the constant output (0.200)" in nothing
-    assert "one seed" in ablation.learning_note(table([0.3]), rows)
+    assert "one seed" in tables.learning_note(table([0.3]), rows)

@@ -1,25 +1,17 @@
-"""The isolated-sign pages' runs and tables: one call per table, results in the profile's long-format table.
-
-A table row is a named configuration (normalization strategy plus :class:`~fslib.islr.train.IslrConfig`
-overrides), trained at every seed (cached per configuration, data and seed), scored top-1 / top-5 on the
-validation and test signers, and recorded in ``<out_dir>/tables/results.csv`` with the fingerspelling
-runs (variant = the row's name, teacher "none", alphabet "islr"). The source study's numbers (validation
-accuracy, 100-gloss ASL Citizen subset) stand beside ours, and its orderings are checked by the paired
-seed comparisons of :mod:`fslib.recognizer.comparison`.
+"""The isolated-sign pages' tables: each table's rows, the source study's numbers beside ours (validation
+accuracy, 100-gloss ASL Citizen subset), seeds summarised, the chance row, and the source's orderings
+checked by the paired seed comparisons of :mod:`fslib.claims`. :mod:`fslib.islr.experiment` trains the rows.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..recognizer import comparison
-from ..recognizer import results as results_table
+from ..claims import Verdict, compare, summarise
 from . import corpus as C
-from .experiment import load_splits
-from .train import make_config, train
 
 # The source study's tables (validation accuracy, %); None where it reports nothing.
 SOURCE_NORMALIZATION = {"none": 50.29, "nose_anchored": 39.0, "face_anchored": 47.98, "per_frame": 66.18}
@@ -50,41 +42,6 @@ DROPOUT_CLAIMS = [("10 % dropout beats none", "dropout 10%", "dropout 0%"),
 AUGMENT_CLAIMS = [("Augmentation helps", "jitter + scale + frame dropout", "no augmentation")]
 
 
-def corpus_root(params: Mapping[str, Any], progress: bool = True) -> Path:
-    """The corpus folder: ``islr_corpus_path`` if given (a GISLR-layout folder with a split column), else the
-    synthetic corpus of the page's parameters (generated or found in the cache)."""
-    if params.get("islr_corpus_path"):
-        return Path(params["islr_corpus_path"])
-    cfg = C.CorpusConfig(glosses=params["islr_glosses"], train_signers=params["islr_train_signers"],
-                         val_signers=params["islr_val_signers"], test_signers=params["islr_test_signers"],
-                         seed=params.get("seed", 0))
-    return C.generate(cfg, progress=progress)
-
-
-def run_rows(root: Path, rows: Mapping[str, Mapping[str, Any]], seeds: Sequence[int], train_params: Mapping[str, Any],
-             results_path: Path, progress: bool = True) -> pd.DataFrame:
-    """Train every row at every seed; record val/test top-1/top-5 and training seconds; return the rows'
-    results (long format). ``train_params``: IslrConfig fields shared by all rows (epochs, hidden, ...)."""
-    prepared: dict[str, Any] = {}
-    corpus = "synthetic" if (root / "signers.json").exists() else root.name
-    out = []
-    for name, overrides in rows.items():
-        strategy = overrides.get("normalization", "per_frame")
-        if strategy not in prepared:
-            prepared[strategy] = load_splits(root, strategy)
-        splits, classes, _ = prepared[strategy]
-        for seed in seeds:
-            cfg = make_config({**train_params, **overrides}, seed=seed)
-            res = train(cfg, splits, classes, progress=progress)
-            metrics = {"val": res.report["val"], "test": res.report.get("test", {}),
-                       "train": {"train_seconds": res.report["train_seconds"]}}
-            run = dict(run_id=f"islr-{res.folder.name}", corpus=corpus, alphabet="islr", variant=name,
-                       teacher="none", seed=seed)
-            results_table.record(results_path, run, metrics, config=res.report["config"])
-            out += [{**run, "split": s, "metric": m, "value": v} for s, ms in metrics.items() for m, v in ms.items()]
-    return pd.DataFrame(out)
-
-
 def chance_row(classes: int) -> dict[str, float]:
     """The learned-nothing row: a constant guess is right 1 / classes of the time (the splits are balanced
     per gloss), top-5 5 / classes."""
@@ -100,7 +57,7 @@ def summary(results: pd.DataFrame, rows: Sequence[str], metrics: Sequence[str] =
         line: dict[str, Any] = {"row": name, "seeds": 0}
         for split in splits:
             for m in metrics:
-                s = comparison.summarise(results, [(name, "")], m, split).iloc[0]
+                s = summarise(results, [(name, "")], m, split).iloc[0]
                 line[f"{split} {m}"] = s[m]
                 line[f"{split}_{m}_mean"] = s["mean"]
                 line["seeds"] = s["seeds"]
@@ -112,19 +69,13 @@ CEILING = 0.98
 
 
 def ordering_verdicts(results: pd.DataFrame, claims: Sequence[tuple[str, str, str]], chance: float,
-                      metric: str = "top1", split: str = "val", ceiling: float = CEILING) -> list[str]:
+                      metric: str = "top1", split: str = "val", ceiling: float = CEILING) -> list[Verdict]:
     """For each ``(claim, better_row, worse_row)`` of the source study: replicates / does not / not testable,
-    by the paired per-seed comparison on ``split`` (the source's tables are validation accuracy). Two rows
-    that both reach ``ceiling`` cannot be ordered: the task is too easy to tell them apart (not testable)."""
-    out = []
-    for claim, a, b in claims:
-        c, sentence = comparison.check_claim(results, claim, (a, ""), (b, ""), (a, b), metric, split,
-                                             baseline=chance, label=f"{split} {metric}")
-        if c["seeds"] >= comparison.MIN_SEEDS and min(c["a_mean"], c["b_mean"]) >= ceiling:
-            sentence = (f"{claim}: not testable here (both rows reach {split} {metric} >= {ceiling:.2f}: this "
-                        "corpus is too easy at this size to tell them apart).")
-        out.append(sentence)
-    return out
+    by the paired per-seed comparison on ``split`` (the source's tables are validation accuracy), against
+    ``chance``. Two rows that both reach ``ceiling`` cannot be ordered: the task is too easy to tell them
+    apart (not testable)."""
+    return [compare(results, claim, (a, ""), (b, ""), (a, b), metric, split, baseline=chance,
+                    label=f"{split} {metric}", ceiling=ceiling) for claim, a, b in claims]
 
 
 def best_row(table: pd.DataFrame, column: str = "val_top1_mean") -> str:

@@ -1,0 +1,52 @@
+"""The ISLR pages' tables and verdicts on hand-made results, and a table's rows trained and recorded."""
+import pandas as pd
+
+from fslib import results as results_table
+from fslib.islr import experiment, tables
+
+
+def results(rows):
+    return pd.DataFrame([dict(run_id=f"{r}{s}", study="isolated_signs", corpus="synthetic", alphabet="", variant=r,
+                              teacher="none", seed=s, split="val", metric="top1", value=v)
+                         for r, vals in rows.items() for s, v in enumerate(vals)])
+
+
+def test_verdicts_win_tie_loss_and_ceiling():
+    res = results({"per_frame": [0.8, 0.85, 0.82], "none": [0.5, 0.52, 0.49], "nose_anchored": [0.6, 0.62, 0.58],
+                   "face_anchored": [0.81, 0.84, 0.83], "a": [1.0, 1.0, 1.0], "b": [0.99, 1.0, 1.0]})
+    verdicts = tables.ordering_verdicts(res, [("per-frame best", "per_frame", "none"),
+                                              ("nose worse than none", "none", "nose_anchored"),
+                                              ("per-frame beats face", "per_frame", "face_anchored"),
+                                              ("a beats b", "a", "b")], chance=0.05)
+    assert [v.outcome for v in verdicts] == ["replicates", "opposite", "within noise", "not testable"]
+    assert verdicts[3].reason == "ceiling" and "too easy" in verdicts[3].sentence
+    assert verdicts[0].sentence == ("per-frame best: replicates here (per_frame - none in val top1, per seed: +0.300, "
+                                    "+0.330, +0.330; mean +0.320, s.d. 0.017).")
+    table = tables.summary(res, ["per_frame", "none"], metrics=("top1",), splits=("val",))
+    assert list(table.columns[:3]) == ["row", "seeds", "val top1"] and tables.best_row(table, "val_top1_mean") == "per_frame"
+
+
+def test_rows_at_chance_are_not_testable():
+    res = results({"per_frame": [0.3, 0.35, 0.32], "none": [0.1, 0.1, 0.1]})
+    v = tables.ordering_verdicts(res, [("per-frame best", "per_frame", "none")], chance=0.12)[0]
+    assert (v.outcome, v.reason) == ("not testable", "below baseline")
+
+
+def test_rows_are_trained_recorded_as_isolated_signs_and_tabulated(tmp_path, monkeypatch):
+    import torch
+
+    torch.set_num_threads(1)
+    monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
+    params = dict(islr_glosses=3, islr_train_signers=2, islr_val_signers=1, islr_test_signers=1, seed=0)
+    root = experiment.corpus_root(params, progress=False)
+    assert experiment.corpus_root({**params, "islr_corpus_path": str(root)}) == root
+    rows = {k: tables.NORMALIZATION_ROWS[k] for k in ("per_frame", "none")}
+    path = tmp_path / "tables" / "results.csv"
+    res = experiment.run_rows(root, rows, [0, 1], {"epochs": 1, "hidden": 8}, path, progress=False)
+    table = results_table.read(path)
+    assert len(table) == len(res) and set(table["study"]) == {"isolated_signs"} and table["alphabet"].isna().all()
+    assert set(table["variant"]) == set(rows) and set(table["seed"]) == {0, 1} and set(table["corpus"]) == {"synthetic"}
+    summary = tables.summary(table, list(rows))
+    assert summary["seeds"].tolist() == [2, 2]
+    v = tables.ordering_verdicts(table, tables.NORMALIZATION_CLAIMS[:1], 1 / 3)[0]
+    assert v.seeds == 2 and v.reason != "not run"

@@ -1,6 +1,7 @@
 """How fast the recognizer trains, as a fraction of what this CPU's matrix multiply can do."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import torch
@@ -30,3 +31,16 @@ def efficiency(frames_per_s: float, flops_per_frame: float, matmul_gflops: float
     return {"train_frames_per_s": frames_per_s, "gflop_per_frame": flops_per_frame / 1e9,
             "achieved_gflops": achieved, "matmul_gflops": matmul_gflops,
             "fraction_of_matmul": achieved / matmul_gflops if matmul_gflops else float("nan")}
+
+
+@torch.no_grad()
+def inference_frames_per_s(model: Recognizer, clip: dict[str, Any], repeats: int = 3) -> float:
+    """Frames per second of ``model`` decoding one clip at a time, as on a live stream: one warm-up pass over
+    ``clip`` (an item of :class:`~fslib.recognizer.data.RecognizerData`: ``frames``, ``length``), then
+    ``repeats`` timed passes. The model is run in whatever mode it is in."""
+    frames, lengths = clip["frames"][None], torch.tensor([clip["length"]])
+    model(frames, lengths)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        model(frames, lengths)
+    return repeats * clip["length"] / (time.perf_counter() - t0)

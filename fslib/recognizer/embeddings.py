@@ -90,3 +90,68 @@ def difference_sentence(scores: pd.DataFrame, system: str, reference: str, what:
             verdict = "within the 95 % interval"
         parts.append(f"{m.replace('_', '-')} {diff:+.3f} ({verdict})")
     return f"{system} minus {reference}, {what}: " + "; ".join(parts) + "."
+
+
+# ------------------------------------------------------------------------------- the embedding page's steps
+def students(exp: Any, rows: Mapping[str, tuple[str, str]],
+             seeds: Sequence[int]) -> dict[int, dict[str, StudentFeatures]]:
+    """seed -> name -> the :class:`StudentFeatures` of the row ``(variant, teacher)`` of ``rows`` (name ->
+    row), trained at that seed by :class:`~fslib.recognizer.experiment.Experiment` ``exp`` (or loaded from
+    the cache: the same runs as the ablation page's)."""
+    return {s: {name: StudentFeatures(exp.train(exp.row_config(v, t, s)).model, exp.store, name)
+                for name, (v, t) in rows.items()} for s in seeds}
+
+
+def with_teacher(systems: Mapping[int, Mapping[str, Any]], name: str, features: Any) -> dict[int, dict[str, Any]]:
+    """Each seed's systems (seed -> name -> features, from :func:`students`) with the teacher's ``features``
+    added under ``name``."""
+    return {s: {**by_name, name: features} for s, by_name in systems.items()}
+
+
+def _by_seed(score, systems: Mapping[int, Mapping[str, Any]], *args: Any) -> pd.DataFrame:
+    return pd.concat([score(by_name, *args).assign(seed=s) for s, by_name in systems.items()], ignore_index=True)
+
+
+def letter_scores_by_seed(systems: Mapping[int, Mapping[str, Any]], frames: pd.DataFrame,
+                          reference: str) -> pd.DataFrame:
+    """:func:`letter_scores` of each seed's systems (seed -> name -> features), one table with a ``seed``
+    column, seeds in the order of ``systems``."""
+    return _by_seed(letter_scores, systems, frames, reference)
+
+
+def signer_scores_by_seed(systems: Mapping[int, Mapping[str, Any]], frames: pd.DataFrame) -> pd.DataFrame:
+    """:func:`signer_scores` of each seed's systems, one table with a ``seed`` column."""
+    return _by_seed(signer_scores, systems, frames)
+
+
+def first_seed(scores: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the first seed of a ``..._by_seed`` table."""
+    return scores[scores["seed"] == scores["seed"].iloc[0]]
+
+
+def letter_summary(letters: pd.DataFrame) -> str:
+    """What the first seed's letter scores rest on: chance, the majority letter's share, test frames and
+    signers (from :func:`letter_scores_by_seed`)."""
+    first = first_seed(letters)
+    return (f"seed {first['seed'].iloc[0]}; chance {first['chance'].iloc[0]:.3f}, majority letter "
+            f"{first['majority'].iloc[0]:.3f}, {int(first['test_frames'].iloc[0])} test frames of "
+            f"{int(first['test_groups'].iloc[0])} signers")
+
+
+def signer_summary(signers: pd.DataFrame) -> str:
+    """What the first seed's signer scores rest on (from :func:`signer_scores_by_seed`)."""
+    first = first_seed(signers)
+    return (f"seed {first['seed'].iloc[0]}; {int(first['signers'].iloc[0])} signers, chance "
+            f"{first['chance'].iloc[0]:.3f}; intervals from a bootstrap over {int(first['test_sequences'].iloc[0])} "
+            "held-out clips")
+
+
+def seed_spread(scores: pd.DataFrame) -> pd.DataFrame:
+    """Each system's separability over the seeds of a ``..._by_seed`` table: mean and s.d. of both measures."""
+    return scores.groupby("system")[["nearest_centroid", "linear_probe"]].agg(["mean", "std"]).round(3)
+
+
+def difference_sentences(letters: pd.DataFrame, system: str, reference: str) -> str:
+    """:func:`difference_sentence` of ``system`` against ``reference`` at each seed, one "seed k: " line each."""
+    return "\n".join(f"seed {s}: " + difference_sentence(letters[letters["seed"] == s], system, reference)
+                     for s in letters["seed"].unique())

@@ -1,7 +1,8 @@
 """The recognizer's pipeline from one set of parameters, shared by notebooks 04-07 and ``fslib train``:
 corpus (synthetic or real) -> crops -> the teacher's vectors -> training (one run per seed) -> evaluation
 -> rows of the profile's results table (:mod:`fslib.results`); :func:`train_rows` trains the rows of the
-study tables (pages 05 and 06).
+study tables (pages 05 and 06), :func:`loss_ablation` builds page 05's table for one corpus, and
+:func:`teacher_separability` and :func:`throughput` hold the orchestration of pages 06 and 04.
 
 The parameter names are the notebook's (:data:`PARAMS`); ``fslib train --profile P --set k=v`` resolves
 them exactly as ``fslib study`` does for the notebook, so the CLI and the page train the same model.
@@ -54,6 +55,15 @@ class Experiment:
             params.update({k: defaults[k].default for k in missing if k in defaults})
         params.update(overrides)
         return cls(params, progress)
+
+    def derive(self, **overrides: Any) -> Experiment:
+        """A new experiment with these parameters changed (e.g. another corpus) and nothing computed yet."""
+        return type(self)({**self.params, **overrides}, self.progress)
+
+    @property
+    def teacher_name(self) -> str:
+        """The configured distillation target (``teacher``; "" for none)."""
+        return self.params.get("teacher", "")
 
     # ------------------------------------------------------------------------------------------- data
     @property
@@ -131,6 +141,11 @@ class Experiment:
                                         samples=p["pretrain_samples"], epochs=p["pretrain_epochs"])
         return spec(name).provenance.format(hamer=hamer)
 
+    def describe_teachers(self, names: Sequence[str], none: bool = True) -> str:
+        """The provenance lines of several teachers, joined by "; " (and "; and none" for the row without a
+        teacher when ``none``)."""
+        return "; ".join(self.describe_teacher(t) for t in names) + ("; and none" if none else "")
+
     def features(self, name: str | None = None):
         """The FeatureStore of teacher ``name`` (default: the configured one) on this page's crops."""
         from ..teachers import build_teachers, spec, teacher_features, teachers_for_corpus
@@ -155,11 +170,29 @@ class Experiment:
         values.update(overrides)
         return make_config(values, seed=seed)
 
+    def row_config(self, variant: str, teacher: str, seed: int = 0) -> RecognizerConfig:
+        """The configuration of one row of a study table: this experiment's recognizer settings with loss
+        variant ``variant`` and distillation target ``teacher``."""
+        values = {k: v for k, v in self.params.items() if k in make_config().__dataclass_fields__ and k != "seed"}
+        return make_config({**values, "teacher": teacher}, variant=variant, seed=seed)
+
     def train(self, cfg: RecognizerConfig):
         from .train import train
 
         return train(cfg, self.store, self.alphabet, self.features(cfg.teacher) if cfg.distills else None,
                      progress=self.progress)
+
+    def train_each(self, seeds: Sequence[int], **overrides: Any) -> dict[int, Any]:
+        """seed -> the trained (or cached) run of the configured model at that seed, in the order of ``seeds``."""
+        return {s: self.train(self.config(seed=s, **overrides)) for s in seeds}
+
+    def student(self, cfg: RecognizerConfig):
+        """A fresh (untrained) recognizer of ``cfg``, with a projection into the configured teacher's space
+        when there is one (what page 04 counts the parameters and the training FLOPs of)."""
+        from .model import build_recognizer
+
+        features = self.features()
+        return build_recognizer(cfg, self.alphabet.size, features.dim if features is not None else 0)
 
     def splits(self) -> dict[str, Any]:
         from .data import RecognizerData
@@ -209,6 +242,10 @@ class Experiment:
                    variant=rep["variant"], teacher=rep["teacher"] or "none", seed=rep["config"]["seed"])
         results_table.record(self.results_path(), run, out["metrics"], config=rep["config"])
         return out
+
+    def evaluate_each(self, runs: Mapping[int, Any], **kwargs: Any) -> dict[int, dict[str, Any]]:
+        """:meth:`evaluate` of every run of ``runs`` (seed -> run, from :meth:`train_each`), in its order."""
+        return {s: self.evaluate(r, **kwargs) for s, r in runs.items()}
 
     def baseline_id(self) -> str:
         """The run id of this corpus's learned-nothing row in the results table."""
@@ -262,3 +299,105 @@ def train_rows(exp: Any, rows: Sequence[tuple[str, str]], seeds: Sequence[int]) 
             ids.append(result.run_id)
     table = results_table.read(exp.results_path())
     return table[table["run_id"].isin(ids)].reset_index(drop=True)
+
+
+def metrics_of(evals: Mapping[int, Mapping[str, Any]], split: str = "test") -> dict[int, dict[str, Any]]:
+    """seed -> the metrics of ``split`` from :meth:`Experiment.evaluate_each`'s result."""
+    return {s: e["metrics"][split] for s, e in evals.items()}
+
+
+def throughput(exp: Any, cfg: RecognizerConfig, runs: Mapping[int, Any], repeats: int = 3) -> dict[str, float]:
+    """Page 04's training and inference rates: the training frames/s of ``runs`` (mean over seeds) as GFLOP/s
+    and as a fraction of this machine's float32 matmul rate (:func:`fslib.recognizer.bench.efficiency`, the
+    FLOPs of one training step on the first batch the trainer sees, teacher vectors included), the first
+    run's inference rate on the first test clip (:func:`~fslib.recognizer.bench.inference_frames_per_s`) and
+    the minutes one run trained for."""
+    import numpy as np
+
+    from .. import bench as machine
+    from . import bench
+    from .data import collate
+    from .train import make_splits
+
+    train_data, _ = make_splits(cfg, exp.store, exp.alphabet, exp.features())   # as the trainer sees it
+    batch = collate([train_data[i] for i in range(min(cfg.batch_size, len(train_data)))])
+    model = next(iter(runs.values())).model
+    flops = bench.training_flops_per_frame(exp.student(cfg), batch)
+    rate = np.mean([r.report["train_frames_per_s"] for r in runs.values()])
+    eff = bench.efficiency(rate, flops, machine.matmul_gflops())
+    eff["inference_frames_per_s"] = bench.inference_frames_per_s(model, exp.splits()["test"][0], repeats)
+    eff["train_minutes_per_run"] = np.mean([r.report["train_seconds"] for r in runs.values()]) / 60
+    return eff
+
+
+SHOWN_COLUMNS = ("row", "teacher", "seeds", "letter_accuracy", "letter_accuracy_htk")
+
+
+@dataclasses.dataclass
+class Ablation:
+    """Page 05's loss-ablation table on one corpus (:func:`loss_ablation`): the runs' ``results`` rows, the
+    table's ``rows`` and ``table``, the coverage and learning sentences, the claims checked on it, the labels
+    of the ablation rows left out of it (``not_run``) and the title of its figure."""
+
+    results: pd.DataFrame
+    rows: list[tuple[str, str]]
+    table: pd.DataFrame
+    coverage: str
+    learning: str
+    claims: list[Any]
+    not_run: list[str]
+    title: str
+
+    @property
+    def shown(self) -> pd.DataFrame:
+        """The table's columns a page displays (label, teacher, seeds, both accuracies)."""
+        return self.table[list(SHOWN_COLUMNS)]
+
+    @property
+    def claim_lines(self) -> str:
+        """The claims' sentences, one "- " line each."""
+        return "\n".join(f"- {v.sentence}" for v in self.claims)
+
+    def notes(self, not_run_on: str = "") -> str:
+        """The coverage and learning sentences; with ``not_run_on`` (the corpus's name) a third line naming the
+        ablation rows not run on it, when there are any."""
+        lines = [self.coverage, self.learning]
+        if not_run_on and self.not_run:
+            lines.append(f"Not run on {not_run_on} at this profile: " + "; ".join(self.not_run))
+        return "\n".join(lines)
+
+    def figure(self):
+        """:func:`fslib.recognizer.figures.rows_figure` of the table (made on each call)."""
+        from . import figures, tables
+
+        return figures.rows_figure(self.results, self.rows, [tables.VARIANT_LABELS[v] for v, _ in self.rows],
+                                   tables.baseline_value(self.results), title=self.title)
+
+
+def loss_ablation(exp: Any, variants: Sequence[str], seeds: Sequence[int], corpus: str, wanted: int = 3) -> Ablation:
+    """Train (or load) the loss-ablation rows of ``variants`` (in the source study's order,
+    :func:`fslib.recognizer.tables.ablation_rows`, distilled from ``exp``'s teacher) at every seed of ``seeds``
+    on ``exp``'s corpus, and tabulate them: the table, the notes on seed coverage (``wanted`` seeds a row) and
+    on learning, the source study's ablation claims, and a figure titled with ``corpus``."""
+    from . import tables
+
+    teacher = exp.params.get("teacher", "")
+    every = tables.ablation_rows(teacher)
+    rows = [r for r in every if r[0] in variants]
+    results = train_rows(exp, rows, seeds)
+    return Ablation(results, rows, tables.table(results, rows), tables.coverage_note(results, rows, wanted),
+                    tables.learning_note(results, rows), tables.ablation_claims(results, teacher),
+                    [tables.VARIANT_LABELS[v] for v, _ in every if v not in variants],
+                    f"loss ablation, {corpus}, teacher {teacher}")
+
+
+def teacher_separability(exp: Any, names: Sequence[str]) -> pd.DataFrame:
+    """Page 06's letter separability of each teacher of ``names`` on the hold frames of ``exp``'s corpus
+    (:func:`fslib.teachers.analysis.letter_separability`); on a real corpus, which has no per-frame letters,
+    a table of the same teacher and measure columns left empty."""
+    if not exp.synthetic:
+        return pd.DataFrame({"teacher": list(names), "nearest_centroid": float("nan"), "linear_probe": float("nan")})
+    from ..teachers import analysis
+
+    frames = analysis.hold_frames(exp.store, exp.store.filenames)
+    return analysis.letter_separability({t: exp.features(t) for t in names}, frames)

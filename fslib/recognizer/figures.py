@@ -38,6 +38,11 @@ def learning_curves(histories: Mapping[str, Sequence[dict]], baseline: float | N
     return fig
 
 
+def seed_learning_curves(runs: Mapping[int, object], baseline: float | None = None):
+    """:func:`learning_curves` of trained runs (seed -> run with a ``history``), labelled "seed k"."""
+    return learning_curves({f"seed {s}": r.history for s, r in runs.items()}, baseline=baseline)
+
+
 def confusion_figure(mat: pd.DataFrame, title: str = "letter confusions (test signers)"):
     """Row-normalised confusion matrix (reference letter -> decoded letter, ∅ = deleted / inserted)."""
     m = mat.to_numpy().astype(float)
@@ -85,3 +90,10 @@ def teacher_scatter(table: pd.DataFrame, x: str, y: str = "letter_accuracy", xla
     ax.set(xlabel=xlabel or x, ylabel=ylabel or y)
     fig.tight_layout()
     return fig
+
+
+def separability_scatter(models: pd.DataFrame, x: str = "teacher separability (NC)"):
+    """Page 06's :func:`teacher_scatter`: each distilled student's test letter accuracy against its teacher's
+    nearest-centroid letter separability (the ``models`` of :func:`fslib.recognizer.tables.separability_relation`)."""
+    return teacher_scatter(models, x, xlabel="teacher letter separability (nearest centroid)",
+                           ylabel="student letter accuracy (test)")

@@ -8,7 +8,8 @@ distil); :func:`fslib.recognizer.experiment.train_rows` trains them.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,53 @@ def learned_verdict(test_metrics: Mapping[int, Mapping[str, float]], baseline: M
         head += (f" The goal of {goal:.2f} is {'reached' if mean >= goal else 'not reached'} at this profile's "
                  "budget.")
     return head
+
+
+def parameter_table(model: Any) -> pd.DataFrame:
+    """The recognizer's parameter counts per part (``model.parameter_counts()``), one column ``parameters``."""
+    return pd.Series(model.parameter_counts(), name="parameters").to_frame()
+
+
+def config_table(cfg: Any) -> pd.DataFrame:
+    """Every field of a configuration dataclass as text, one column ``value``."""
+    return pd.Series({k: str(v) for k, v in vars(cfg).items()}, name="value").to_frame()
+
+
+def value_table(values: Mapping[str, Any]) -> pd.DataFrame:
+    """A key -> number mapping as a one-column (``value``) table."""
+    return pd.Series(values, name="value").to_frame()
+
+
+def split_table(splits: Mapping[str, Any], sequences: Mapping[str, Any]) -> pd.DataFrame:
+    """Per split (name -> :class:`~fslib.recognizer.data.RecognizerData`): sequences, frames, signers and
+    mean label length; ``sequences``: the crop store's filename -> sequence (``signer``, ``label``)."""
+    rows = []
+    for name, d in splits.items():
+        seqs = [sequences[f] for f in d.filenames]
+        rows.append({"split": name, "sequences": len(d), "frames": int(sum(d.lengths())),
+                     "signers": len({s.signer for s in seqs}),
+                     "mean label length": float(np.mean([len(s.label) for s in seqs]))})
+    return pd.DataFrame(rows).set_index("split")
+
+
+def skipped_line(splits: Mapping[str, Any]) -> str:
+    """What :func:`fslib.recognizer.data.skip_report` says of the splits' unusable sequences, as one line."""
+    from .data import skip_report
+
+    skipped = skip_report(*splits.values())
+    return f"skipped sequences: {skipped if skipped else 'none'}"
+
+
+def final_epochs(runs: Mapping[int, Any]) -> pd.DataFrame:
+    """One row per run (seed -> trained run): its last epoch's history row and the epoch that was kept."""
+    return pd.DataFrame([{"seed": s, **r.history[-1], "best epoch": r.report["best_epoch"]} for s, r in runs.items()])
+
+
+def teacher_latency(path: str | Path) -> pd.DataFrame:
+    """Notebook 03's per-crop timing of the hand models (index ``network``), or an empty table of the same
+    column when that page did not write it."""
+    path = Path(path)
+    return pd.read_csv(path).set_index("network") if path.exists() else pd.DataFrame(columns=["ms_per_crop_best"])
 
 
 def speed_table(student_fps: float, latency: pd.DataFrame) -> pd.DataFrame:
@@ -230,3 +278,60 @@ def upper_bound_gap(results: pd.DataFrame, best: str, bound: str, metric: str = 
              "within noise": "level with the upper bound within seed noise"}[c["outcome"]]
     diffs = ", ".join(f"{x:+.3f}" for x in c["differences"])
     return f"{head}: {where} ({best} - {bound} per seed: {diffs}; mean {c['mean']:+.3f}, s.d. {c['std']:.3f})."
+
+
+# ------------------------------------------------------------------------------ the teacher comparison page
+SEPARABILITY_COLUMNS = {"nearest_centroid": "teacher separability (NC)", "linear_probe": "teacher separability (LP)"}
+COMPARISON_COLUMNS = ("row", "teacher", "seeds", "letter_accuracy", "letter_accuracy_htk",
+                      *SEPARABILITY_COLUMNS.values())
+
+
+def with_separability(table_: pd.DataFrame, sep: pd.DataFrame) -> pd.DataFrame:
+    """The teacher-comparison :func:`table` with each teacher's letter separability (columns
+    ``nearest_centroid`` and ``linear_probe`` of ``sep``, renamed to :data:`SEPARABILITY_COLUMNS`) beside it."""
+    both = table_.merge(sep[["teacher", *SEPARABILITY_COLUMNS]], on="teacher", how="left")
+    return both.rename(columns=SEPARABILITY_COLUMNS)
+
+
+def teacher_labels(rows: Sequence[tuple[str, str]]) -> list[str]:
+    """Figure labels of the teacher-comparison rows: the teacher's name for the full model, otherwise the
+    variant's label and its teacher (or "no teacher")."""
+    return [f"{VARIANT_LABELS[v]}, {t or 'no teacher'}" if v != "full" else t for v, t in rows]
+
+
+class SeparabilityRelation(NamedTuple):
+    """:func:`separability_relation`'s answer: the distilled students with both numbers, whether to plot
+    them, and the sentence to print ("" for none)."""
+
+    models: pd.DataFrame
+    plot: bool
+    sentence: str
+
+
+def separability_relation(both: pd.DataFrame, teachers: Sequence[str], baseline: float,
+                          x: str = SEPARABILITY_COLUMNS["nearest_centroid"], minimum: int = 3) -> SeparabilityRelation:
+    """Whether a teacher whose vectors separate the letters better (column ``x`` of :func:`with_separability`)
+    also teaches better: over the students distilled from ``teachers`` that have both numbers, the Spearman
+    rank correlation of ``x`` with the mean letter accuracy, read only when at least ``minimum`` teachers
+    have one and at least ``minimum`` of their students are above the constant output (``baseline``)."""
+    models = both[both["teacher"].isin(teachers)].dropna(subset=[x, "letter_accuracy_mean"])
+    learned = int((models["letter_accuracy_mean"] > baseline).sum())
+    if len(models) < minimum:
+        return SeparabilityRelation(models, False, "")
+    if learned < minimum:
+        return SeparabilityRelation(models, False, (
+            f"Only {learned} of {len(models)} distilled students are above the constant output: "
+            "no relation between teacher separability and student accuracy to read at this profile."))
+    rho = models[x].corr(models["letter_accuracy_mean"], method="spearman")
+    return SeparabilityRelation(models, True, (
+        f"Spearman rank correlation of teacher separability and student accuracy over {len(models)} teachers: "
+        f"{rho:+.2f} (with so few teachers, only a sign, not a test)"))
+
+
+def teacher_claim_lines(results: pd.DataFrame, teachers: Sequence[str], best: str = REFERENCE) -> str:
+    """Page 06's claim lines, "- " each: ``best`` against every other hand model (:func:`teacher_claims`),
+    its gap to each upper bound (:func:`upper_bound_gaps`) and distillation from ``best`` against none (the
+    first of :func:`ablation_claims`)."""
+    lines = [v.sentence for v in teacher_claims(results, teachers, best)] + upper_bound_gaps(results, teachers, best)
+    lines.append(ablation_claims(results, best)[0].sentence)
+    return "\n".join(f"- {line}" for line in lines)

@@ -3,10 +3,11 @@
 ``FSWILD`` is ChicagoFSWild's ``label_proc`` alphabet (31 symbols: a-z, space, apostrophe, '&', '.', '@');
 ``GREEK`` is the 24 letters of the Greek alphabet plus space, as fingerspelled in Greek Sign Language.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 BLANK = "<blank>"
 

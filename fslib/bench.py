@@ -1,4 +1,5 @@
 """Small throughput probes that the book reports (never timed tests: figures, not pass/fail)."""
+
 from __future__ import annotations
 
 import time
@@ -28,8 +29,13 @@ def resnet34_train_fps(size: int = 64, batch: int = 32, steps: int = 3, seed: in
     for _ in range(steps):
         step()
     dt = time.perf_counter() - t0
-    return {"size_px": size, "batch": batch, "steps": steps, "seconds": round(dt, 3),
-            "frames_per_s": round(batch * steps / dt, 1)}
+    return {
+        "size_px": size,
+        "batch": batch,
+        "steps": steps,
+        "seconds": round(dt, 3),
+        "frames_per_s": round(batch * steps / dt, 1),
+    }
 
 
 def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:

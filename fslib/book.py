@@ -4,6 +4,7 @@ The book's table of contents (``_toc.yml``) points at ``book/study/NN_name``; ``
 from ``runs/<profile>/notebooks`` and renders the run manifest and the profile table into
 ``book/_generated/``. Jupyter Book never executes anything: papermill is the one executor.
 """
+
 from __future__ import annotations
 
 import json
@@ -88,8 +89,11 @@ def render_manifest(m: dict) -> str:
         f"This build shows the **`{m['profile']}`** profile: {' '.join(m.get('description', '').split())}",
         "",
         f"- status of the last invocation: **{m.get('status', 'unknown')}**, "
-        + (f"finished {inv['finished']} (UTC)" if (inv := m.get("last_invocation", {})).get("finished")
-           else f"started {inv.get('started', '?')} (UTC), not finished"),
+        + (
+            f"finished {inv['finished']} (UTC)"
+            if (inv := m.get("last_invocation", {})).get("finished")
+            else f"started {inv.get('started', '?')} (UTC), not finished"
+        ),
         f"- git commit: `{commit}`",
         f"- machine: {mach.get('cpu')}, {mach.get('cores')} cores, {mach.get('memory_gb')} GB memory, "
         f"GPU: {mach.get('gpu') or 'none'}; {mach.get('platform')}",

@@ -5,6 +5,7 @@ source code of the modules that compute it. Entries are written atomically (temp
 ``os.replace``), so an interrupted run never leaves a half-written entry behind, and a rerun resumes by
 skipping the entries that exist.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -15,9 +16,10 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 
 def _canonical(obj: Any) -> Any:

@@ -14,10 +14,11 @@ Decision rule for "exceeds the spread" (documented, deliberately simple for 3-5 
 difference has the same sign, and the mean difference is larger than one standard deviation of the
 per-seed differences. With fewer than ``MIN_SEEDS`` seeds in common the comparison is not testable.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,19 +33,25 @@ REASONS = ("not run", "too few seeds", "ceiling", "below baseline")
 PAIRED_OUTCOMES = {"better": "replicates", "worse": "opposite", "within noise": "within noise"}
 
 
-def seed_values(table: pd.DataFrame, variant: str, teacher: str, metric: str, split: str,
-                corpus: str | None = None) -> pd.Series:
+def seed_values(
+    table: pd.DataFrame, variant: str, teacher: str, metric: str, split: str, corpus: str | None = None
+) -> pd.Series:
     """One row's score per seed (index: seed) for ``metric`` on ``split``; teacher "" and "none" match."""
-    teachers = table["teacher"].fillna("none").replace("", "none")     # the results table writes "none"
-    t = table[(table["variant"] == variant) & (teachers == (teacher or "none"))
-              & (table["metric"] == metric) & (table["split"] == split)]
+    teachers = table["teacher"].fillna("none").replace("", "none")  # the results table writes "none"
+    t = table[
+        (table["variant"] == variant)
+        & (teachers == (teacher or "none"))
+        & (table["metric"] == metric)
+        & (table["split"] == split)
+    ]
     if corpus is not None:
         t = t[t["corpus"] == corpus]
     return t.groupby("seed")["value"].first()
 
 
-def summarise(table: pd.DataFrame, rows: Sequence[tuple[str, str]], metric: str, split: str = "test",
-              corpus: str | None = None) -> pd.DataFrame:
+def summarise(
+    table: pd.DataFrame, rows: Sequence[tuple[str, str]], metric: str, split: str = "test", corpus: str | None = None
+) -> pd.DataFrame:
     """One line per ``(variant, teacher)`` row: seeds, mean, std (ddof 1; NaN for one seed), and the
     mean +- std as text. Rows absent from the table get 0 seeds (shown, not dropped)."""
     out = []
@@ -53,13 +60,20 @@ def summarise(table: pd.DataFrame, rows: Sequence[tuple[str, str]], metric: str,
         std = float(v.std(ddof=1)) if len(v) > 1 else np.nan
         mean = float(v.mean()) if len(v) else np.nan
         text = "-" if not len(v) else (f"{mean:.3f}" if np.isnan(std) else f"{mean:.3f} +- {std:.3f}")
-        out.append({"variant": variant, "teacher": teacher or "none", "seeds": len(v), "mean": mean, "std": std,
-                    metric: text})
+        out.append(
+            {"variant": variant, "teacher": teacher or "none", "seeds": len(v), "mean": mean, "std": std, metric: text}
+        )
     return pd.DataFrame(out)
 
 
-def paired(table: pd.DataFrame, a: tuple[str, str], b: tuple[str, str], metric: str, split: str = "test",
-           corpus: str | None = None) -> dict:
+def paired(
+    table: pd.DataFrame,
+    a: tuple[str, str],
+    b: tuple[str, str],
+    metric: str,
+    split: str = "test",
+    corpus: str | None = None,
+) -> dict:
     """Compare configuration ``a`` against ``b`` (each ``(variant, teacher)``) on the seeds both have.
 
     Returns {"seeds": n, "differences": per-seed a - b, "mean": mean difference, "std": s.d. of the
@@ -68,8 +82,12 @@ def paired(table: pd.DataFrame, a: tuple[str, str], b: tuple[str, str], metric: 
     va, vb = seed_values(table, *a, metric, split, corpus), seed_values(table, *b, metric, split, corpus)
     common = sorted(set(va.index) & set(vb.index))
     d = np.array([va[s] - vb[s] for s in common], float)
-    res = {"seeds": len(common), "differences": d.tolist(), "mean": float(d.mean()) if len(d) else np.nan,
-           "std": float(d.std(ddof=1)) if len(d) > 1 else np.nan}
+    res = {
+        "seeds": len(common),
+        "differences": d.tolist(),
+        "mean": float(d.mean()) if len(d) else np.nan,
+        "std": float(d.std(ddof=1)) if len(d) > 1 else np.nan,
+    }
     if len(d) < MIN_SEEDS:
         res["outcome"] = "not testable"
     elif (d > 0).all() and d.mean() > res["std"]:
@@ -109,8 +127,10 @@ class Verdict:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {self.outcome!r}; choose from {', '.join(OUTCOMES)}")
         if (self.outcome == "not testable") != (self.reason in REASONS):
-            raise ValueError(f"outcome {self.outcome!r} with reason {self.reason!r}: a reason (one of "
-                             f"{', '.join(REASONS)}) goes with 'not testable' and only with it")
+            raise ValueError(
+                f"outcome {self.outcome!r} with reason {self.reason!r}: a reason (one of "
+                f"{', '.join(REASONS)}) goes with 'not testable' and only with it"
+            )
 
     @property
     def detail(self) -> str:
@@ -119,10 +139,15 @@ class Verdict:
             head = "not run at this profile" if self.reason == "not run" else "not testable here"
             return f"{head} ({self.explanation})."
         diffs = ", ".join(f"{x:+.3f}" for x in self.differences)
-        numbers = (f"{self.a_name} - {self.b_name} in {self.metric}, per seed: {diffs}; mean {self.mean:+.3f}, "
-                   f"s.d. {self.std:.3f}")
-        head = {"replicates": "replicates here", "opposite": "does NOT replicate here; the opposite holds",
-                "within noise": "does NOT replicate here; the difference is within seed noise"}[self.outcome]
+        numbers = (
+            f"{self.a_name} - {self.b_name} in {self.metric}, per seed: {diffs}; mean {self.mean:+.3f}, "
+            f"s.d. {self.std:.3f}"
+        )
+        head = {
+            "replicates": "replicates here",
+            "opposite": "does NOT replicate here; the opposite holds",
+            "within noise": "does NOT replicate here; the difference is within seed noise",
+        }[self.outcome]
         return f"{head} ({numbers})."
 
     @property
@@ -131,9 +156,20 @@ class Verdict:
         return f"{self.claim}: {self.detail}"
 
 
-def compare(table: pd.DataFrame, claim: str, a: tuple[str, str], b: tuple[str, str], names: tuple[str, str],
-            metric: str, split: str = "test", baseline: float | None = None, label: str | None = None,
-            ceiling: float | None = None, corpus: str | None = None, not_run: str | None = None) -> Verdict:
+def compare(
+    table: pd.DataFrame,
+    claim: str,
+    a: tuple[str, str],
+    b: tuple[str, str],
+    names: tuple[str, str],
+    metric: str,
+    split: str = "test",
+    baseline: float | None = None,
+    label: str | None = None,
+    ceiling: float | None = None,
+    corpus: str | None = None,
+    not_run: str | None = None,
+) -> Verdict:
     """The verdict on ``claim`` ("row ``a`` is better than row ``b``", each ``(variant, teacher)``, named
     ``names`` in the sentence) from :func:`paired` on ``metric`` / ``split`` (``label``: the metric's name
     in the sentence; default ``metric``).
@@ -151,17 +187,39 @@ def compare(table: pd.DataFrame, claim: str, a: tuple[str, str], b: tuple[str, s
     if missing:
         reason, why = "not run", not_run or f"no run of {' or '.join(missing)} in the table"
     elif c["seeds"] < MIN_SEEDS:
-        reason, why = "too few seeds", (f"{c['seeds']} seed(s) in common; at least {MIN_SEEDS} are needed to "
-                                        "tell a difference from seed noise")
+        reason, why = (
+            "too few seeds",
+            (f"{c['seeds']} seed(s) in common; at least {MIN_SEEDS} are needed to tell a difference from seed noise"),
+        )
     elif ceiling is not None and min(a_mean, b_mean) >= ceiling:
-        reason, why = "ceiling", (f"both rows reach {label} >= {ceiling:.2f}: this corpus is too easy at this "
-                                  "size to tell them apart")
+        reason, why = (
+            "ceiling",
+            (f"both rows reach {label} >= {ceiling:.2f}: this corpus is too easy at this size to tell them apart"),
+        )
     elif baseline is not None and min(a_mean, b_mean) <= baseline:
-        reason, why = "below baseline", (f"{names[0] if a_mean <= baseline else names[1]} is not above the "
-                                         f"learned-nothing baseline {baseline:.3f}, so the comparison is between "
-                                         "models that did not learn")
+        reason, why = (
+            "below baseline",
+            (
+                f"{names[0] if a_mean <= baseline else names[1]} is not above the "
+                f"learned-nothing baseline {baseline:.3f}, so the comparison is between "
+                "models that did not learn"
+            ),
+        )
     else:
         reason, why = "", ""
     outcome = "not testable" if reason else PAIRED_OUTCOMES[c["outcome"]]
-    return Verdict(claim, outcome, names[0], names[1], label, tuple(c["differences"]), c["seeds"], c["mean"],
-                   c["std"], a_mean, b_mean, reason, why)
+    return Verdict(
+        claim,
+        outcome,
+        names[0],
+        names[1],
+        label,
+        tuple(c["differences"]),
+        c["seeds"],
+        c["mean"],
+        c["std"],
+        a_mean,
+        b_mean,
+        reason,
+        why,
+    )

@@ -1,4 +1,5 @@
 """The ``fslib`` command. Each pipeline stage adds its subcommand in ``_SUBCOMMANDS``."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,10 +28,17 @@ def _add_study(sub: argparse._SubParsersAction) -> None:
         "reused from the cache; an interrupted run resumes at the first unfinished notebook.",
     )
     p.add_argument("--profile", required=True, choices=["smoke", "ci", "full", "paper"])
-    p.add_argument("--only", nargs="+", default=[], metavar="NAME",
-                   help="run only these notebooks (full name or NN prefix)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter: key=value, or NOTEBOOK:key=value for one notebook (repeatable)")
+    p.add_argument(
+        "--only", nargs="+", default=[], metavar="NAME", help="run only these notebooks (full name or NN prefix)"
+    )
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter: key=value, or NOTEBOOK:key=value for one notebook (repeatable)",
+    )
     p.add_argument("--force", action="store_true", help="re-execute even when the cache is valid")
     p.add_argument("--no-progress", action="store_true", help="no per-cell progress bars")
     p.set_defaults(func=_run_study)

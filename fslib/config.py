@@ -1,8 +1,10 @@
 """Stage configurations: frozen dataclasses built from a profile plus overrides, rejecting unknown keys."""
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -24,9 +26,7 @@ def build_config(cls: type[T], overrides: Mapping[str, Any] | None = None, **mor
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise ConfigError(
-            f"{cls.__name__}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}"
-        )
+        raise ConfigError(f"{cls.__name__}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}")
     values = {k: tuple(v) if isinstance(v, list) and _is_tuple_field(fields[k]) else v for k, v in values.items()}
     return cls(**values)
 

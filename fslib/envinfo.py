@@ -1,4 +1,5 @@
 """What machine and software produced a result (for the run manifest and the environment page)."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,21 @@ if TYPE_CHECKING:
     import numpy as np
 
 KEY_PACKAGES = (
-    "fslib", "torch", "torchvision", "mediapipe", "numpy", "opencv-contrib-python", "scipy", "pandas",
-    "scikit-learn", "umap-learn", "dask", "papermill", "jupyter-book", "myst-nb", "matplotlib",
+    "fslib",
+    "torch",
+    "torchvision",
+    "mediapipe",
+    "numpy",
+    "opencv-contrib-python",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "umap-learn",
+    "dask",
+    "papermill",
+    "jupyter-book",
+    "myst-nb",
+    "matplotlib",
 )
 
 
@@ -80,6 +94,7 @@ def machine() -> dict:
 def git_state(root: Path) -> dict | None:
     """Commit and whether the work tree had uncommitted changes; None outside a git checkout. The study's own
     outputs (``runs/``) do not count: re-running a committed profile rewrites them while it runs."""
+
     def git(*args: str) -> str:
         return subprocess.run(
             ["git", *args], cwd=root, capture_output=True, text=True, check=True, timeout=30
@@ -93,7 +108,7 @@ def git_state(root: Path) -> dict | None:
     return {"commit": commit, "dirty": dirty}
 
 
-def test_image(size: int = 256, seed: int = 0) -> "np.ndarray":
+def test_image(size: int = 256, seed: int = 0) -> np.ndarray:
     """A generated RGB uint8 image (size, size, 3): a smooth gradient with a few discs, no hand in it."""
     import numpy as np
 
@@ -106,7 +121,7 @@ def test_image(size: int = 256, seed: int = 0) -> "np.ndarray":
     return (img * 255).astype(np.uint8)
 
 
-def mediapipe_check(image: "np.ndarray | None" = None) -> list[dict]:
+def mediapipe_check(image: np.ndarray | None = None) -> list[dict]:
     """Load each MediaPipe solution this study uses from the wheel (offline) and run it on ``image``.
 
     Returns one row per solution: whether it loaded and ran, load and inference time, what it found.
@@ -136,13 +151,27 @@ def mediapipe_check(image: "np.ndarray | None" = None) -> list[dict]:
                 t1 = time.perf_counter()
                 res = sol.process(image)
                 t2 = time.perf_counter()
-            found = {k: (len(v) if isinstance(v, list) else 1) for k, v in
-                     ((k, getattr(res, k, None)) for k in ("multi_hand_landmarks", "pose_landmarks",
-                                                          "left_hand_landmarks", "right_hand_landmarks",
-                                                          "face_landmarks", "multi_face_landmarks"))
-                     if v is not None}
-            row.update(ran_offline=True, load_s=round(t1 - t0, 3), infer_ms=round(1000 * (t2 - t1), 1),
-                       found=", ".join(f"{k}: {v}" for k, v in found.items()) or "nothing")
+            found = {
+                k: (len(v) if isinstance(v, list) else 1)
+                for k, v in (
+                    (k, getattr(res, k, None))
+                    for k in (
+                        "multi_hand_landmarks",
+                        "pose_landmarks",
+                        "left_hand_landmarks",
+                        "right_hand_landmarks",
+                        "face_landmarks",
+                        "multi_face_landmarks",
+                    )
+                )
+                if v is not None
+            }
+            row.update(
+                ran_offline=True,
+                load_s=round(t1 - t0, 3),
+                infer_ms=round(1000 * (t2 - t1), 1),
+                found=", ".join(f"{k}: {v}" for k, v in found.items()) or "nothing",
+            )
         except Exception as err:  # reported in the table
             row.update(ran_offline=False, error=f"{type(err).__name__}: {err}")
         rows.append(row)

@@ -3,13 +3,14 @@
 One thin wrapper used by every stage that needs hand landmarks (the synthetic corpus's realism check,
 preprocessing, the MediaPipe teacher), so the MediaPipe settings live in one place.
 """
+
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import os
 import sys
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -67,13 +68,24 @@ class MediaPipeHands:
     runs the palm detector on every image. Frames are RGB uint8 arrays (H, W, 3).
     """
 
-    def __init__(self, static: bool = False, max_hands: int = 2, complexity: int = 1,
-                 min_detection: float = 0.5, min_tracking: float = 0.5):
-        self.kwargs = dict(static_image_mode=static, max_num_hands=max_hands, model_complexity=complexity,
-                           min_detection_confidence=min_detection, min_tracking_confidence=min_tracking)
+    def __init__(
+        self,
+        static: bool = False,
+        max_hands: int = 2,
+        complexity: int = 1,
+        min_detection: float = 0.5,
+        min_tracking: float = 0.5,
+    ):
+        self.kwargs = dict(
+            static_image_mode=static,
+            max_num_hands=max_hands,
+            model_complexity=complexity,
+            min_detection_confidence=min_detection,
+            min_tracking_confidence=min_tracking,
+        )
         self._hands = None
 
-    def __enter__(self) -> "MediaPipeHands":
+    def __enter__(self) -> MediaPipeHands:
         import mediapipe as mp
 
         with quiet_native_stderr():

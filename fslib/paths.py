@@ -3,6 +3,7 @@
 All locations derive from the repository root, so nothing of one machine's file system ends up in a
 committed artefact. ``FSLIB_ROOT`` overrides the root and ``FSLIB_CACHE`` the cache directory.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 ``fslib study`` sets ``FSLIB_PROGRESS=0`` for the notebooks it executes (their output becomes the book's
 page, and the run shows papermill's per-cell bar instead); everywhere else the bars show.
 """
+
 from __future__ import annotations
 
 import os

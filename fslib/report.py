@@ -1,4 +1,5 @@
 """Small helpers that notebooks use to say what produced a page's numbers."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -17,14 +18,17 @@ def provenance(profile: str, *, data: str | None = None, teacher: str | None = N
     return f"```{{admonition}} What produced these results\n:class: note\n{body}\n```"
 
 
-def describe_corpus(corpus_path: str, *, alphabet: str, signers: int, sequences: int, image_size: int,
-                    seed: int) -> str:
+def describe_corpus(
+    corpus_path: str, *, alphabet: str, signers: int, sequences: int, image_size: int, seed: int
+) -> str:
     """The corpus line of a page's provenance box: the synthetic corpus's settings, or the real corpus's path
     (``corpus_path`` empty means synthetic)."""
     if corpus_path:
         return f"real corpus at `{corpus_path}`"
-    return (f"synthetic {alphabet} corpus: {signers} signers, {sequences} sequences, {image_size} px frames, "
-            f"seed {seed} (fslib.synth)")
+    return (
+        f"synthetic {alphabet} corpus: {signers} signers, {sequences} sequences, {image_size} px frames, "
+        f"seed {seed} (fslib.synth)"
+    )
 
 
 def describe_teacher(hamer_checkpoint: str, *, size: str, samples: int, epochs: int) -> str:
@@ -32,8 +36,10 @@ def describe_teacher(hamer_checkpoint: str, *, size: str, samples: int, epochs: 
     (preset, pretraining crops and epochs)."""
     if hamer_checkpoint:
         return f"the official HaMeR checkpoint `{hamer_checkpoint}`"
-    return (f"HaMeR pretrained on synthetic hands (fslib, size `{size}`, {samples} crops, {epochs} epochs); "
-            "no official HaMeR weights were used")
+    return (
+        f"HaMeR pretrained on synthetic hands (fslib, size `{size}`, {samples} crops, {epochs} epochs); "
+        "no official HaMeR weights were used"
+    )
 
 
 def show_provenance(profile: str, **kwargs) -> None:
@@ -57,8 +63,9 @@ class PageDirs(NamedTuple):
     figures: Path
 
 
-def open_page(profile: str, out_dir: str, *, data: str | None = None, teacher: str | None = None,
-              note: str = "") -> PageDirs:
+def open_page(
+    profile: str, out_dir: str, *, data: str | None = None, teacher: str | None = None, note: str = ""
+) -> PageDirs:
     """The set-up of a page: display its provenance box (:func:`show_provenance`) and create its tables and
     figures folders under ``out_dir``."""
     show_provenance(profile, data=data, teacher=teacher, note=note)
@@ -68,13 +75,22 @@ def open_page(profile: str, out_dir: str, *, data: str | None = None, teacher: s
 def describe_corpus_params(params: Mapping[str, Any]) -> str:
     """:func:`describe_corpus` from a page's parameters (a notebook's globals): ``corpus_path`` (absent or
     empty: synthetic), ``alphabet``, ``corpus_signers``, ``corpus_sequences``, ``image_size``, ``seed``."""
-    return describe_corpus(params.get("corpus_path", ""), alphabet=params["alphabet"],
-                           signers=params["corpus_signers"], sequences=params["corpus_sequences"],
-                           image_size=params["image_size"], seed=params["seed"])
+    return describe_corpus(
+        params.get("corpus_path", ""),
+        alphabet=params["alphabet"],
+        signers=params["corpus_signers"],
+        sequences=params["corpus_sequences"],
+        image_size=params["image_size"],
+        seed=params["seed"],
+    )
 
 
 def describe_teacher_params(params: Mapping[str, Any]) -> str:
     """:func:`describe_teacher` from a page's parameters: ``hamer_checkpoint`` (absent or empty: the
     synthetic-pretrained HaMeR), ``teacher_size``, ``pretrain_samples``, ``pretrain_epochs``."""
-    return describe_teacher(params.get("hamer_checkpoint", ""), size=params["teacher_size"],
-                            samples=params["pretrain_samples"], epochs=params["pretrain_epochs"])
+    return describe_teacher(
+        params.get("hamer_checkpoint", ""),
+        size=params["teacher_size"],
+        samples=params["pretrain_samples"],
+        epochs=params["pretrain_epochs"],
+    )

@@ -8,18 +8,20 @@ metrics another page added, such as beam search) and its resolved configuration 
 ``configs/<run_id>.json`` beside the table. Pages pivot the table with pandas; :mod:`fslib.claims` compares
 its rows.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
 from .cache import atomic_path, write_json_atomic
 
 COLUMNS = ["run_id", "study", "corpus", "alphabet", "variant", "teacher", "seed", "split", "metric", "value"]
-RUN = COLUMNS[:7]           # what identifies a run's rows
+RUN = COLUMNS[:7]  # what identifies a run's rows
 STUDIES = ("fingerspelling", "isolated_signs")
 
 
@@ -40,8 +42,12 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
-def record(path: str | os.PathLike, run: Mapping[str, Any], metrics: Mapping[str, Mapping[str, float]],
-           config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def record(
+    path: str | os.PathLike,
+    run: Mapping[str, Any],
+    metrics: Mapping[str, Mapping[str, float]],
+    config: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
     """Write one run's rows: ``run`` holds run_id, study, corpus, alphabet, variant, teacher, seed;
     ``metrics`` maps split -> {metric: value}. Rows of the same run_id, study, variant, teacher, split and
     metric are replaced; the run's other rows are kept. One run may stand in two tables under two row names
@@ -56,8 +62,11 @@ def record(path: str | os.PathLike, run: Mapping[str, Any], metrics: Mapping[str
     if run["study"] not in STUDIES:
         raise ValueError(f"unknown study {run['study']!r}; choose from {', '.join(STUDIES)}")
     path = Path(path)
-    rows = [{**{c: run[c] for c in RUN}, "split": split, "metric": m, "value": float(v)}
-            for split, ms in metrics.items() for m, v in ms.items()]
+    rows = [
+        {**{c: run[c] for c in RUN}, "split": split, "metric": m, "value": float(v)}
+        for split, ms in metrics.items()
+        for m, v in ms.items()
+    ]
     new = pd.DataFrame(rows, columns=COLUMNS)
     table = read(path)
     key = ["run_id", "study", "variant", "teacher", "split", "metric"]

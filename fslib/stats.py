@@ -5,15 +5,17 @@ understate the spread. Every function here resamples whole signers with replacem
 pooled accuracy (correct frames / frames of the drawn signers). Scores of several systems measured on the
 same frames are resampled with the same draws, so their differences get a paired interval.
 """
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 
-def signer_bootstrap(correct: Mapping[str, np.ndarray], groups: Sequence, n_boot: int = 1000,
-                     seed: int = 0) -> dict[str, np.ndarray]:
+def signer_bootstrap(
+    correct: Mapping[str, np.ndarray], groups: Sequence, n_boot: int = 1000, seed: int = 0
+) -> dict[str, np.ndarray]:
     """Pooled accuracy of each system on ``n_boot`` resamples of the signers.
 
     correct: system name -> (N,) booleans (or 0/1), one per test frame, all in the same frame order.

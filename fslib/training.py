@@ -23,14 +23,16 @@ What the loop does for all of them:
 The trainers keep what differs between them: which files a finished run writes and how a finished run is
 loaded (their checkpoint formats differ), and their cache keys (each lists this module in its code).
 """
+
 from __future__ import annotations
 
 import copy
 import dataclasses
 import math
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -92,13 +94,32 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return seed * 100003 + epoch
 
 
-def fit(model: torch.nn.Module, *, batches: Callable[[EpochRandom], Iterable[Any]], step: Step,
-        steps_per_epoch: int, epochs: int, lr: float, weight_decay: float, seed: int, resume: str | Path,
-        evaluate: Callable[[], Mapping[str, float]] | None = None, eval_prefix: str = "val",
-        select: str | None = None, eval_every: int = 1, schedule: Callable[[int], float] | None = None,
-        clip: float | None = None, amp: bool = False, unit: str = "items", module: torch.nn.Module | None = None,
-        rank: int = 0, desc: str = "training", progress: bool = True, stop_after: int | None = None,
-        device: str | None = None) -> FitResult | None:
+def fit(
+    model: torch.nn.Module,
+    *,
+    batches: Callable[[EpochRandom], Iterable[Any]],
+    step: Step,
+    steps_per_epoch: int,
+    epochs: int,
+    lr: float,
+    weight_decay: float,
+    seed: int,
+    resume: str | Path,
+    evaluate: Callable[[], Mapping[str, float]] | None = None,
+    eval_prefix: str = "val",
+    select: str | None = None,
+    eval_every: int = 1,
+    schedule: Callable[[int], float] | None = None,
+    clip: float | None = None,
+    amp: bool = False,
+    unit: str = "items",
+    module: torch.nn.Module | None = None,
+    rank: int = 0,
+    desc: str = "training",
+    progress: bool = True,
+    stop_after: int | None = None,
+    device: str | None = None,
+) -> FitResult | None:
     """Train ``model`` for ``epochs`` epochs (module docstring), or continue an interrupted run from ``resume``.
 
     batches: the epoch's batches from its :class:`EpochRandom` (the loop counts the steps it takes). step:
@@ -126,13 +147,18 @@ def fit(model: torch.nn.Module, *, batches: Callable[[EpochRandom], Iterable[Any
         scaler.load_state_dict(st["scaler"])
         run_stream.set_state(st["run_stream"])
         history, best, start, seconds = st["history"], st["best"], st["epoch"], st["seconds"]
-    bar = tqdm(total=epochs * steps_per_epoch, initial=start * steps_per_epoch, desc=desc,
-               disable=not progress or rank > 0)
+    bar = tqdm(
+        total=epochs * steps_per_epoch, initial=start * steps_per_epoch, desc=desc, disable=not progress or rank > 0
+    )
     done_now = 0
     for epoch in range(start, epochs):
-        torch.manual_seed(epoch_seed(seed, epoch))                 # dropout masks of this epoch
-        rnd = EpochRandom(epoch, torch.Generator().manual_seed(epoch_seed(seed, epoch)),
-                          np.random.default_rng([seed, epoch]), run_stream)
+        torch.manual_seed(epoch_seed(seed, epoch))  # dropout masks of this epoch
+        rnd = EpochRandom(
+            epoch,
+            torch.Generator().manual_seed(epoch_seed(seed, epoch)),
+            np.random.default_rng([seed, epoch]),
+            run_stream,
+        )
         (module or model).train()
         terms: dict[str, list[float]] = {}
         items, steps, t0 = 0, 0, time.perf_counter()
@@ -154,26 +180,44 @@ def fit(model: torch.nn.Module, *, batches: Callable[[EpochRandom], Iterable[Any
             bar.update()
         took = time.perf_counter() - t0
         seconds += took
-        row: dict[str, Any] = {"epoch": epoch + 1, "steps": steps, "lr": opt.param_groups[0]["lr"],
-                               **{f"train_{k}": float(np.mean(v)) for k, v in terms.items()},
-                               "train_seconds": took, f"train_{unit}_per_s": items / took if took > 0 else math.nan}
+        row: dict[str, Any] = {
+            "epoch": epoch + 1,
+            "steps": steps,
+            "lr": opt.param_groups[0]["lr"],
+            **{f"train_{k}": float(np.mean(v)) for k, v in terms.items()},
+            "train_seconds": took,
+            f"train_{unit}_per_s": items / took if took > 0 else math.nan,
+        }
         if evaluate is not None and rank == 0 and ((epoch + 1) % eval_every == 0 or epoch + 1 == epochs):
             t1 = time.perf_counter()
             metrics = dict(evaluate())
-            row.update({f"{eval_prefix}_{k}": v for k, v in metrics.items()},
-                       **{f"{eval_prefix}_seconds": time.perf_counter() - t1})
+            row.update(
+                {f"{eval_prefix}_{k}": v for k, v in metrics.items()},
+                **{f"{eval_prefix}_seconds": time.perf_counter() - t1},
+            )
             value = metrics.get(select, -math.inf) if select else -math.inf
             if select and (value > best["value"] or best["state"] is None):
                 best = {"epoch": epoch + 1, "value": value, "state": copy.deepcopy(model.state_dict())}
         history.append(row)
         if rank == 0:
             with atomic_path(resume) as tmp:
-                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                            "scheduler": sched.state_dict() if sched is not None else None,
-                            "scaler": scaler.state_dict(), "run_stream": run_stream.get_state(),
-                            "history": history, "best": best, "epoch": epoch + 1, "seconds": seconds}, tmp)
-        bar.set_postfix({k: f"{v:.3g}" for k, v in row.items()
-                         if k == "train_loss" or (select and k == f"{eval_prefix}_{select}")})
+                torch.save(
+                    {
+                        "model": model.state_dict(),
+                        "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict() if sched is not None else None,
+                        "scaler": scaler.state_dict(),
+                        "run_stream": run_stream.get_state(),
+                        "history": history,
+                        "best": best,
+                        "epoch": epoch + 1,
+                        "seconds": seconds,
+                    },
+                    tmp,
+                )
+        bar.set_postfix(
+            {k: f"{v:.3g}" for k, v in row.items() if k == "train_loss" or (select and k == f"{eval_prefix}_{select}")}
+        )
         done_now += 1
         if stop_after is not None and done_now >= stop_after and epoch + 1 < epochs:
             bar.close()

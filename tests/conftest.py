@@ -1,4 +1,5 @@
 """Shared fixtures: tiny notebooks and study plans written into a temporary folder."""
+
 from __future__ import annotations
 
 import textwrap
@@ -58,12 +59,19 @@ def toy_study(tmp_path):
         "if fail:\n    raise ValueError('asked to fail')",
     )
     plan_file = tmp_path / "study.yml"
-    plan_file.write_text(yaml.safe_dump({
-        "notebooks": ["00_first", "01_second"],
-        "profiles": {
-            "smoke": {"description": "toy", "budget_minutes": 1,
-                      "params": {"all": {"seed": 7}, "00_first": {"n": 4}}},
-            "ci": {"description": "toy ci", "budget_minutes": 2, "params": {"all": {"seed": 1}}},
-        },
-    }))
+    plan_file.write_text(
+        yaml.safe_dump(
+            {
+                "notebooks": ["00_first", "01_second"],
+                "profiles": {
+                    "smoke": {
+                        "description": "toy",
+                        "budget_minutes": 1,
+                        "params": {"all": {"seed": 7}, "00_first": {"n": 4}},
+                    },
+                    "ci": {"description": "toy ci", "budget_minutes": 2, "params": {"all": {"seed": 1}}},
+                },
+            }
+        )
+    )
     return load_plan(plan_file, nbdir), tmp_path / "runs"

@@ -1,4 +1,5 @@
 """Alphabets: ChicagoFSWild's 31 symbols and the Greek letters, with the CTC blank at 0."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,10 +1,10 @@
 """Content-addressed caches: keys follow configuration and code; writes are atomic."""
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import sys
-import textwrap
 
 import pytest
 

@@ -1,4 +1,5 @@
 """The `fslib` command line: help, and errors that name the bad input."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """Readers of the ChicagoFSWild release layout (and the same layout for FSWild+, Greek and synthetic)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,17 @@ import pandas as pd
 import pytest
 
 from fslib.alphabet import FSWILD, GREEK
-from fslib.data import (DatasetError, decode_jpeg, load_frames, nearest_valid, normalize_label, read_bbox_file,
-                        read_bboxes, read_corpus, read_csv)
+from fslib.data import (
+    DatasetError,
+    decode_jpeg,
+    load_frames,
+    nearest_valid,
+    normalize_label,
+    read_bbox_file,
+    read_bboxes,
+    read_corpus,
+    read_csv,
+)
 from fslib.data.fixtures import write_fswild_fixture
 
 
@@ -40,7 +50,12 @@ def test_csv_columns_are_read_by_name_not_position(tmp_path):
     corpus = read_corpus(tmp_path)
     seq = corpus.by_filename()["youtube_4/sean_berdy_5756"]
     assert (seq.label, seq.partition, seq.signer, seq.number_of_frames, seq.width) == (
-        "a.b@c", "train", "sean_berdy", 5, 96)
+        "a.b@c",
+        "train",
+        "sean_berdy",
+        5,
+        96,
+    )
 
 
 def test_missing_columns_named_in_error(tmp_path):
@@ -81,13 +96,15 @@ def test_nested_fswild_plus_frame_root(tmp_path):
     assert corpus.frames_root == tmp_path / "ChicagoFSWildPlus" / "ChicagoFSWildPlus" == info["frames_root"]
     assert corpus.bbox_root is None
     # the CSV file itself may be given instead of the folder
-    assert [s.filename for s in read_corpus(tmp_path / "ChicagoFSWildPlus.csv").sequences] == \
-        [s.filename for s in corpus.sequences]
+    assert [s.filename for s in read_corpus(tmp_path / "ChicagoFSWildPlus.csv").sequences] == [
+        s.filename for s in corpus.sequences
+    ]
 
 
 def test_no_frames_anywhere_is_a_clear_error(tmp_path):
     (tmp_path / "ChicagoFSWild.csv").write_text(
-        "filename,number_of_frames,label_proc,partition,signer\naslized/a_0001,3,abc,train,a\n")
+        "filename,number_of_frames,label_proc,partition,signer\naslized/a_0001,3,abc,train,a\n"
+    )
     with pytest.raises(DatasetError, match="frame folders"):
         read_corpus(tmp_path)
     with pytest.raises(DatasetError, match="does not exist"):

@@ -16,7 +16,7 @@ def test_git_state_ignores_the_studys_own_outputs(tmp_path):
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
     assert git_state(tmp_path)["dirty"] is False
-    (tmp_path / "runs" / "table.csv").write_text("b\n")          # a profile re-run rewrites its outputs
+    (tmp_path / "runs" / "table.csv").write_text("b\n")  # a profile re-run rewrites its outputs
     assert git_state(tmp_path)["dirty"] is False
     (tmp_path / "code.py").write_text("x = 2\n")
     assert git_state(tmp_path)["dirty"] is True

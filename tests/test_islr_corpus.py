@@ -1,9 +1,9 @@
 """The synthetic isolated-sign corpus: layout, determinism, signer-disjoint splits, the built-in phenomena,
 and a smoke training run well above chance."""
+
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from fslib.islr import corpus as C
@@ -27,7 +27,7 @@ def test_layout_and_splits(small):
     assert {k: v.shape[1:] for k, v in clip.items()} == {k: (n, 3) for k, n in lm.TYPES.items()}
     assert json.loads((root / "sign_to_prediction_index_map.json").read_text())["SIGN000"] == 0
     assert C.describe(root)["train_clips_per_gloss"] == 4.0
-    assert C.generate(cfg, progress=False) == root                      # cached
+    assert C.generate(cfg, progress=False) == root  # cached
 
 
 def test_deterministic_and_phenomena():
@@ -38,8 +38,9 @@ def test_deterministic_and_phenomena():
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
     # signers differ in position and scale in the frame: their face centres and sizes differ
-    faces = [C.render_clip(sign, C.make_signer(0, "train", i, cfg), cfg, np.random.default_rng(i))["face"]
-             for i in range(6)]
+    faces = [
+        C.render_clip(sign, C.make_signer(0, "train", i, cfg), cfg, np.random.default_rng(i))["face"] for i in range(6)
+    ]
     centres = np.array([f[:, list(lm.FACE_SUBSET), :2].mean((0, 1)) for f in faces])
     sizes = np.array([np.ptp(f[:, list(lm.FACE_SUBSET), 0], axis=1).mean() for f in faces])
     assert centres[:, 0].std() > 0.03 and sizes.max() / sizes.min() > 1.2
@@ -68,7 +69,7 @@ def test_smoke_training_is_well_above_chance(small):
     splits, classes, report = load_splits(root, "per_frame")
     assert classes == 6 and (report["skipped"] == "").all() and len(splits["train"].clips) == 24
     res = tr.train(tr.make_config(hidden=32, layers=1, epochs=25, lr=3e-3), splits, classes, progress=False)
-    assert res.report["test"]["top1"] >= 0.5            # chance 1/6
+    assert res.report["test"]["top1"] >= 0.5  # chance 1/6
 
 
 def test_unreadable_or_handless_clips_are_skipped_and_counted(small):
@@ -94,7 +95,7 @@ def test_performances_vary_and_the_lexicon_has_minimal_pairs():
     params = [(s.shape_a, s.shape_b, s.location, s.palm, s.movement, s.hands) for s in signs]
     assert len(set(params)) == 60
     one_apart = sum(any(sum(a != b for a, b in zip(p, q)) == 1 for q in params[:i]) for i, p in enumerate(params))
-    assert one_apart >= 20                                   # about half are minimal pairs of an earlier sign
+    assert one_apart >= 20  # about half are minimal pairs of an earlier sign
     sign = signs[0]
     same, *_ = C.perform(sign, 0.0, np.random.default_rng(0))
     assert same == sign

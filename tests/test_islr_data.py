@@ -1,4 +1,5 @@
 """Clip preparation (frame selection, missing hands) and the augmentations."""
+
 import numpy as np
 import pytest
 
@@ -13,8 +14,8 @@ def clip(t=10, seed=0):
 
 def test_prepare_drops_handless_frames_and_counts_them():
     x = clip()
-    x[2, :42] = np.nan                      # frame 2: no hand at all -> dropped after subsampling
-    x[4, lm.LEFT_HAND] = np.nan             # frame 4: one hand only -> kept, missing hand as 0
+    x[2, :42] = np.nan  # frame 2: no hand at all -> dropped after subsampling
+    x[4, lm.LEFT_HAND] = np.nan  # frame 4: one hand only -> kept, missing hand as 0
     out, rep = prepare_clip(x, "per_frame", stride=2)
     assert (rep.frames, rep.subsampled, rep.kept) == (10, 5, 4)
     assert out.shape == (4, 237) and not np.isnan(out).any()
@@ -36,7 +37,7 @@ def test_augmentations():
     x = np.ones((20, 6), np.float32)
     assert np.array_equal(augment(x, AugmentConfig(), rng), x)
     s = augment(x, AugmentConfig(scale=(0.8, 1.2)), rng)
-    assert 0.8 <= s[0, 0] <= 1.2 and np.allclose(s, s[0, 0])          # one factor for the whole clip
+    assert 0.8 <= s[0, 0] <= 1.2 and np.allclose(s, s[0, 0])  # one factor for the whole clip
     d = augment(x, AugmentConfig(frame_dropout=0.5), np.random.default_rng(1))
     zero = (d == 0).all(1)
     assert 0 < zero.sum() < 20 and np.array_equal(d[~zero], x[~zero])

@@ -1,6 +1,7 @@
 """MediaPipe Holistic extraction from videos into the GISLR layout: rendered synthetic clips written as
 MP4, an ASL Citizen-shaped folder around them (awkward glosses, an unreadable video), resumability, and the
 ISLR reader on the result."""
+
 import csv
 import os
 
@@ -19,8 +20,12 @@ def citizen(tmp_path_factory):
     from fslib.synth import corpus
 
     base = tmp_path_factory.mktemp("citizen")
-    synth = corpus.generate(corpus.make_config(signers=3, sequences=3, image_size=256, words=("abc", "hello", "e f"),
-                                               seed=7, fps=15), workers=1, progress=False, root=base / "synth")
+    synth = corpus.generate(
+        corpus.make_config(signers=3, sequences=3, image_size=256, words=("abc", "hello", "e f"), seed=7, fps=15),
+        workers=1,
+        progress=False,
+        root=base / "synth",
+    )
     seqs = sorted({p.parent for p in synth.rglob("*.jpg")})[:3]
     root = base / "ASL_Citizen"
     (root / "videos").mkdir(parents=True)
@@ -33,9 +38,11 @@ def citizen(tmp_path_factory):
         writer.release()
     (root / "videos" / "broken.mp4").write_bytes(b"this is not a video" * 10)
     header = ["Participant ID", "Video file", "Gloss", "ASL-LEX Code"]
-    rows = {"train": [["P1", "clip0.mp4", "UP/DOWN, TOO", "x1"], ["P1", "broken.mp4", "HELLO", "x2"]],
-            "val": [["P2", "clip1.mp4", "UP/DOWN, TOO", "x1"]],
-            "test": [["P3", "clip2.mp4", "HELLO", "x2"], ["P3", "missing.mp4", "HELLO", "x2"]]}
+    rows = {
+        "train": [["P1", "clip0.mp4", "UP/DOWN, TOO", "x1"], ["P1", "broken.mp4", "HELLO", "x2"]],
+        "val": [["P2", "clip1.mp4", "UP/DOWN, TOO", "x1"]],
+        "test": [["P3", "clip2.mp4", "HELLO", "x2"], ["P3", "missing.mp4", "HELLO", "x2"]],
+    }
     for split, rs in rows.items():
         with open(root / "splits" / f"{split}.csv", "w", newline="") as fh:
             w = csv.writer(fh)
@@ -48,11 +55,11 @@ def test_extract_video_layout_and_bad_files(citizen, tmp_path):
     frames = extract.extract_video(citizen / "videos" / "clip0.mp4", frame_step=2)
     assert {t: a.shape for t, a in frames.items()} == {t: (6, n, 3) for t, n in lm.TYPES.items()}
     cov = extract.coverage(frames)
-    assert cov["pose"] > 0.5                              # Holistic finds the rendered signer
+    assert cov["pose"] > 0.5  # Holistic finds the rendered signer
     assert max(cov["left_hand"], cov["right_hand"]) > 0.3  # and the signing hand in some frames
     nose = frames["pose"][:, 0, :2]
     nose = nose[~np.isnan(nose).any(axis=1)]
-    assert ((nose > 0) & (nose < 1)).all()               # normalised image coordinates
+    assert ((nose > 0) & (nose < 1)).all()  # normalised image coordinates
     with pytest.raises(extract.VideoError, match="broken.mp4"):
         extract.extract_video(citizen / "videos" / "broken.mp4")
     with pytest.raises(extract.VideoError, match="no such video"):

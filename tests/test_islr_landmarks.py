@@ -1,4 +1,5 @@
 """The GISLR parquet layout and the 79-point selection."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +10,7 @@ from fslib.islr import landmarks as lm
 def holistic(t=4, seed=0):
     rng = np.random.default_rng(seed)
     out = {k: rng.random((t, n, 3)).astype(np.float32) for k, n in lm.TYPES.items()}
-    out["left_hand"][1:3] = np.nan                     # the left hand not found in two frames
+    out["left_hand"][1:3] = np.nan  # the left hand not found in two frames
     return out
 
 

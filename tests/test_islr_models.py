@@ -1,4 +1,5 @@
 """The isolated-sign models: shapes, padding invariance, bad configuration."""
+
 import pytest
 import torch
 
@@ -11,7 +12,7 @@ def test_padding_does_not_change_a_clips_output(kind):
     model = build_model(kind=kind, in_dim=12, classes=5, hidden=16, layers=2, heads=2).eval()
     x = torch.randn(1, 7, 12)
     alone = model(x, torch.tensor([7]))
-    padded = torch.cat([x, torch.randn(1, 5, 12) * 100], 1)       # garbage in the padding
+    padded = torch.cat([x, torch.randn(1, 5, 12) * 100], 1)  # garbage in the padding
     other = torch.randn(1, 12, 12)
     batch = model(torch.cat([padded, other]), torch.tensor([7, 12]))
     assert batch.shape == (2, 5)

@@ -1,4 +1,5 @@
 """The isolated-sign normalizations: invariances, ranges and missing points."""
+
 import numpy as np
 import pytest
 
@@ -22,10 +23,10 @@ def test_per_frame_is_invariant_to_per_frame_translation_and_scale():
 
 def test_anchored_strategies_remove_their_translations_only():
     x = clip()
-    shake = np.random.default_rng(2).normal(size=(6, 1, 3))      # a different shift in every frame
+    shake = np.random.default_rng(2).normal(size=(6, 1, 3))  # a different shift in every frame
     assert np.allclose(nz.nose_anchored(x + shake, NOSE), nz.nose_anchored(x, NOSE), atol=1e-5)
     assert not np.allclose(nz.face_anchored(x + shake, FACE), nz.face_anchored(x, FACE), atol=1e-3)
-    one = np.array([[[3.0, -2.0, 0.5]]])                          # one shift for the whole clip
+    one = np.array([[[3.0, -2.0, 0.5]]])  # one shift for the whole clip
     assert np.allclose(nz.face_anchored(x + one, FACE), nz.face_anchored(x, FACE), atol=1e-5)
     assert not np.allclose(nz.face_anchored(2 * x, FACE), 2 * nz.face_anchored(x, FACE) + 1, atol=1e-3)
     assert np.allclose(nz.nose_anchored(x, NOSE)[:, NOSE], 0)
@@ -34,14 +35,14 @@ def test_anchored_strategies_remove_their_translations_only():
 def test_missing_points_stay_missing_and_do_not_move_the_centre():
     x = clip()
     y = x.copy()
-    y[:, 5:] = np.nan                                              # a hand not found in this clip
+    y[:, 5:] = np.nan  # a hand not found in this clip
     out = nz.per_frame(y)
     assert np.isnan(out[:, 5:]).all() and not np.isnan(out[:, :5]).any()
     assert np.allclose(out[:, :5], nz.per_frame(x[:, :5]), atol=1e-6)
-    y[2] = np.nan                                                  # an all-NaN frame
+    y[2] = np.nan  # an all-NaN frame
     assert np.isnan(nz.per_frame(y)[2]).all()
     z = x.copy()
-    z[3, NOSE] = np.nan                                            # nose missing in one frame
+    z[3, NOSE] = np.nan  # nose missing in one frame
     assert np.isnan(nz.nose_anchored(z, NOSE)[3]).all() and not np.isnan(nz.nose_anchored(z, NOSE)[2]).any()
     f = x.copy()
     f[:, FACE] = np.nan

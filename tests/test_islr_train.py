@@ -1,4 +1,5 @@
 """ISLR training: a toy task learned well above chance, cached results, resume equal to an uninterrupted run."""
+
 import numpy as np
 import pytest
 import torch
@@ -34,8 +35,8 @@ def cfg(**kw):
 def test_toy_task_is_learned_and_cached(cache):
     data = {"train": toy(), "val": toy(seed=1), "test": toy(seed=2)}
     res = tr.train(cfg(), data, classes=4, progress=False)
-    assert res.report["test"]["top1"] >= 0.75          # chance 0.25
-    assert res.report["val"]["top5"] == 1.0            # 4 classes: top-5 is everything
+    assert res.report["test"]["top1"] >= 0.75  # chance 0.25
+    assert res.report["val"]["top5"] == 1.0  # 4 classes: top-5 is everything
     again = tr.train(cfg(), data, classes=4, progress=False)
     assert again.folder == res.folder and again.report == res.report
 

@@ -1,4 +1,5 @@
 """The differentiable hand model used by the teachers' 3D and reprojection losses, and the signer bootstrap."""
+
 import numpy as np
 import pytest
 import torch
@@ -24,8 +25,9 @@ def test_torch_kinematics_equals_the_renderers_numpy_kinematics():
 def test_torch_kinematics_gradients():
     rng = np.random.default_rng(0)
     rot = torch.from_numpy(hand.sample_random_pose(rng, 2)).requires_grad_(True)
-    shape = torch.tensor(np.stack([hand.HandShape.sample(rng).as_vector() for _ in range(2)]),
-                         dtype=torch.float64, requires_grad=True)
+    shape = torch.tensor(
+        np.stack([hand.HandShape.sample(rng).as_vector() for _ in range(2)]), dtype=torch.float64, requires_grad=True
+    )
     assert torch.autograd.gradcheck(lambda r, s: forward_kinematics(axis_angle_to_matrix(r), s), (rot, shape))
 
 
@@ -47,8 +49,12 @@ def test_hamer_keypoint_losses_reach_camera_and_shape():
     torch.manual_seed(0)
     model = build_hamer("tiny")
     cfg = make_config(w_kp3d=1.0, w_reproj=1.0, w_pose=0.0, w_shape=0.0, w_kp2d=0.0)
-    t = {"rot": torch.eye(3).expand(2, 16, 3, 3), "kp2d": torch.zeros(2, 21, 2), "kp3d": torch.ones(2, 21, 3),
-         "shape": torch.zeros(2, 23)}
+    t = {
+        "rot": torch.eye(3).expand(2, 16, 3, 3),
+        "kp2d": torch.zeros(2, 21, 2),
+        "kp3d": torch.ones(2, 21, 3),
+        "shape": torch.zeros(2, 23),
+    }
     loss, parts = _hamer_loss(cfg)(model(torch.randn(2, 3, 64, 64)), t)
     assert set(parts) >= {"kp3d", "reproj"}
     loss.backward()
@@ -59,30 +65,50 @@ def test_hamer_keypoint_losses_reach_camera_and_shape():
 
 def test_signer_bootstrap_resamples_signers_and_pairs_systems():
     groups = np.repeat(["a", "b", "c", "d"], 25)
-    good = np.repeat([1, 1, 0, 0], 25).astype(bool)      # two signers right, two wrong
+    good = np.repeat([1, 1, 0, 0], 25).astype(bool)  # two signers right, two wrong
     boot = stats.signer_bootstrap({"x": good, "y": good, "z": ~good}, groups, n_boot=500)
     lo, hi = stats.interval(boot["x"])
-    assert lo <= 0.25 and hi >= 0.75                       # only 4 signers: a wide interval
-    assert stats.interval(boot["x"] - boot["y"]) == (0.0, 0.0)   # paired: identical systems never differ
+    assert lo <= 0.25 and hi >= 0.75  # only 4 signers: a wide interval
+    assert stats.interval(boot["x"] - boot["y"]) == (0.0, 0.0)  # paired: identical systems never differ
     assert np.allclose(boot["x"] + boot["z"], 1.0)
     uniform = stats.signer_bootstrap({"x": np.tile(np.r_[np.ones(15), np.zeros(10)], 4)}, groups, n_boot=200)["x"]
-    assert np.allclose(uniform, 0.6)                       # every signer at 0.6: no spread
+    assert np.allclose(uniform, 0.6)  # every signer at 0.6: no spread
     with pytest.raises(ValueError, match="3 scores for 100 frames"):
         stats.signer_bootstrap({"x": np.ones(3)}, groups)
 
 
 def test_separability_verdict_names_teachers_within_noise():
     import pandas as pd
+
     from fslib.teachers import analysis
 
     def table(mp_diff):
-        rows = [dict(teacher="hamer", nearest_centroid=0.5, linear_probe=0.6, chance=0.04, majority=0.1,
-                     nearest_centroid_vs_hamer_lo=0.0, nearest_centroid_vs_hamer_hi=0.0,
-                     linear_probe_vs_hamer_lo=0.0, linear_probe_vs_hamer_hi=0.0),
-                dict(teacher="mediapipe", nearest_centroid=0.4, linear_probe=0.5, chance=0.04, majority=0.1,
-                     nearest_centroid_vs_hamer_lo=mp_diff[0], nearest_centroid_vs_hamer_hi=mp_diff[1],
-                     linear_probe_vs_hamer_lo=mp_diff[0], linear_probe_vs_hamer_hi=mp_diff[1])]
+        rows = [
+            dict(
+                teacher="hamer",
+                nearest_centroid=0.5,
+                linear_probe=0.6,
+                chance=0.04,
+                majority=0.1,
+                nearest_centroid_vs_hamer_lo=0.0,
+                nearest_centroid_vs_hamer_hi=0.0,
+                linear_probe_vs_hamer_lo=0.0,
+                linear_probe_vs_hamer_hi=0.0,
+            ),
+            dict(
+                teacher="mediapipe",
+                nearest_centroid=0.4,
+                linear_probe=0.5,
+                chance=0.04,
+                majority=0.1,
+                nearest_centroid_vs_hamer_lo=mp_diff[0],
+                nearest_centroid_vs_hamer_hi=mp_diff[1],
+                linear_probe_vs_hamer_lo=mp_diff[0],
+                linear_probe_vs_hamer_hi=mp_diff[1],
+            ),
+        ]
         return pd.DataFrame(rows)
+
     assert "replicates here" in analysis.separability_verdict(table((-0.2, -0.05)))
     tied = analysis.separability_verdict(table((-0.2, 0.03)))
     assert "replicates only within noise" in tied and "interval of HaMeR: mediapipe" in tied
@@ -101,12 +127,19 @@ def test_equal_compute_variants_give_larger_crops_fewer_samples():
 
 def test_choice_verdict_names_the_best_variant_and_the_profiles_choice():
     import pandas as pd
+
     from fslib.teachers import comparison
     from fslib.teachers.synthetic import make_config
 
     col = comparison.METRICS["val_finger_joint_deg"]
-    table = pd.DataFrame({"variant": ["pose and 2D decoder", "HaMeR losses"], col: [29.0, 25.0],
-                          "finger baseline (deg)": [30.0, 30.0], "finger_gain": [1 / 30, 1 / 6]})
+    table = pd.DataFrame(
+        {
+            "variant": ["pose and 2D decoder", "HaMeR losses"],
+            col: [29.0, 25.0],
+            "finger baseline (deg)": [30.0, 30.0],
+            "finger_gain": [1 / 30, 1 / 6],
+        }
+    )
     chosen = make_config(**comparison.LOSS_VARIANTS["HaMeR losses"])
     text = comparison.choice_verdict(table, chosen, "loss")
     assert text.startswith("Lowest held-out finger-joint error: HaMeR losses (25.00 deg")
@@ -120,11 +153,16 @@ def test_choice_verdict_names_the_best_variant_and_the_profiles_choice():
 
 def test_goal_table_marks_met_and_missed_targets():
     import pandas as pd
+
     from fslib.teachers import analysis
 
-    heldout = pd.DataFrame([("synthetic HaMeR", "finger joint rotation error (deg)", 21.0, 30.0, 0.30),
-                            ("keypoint regressor", "3D keypoint error, wrist-relative (mm)", 40.0, 100.0, 0.6)],
-                           columns=["model", "metric", "value", "learned-nothing baseline", "gain"])
+    heldout = pd.DataFrame(
+        [
+            ("synthetic HaMeR", "finger joint rotation error (deg)", 21.0, 30.0, 0.30),
+            ("keypoint regressor", "3D keypoint error, wrist-relative (mm)", 40.0, 100.0, 0.6),
+        ],
+        columns=["model", "metric", "value", "learned-nothing baseline", "gain"],
+    )
     fingers = pd.DataFrame({"finger": ["thumb", "index"], "gain": [0.05, 0.4]})
     sep = pd.DataFrame({"teacher": ["hamer", "mediapipe"], "linear_probe": [0.65, 0.5], "nearest_centroid": [0.4, 0.2]})
     met = analysis.goal_table(heldout, fingers, sep).set_index("goal")["met"].tolist()
@@ -134,6 +172,7 @@ def test_goal_table_marks_met_and_missed_targets():
 
 def test_letter_separability_carries_signer_bootstrap_intervals():
     import pandas as pd
+
     from fslib.teachers import analysis
 
     rng = np.random.default_rng(0)
@@ -142,7 +181,9 @@ def test_letter_separability_carries_signer_bootstrap_intervals():
     for s in range(10):
         part = "test" if s >= 6 else "train"
         for i in range(40):
-            rows.append({"filename": f"s{s}", "frame": i, "letter": letters[i % 4], "signer": f"p{s}", "partition": part})
+            rows.append(
+                {"filename": f"s{s}", "frame": i, "letter": letters[i % 4], "signer": f"p{s}", "partition": part}
+            )
     frames = pd.DataFrame(rows)
     onehot = np.eye(4)[np.arange(40) % 4]
 

@@ -1,5 +1,6 @@
 """The page helpers of notebooks 04-07 (tables, figures, the loss-ablation table of one corpus, the timing and
 the embedding page's steps moved out of the pages), on stand-ins and hand-made tables."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -35,9 +36,19 @@ class FakeExperiment:
         return "constant"
 
     def record_baseline(self):
-        results.record(self.path, dict(run_id="constant", study="fingerspelling", corpus="synthetic", alphabet="fswild",
-                                       variant="constant", teacher="none", seed=0),
-                       {"test": {"letter_accuracy": 0.2, "letter_accuracy_htk": 0.15}})
+        results.record(
+            self.path,
+            dict(
+                run_id="constant",
+                study="fingerspelling",
+                corpus="synthetic",
+                alphabet="fswild",
+                variant="constant",
+                teacher="none",
+                seed=0,
+            ),
+            {"test": {"letter_accuracy": 0.2, "letter_accuracy_htk": 0.15}},
+        )
 
     def row_config(self, variant, teacher, seed=0):
         return make_config({"width": 4, "teacher": teacher}, variant=variant, seed=seed)
@@ -49,18 +60,50 @@ class FakeExperiment:
     def evaluate(self, run):
         cfg = run.cfg
         acc = 0.2 + 0.1 * ((cfg.w_ctc_cnn > 0) + (cfg.w_kl > 0) + 2 * cfg.distills) + cfg.seed / 100
-        results.record(self.path, dict(run_id=run.run_id, study="fingerspelling", corpus="synthetic", alphabet="fswild",
-                                       variant=cfg.variant, teacher=cfg.teacher or "none", seed=cfg.seed),
-                       {"test": {"letter_accuracy": acc, "letter_accuracy_htk": acc - 0.05}})
+        results.record(
+            self.path,
+            dict(
+                run_id=run.run_id,
+                study="fingerspelling",
+                corpus="synthetic",
+                alphabet="fswild",
+                variant=cfg.variant,
+                teacher=cfg.teacher or "none",
+                seed=cfg.seed,
+            ),
+            {"test": {"letter_accuracy": acc, "letter_accuracy_htk": acc - 0.05}},
+        )
 
 
 def results_rows(accs_by_teacher, constant=0.2):
-    rows = [dict(run_id="c", corpus="synthetic", alphabet="fswild", variant="constant", teacher="none", seed=0,
-                 split="test", metric="letter_accuracy", value=constant)]
+    rows = [
+        dict(
+            run_id="c",
+            corpus="synthetic",
+            alphabet="fswild",
+            variant="constant",
+            teacher="none",
+            seed=0,
+            split="test",
+            metric="letter_accuracy",
+            value=constant,
+        )
+    ]
     for (variant, teacher), accs in accs_by_teacher.items():
-        rows += [dict(run_id=f"{variant}{teacher}{s}", corpus="synthetic", alphabet="fswild", variant=variant,
-                      teacher=teacher or "none", seed=s, split="test", metric="letter_accuracy", value=a)
-                 for s, a in enumerate(accs)]
+        rows += [
+            dict(
+                run_id=f"{variant}{teacher}{s}",
+                corpus="synthetic",
+                alphabet="fswild",
+                variant=variant,
+                teacher=teacher or "none",
+                seed=s,
+                split="test",
+                metric="letter_accuracy",
+                value=a,
+            )
+            for s, a in enumerate(accs)
+        ]
     return pd.DataFrame(rows)
 
 
@@ -68,8 +111,11 @@ def results_rows(accs_by_teacher, constant=0.2):
 def test_parameter_config_and_value_tables():
     model = SimpleNamespace(parameter_counts=lambda: {"backbone": 10, "inference": 12, "total": 15})
     counts = tables.parameter_table(model)
-    assert list(counts.columns) == ["parameters"] and counts["parameters"].to_dict() == \
-        {"backbone": 10, "inference": 12, "total": 15}
+    assert list(counts.columns) == ["parameters"] and counts["parameters"].to_dict() == {
+        "backbone": 10,
+        "inference": 12,
+        "total": 15,
+    }
     cfg = make_config({"width": 4, "teacher": ""}, variant="ctc_gru", seed=2)
     shown = tables.config_table(cfg)
     assert list(shown.columns) == ["value"] and shown.loc["width", "value"] == "4"
@@ -106,23 +152,30 @@ def test_split_table_and_skipped_line():
 
 def test_final_epochs_and_teacher_latency(tmp_path):
     cfg = make_config({"width": 4, "teacher": ""}, variant="ctc_both_kl")
-    runs = {3: Run(cfg, [{"epoch": 0, "loss": 2.0}, {"epoch": 1, "loss": 1.0}], {"best_epoch": 0}),
-            1: Run(cfg, [{"epoch": 0, "loss": 3.0}], {"best_epoch": 0})}
+    runs = {
+        3: Run(cfg, [{"epoch": 0, "loss": 2.0}, {"epoch": 1, "loss": 1.0}], {"best_epoch": 0}),
+        1: Run(cfg, [{"epoch": 0, "loss": 3.0}], {"best_epoch": 0}),
+    }
     t = tables.final_epochs(runs)
-    assert t.to_dict("records") == [{"seed": 3, "epoch": 1, "loss": 1.0, "best epoch": 0},
-                                    {"seed": 1, "epoch": 0, "loss": 3.0, "best epoch": 0}]
+    assert t.to_dict("records") == [
+        {"seed": 3, "epoch": 1, "loss": 1.0, "best epoch": 0},
+        {"seed": 1, "epoch": 0, "loss": 3.0, "best epoch": 0},
+    ]
     missing = tables.teacher_latency(tmp_path / "teacher_latency.csv")
     assert missing.empty and list(missing.columns) == ["ms_per_crop_best"]
     pd.DataFrame({"network": ["synthetic", "released"], "ms_per_crop_best": [2.0, 40.0]}).to_csv(
-        tmp_path / "teacher_latency.csv", index=False)
+        tmp_path / "teacher_latency.csv", index=False
+    )
     latency = tables.teacher_latency(tmp_path / "teacher_latency.csv")
-    speed = tables.speed_table(100.0, latency)             # 10 ms a frame for the student
+    speed = tables.speed_table(100.0, latency)  # 10 ms a frame for the student
     assert speed.loc["released + student", "times_slower_than_student"] == pytest.approx(5.0)
 
 
 def test_seed_learning_curves_labels_each_seed():
-    hist = [{"epoch": e, "train_ctc_gru": 2.0 - e, "dev_letter_accuracy": 0.1 * e, "dev_letter_accuracy_htk": 0.05 * e}
-            for e in range(3)]
+    hist = [
+        {"epoch": e, "train_ctc_gru": 2.0 - e, "dev_letter_accuracy": 0.1 * e, "dev_letter_accuracy_htk": 0.05 * e}
+        for e in range(3)
+    ]
     cfg = make_config({"width": 4, "teacher": ""}, variant="ctc_both_kl")
     fig = figures.seed_learning_curves({0: Run(cfg, hist), 4: Run(cfg, hist)}, baseline=0.15)
     labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
@@ -150,15 +203,25 @@ def test_throughput_wires_the_rates_together(monkeypatch):
     monkeypatch.setattr(data, "collate", lambda items: seen.setdefault("batch", items))
     monkeypatch.setattr(machine, "matmul_gflops", lambda: 50.0)
     monkeypatch.setattr(bench, "training_flops_per_frame", lambda model, batch: 2e9 if model == "fresh" else 0.0)
-    monkeypatch.setattr(bench, "inference_frames_per_s", lambda model, clip, repeats: seen.setdefault(
-        "inference", (model, clip, repeats)) and 123.0)
-    exp = SimpleNamespace(store="store", alphabet="abc", features=lambda: "vectors", student=lambda cfg: "fresh",
-                          splits=lambda: {"test": ["clip0", "clip1"]})
+    monkeypatch.setattr(
+        bench,
+        "inference_frames_per_s",
+        lambda model, clip, repeats: seen.setdefault("inference", (model, clip, repeats)) and 123.0,
+    )
+    exp = SimpleNamespace(
+        store="store",
+        alphabet="abc",
+        features=lambda: "vectors",
+        student=lambda cfg: "fresh",
+        splits=lambda: {"test": ["clip0", "clip1"]},
+    )
     cfg = make_config({"width": 4, "teacher": "", "batch_size": 4}, variant="ctc_both_kl")
-    runs = {0: Run(cfg, report={"train_frames_per_s": 10.0, "train_seconds": 60.0}),
-            1: Run(cfg, report={"train_frames_per_s": 20.0, "train_seconds": 180.0})}
+    runs = {
+        0: Run(cfg, report={"train_frames_per_s": 10.0, "train_seconds": 60.0}),
+        1: Run(cfg, report={"train_frames_per_s": 20.0, "train_seconds": 180.0}),
+    }
     eff = experiment.throughput(exp, cfg, runs)
-    assert seen["batch"] == [0, 1, 2, 3]                    # the first batch_size items the trainer sees
+    assert seen["batch"] == [0, 1, 2, 3]  # the first batch_size items the trainer sees
     assert seen["inference"] == (runs[0].model, "clip0", 3)  # the first run, the first test clip
     assert eff["train_frames_per_s"] == 15.0 and eff["gflop_per_frame"] == 2.0
     assert eff["achieved_gflops"] == 30.0 and eff["fraction_of_matmul"] == pytest.approx(0.6)
@@ -167,8 +230,18 @@ def test_throughput_wires_the_rates_together(monkeypatch):
 
 
 def test_experiment_derive_row_config_and_per_seed_helpers():
-    exp = experiment.Experiment({"teacher": "hamer", "width": 4, "epochs": 1, "seed": 3, "alphabet": "fswild",
-                                 "teacher_size": "tiny", "pretrain_samples": 64, "pretrain_epochs": 2})
+    exp = experiment.Experiment(
+        {
+            "teacher": "hamer",
+            "width": 4,
+            "epochs": 1,
+            "seed": 3,
+            "alphabet": "fswild",
+            "teacher_size": "tiny",
+            "pretrain_samples": 64,
+            "pretrain_epochs": 2,
+        }
+    )
     exp._cache["corpus"] = "cached"
     greek = exp.derive(alphabet="greek", corpus_signers=2)
     assert greek.params["alphabet"] == "greek" and greek.params["width"] == 4 and greek._cache == {}
@@ -196,8 +269,11 @@ def test_loss_ablation_of_one_corpus(tmp_path):
     exp = FakeExperiment(tmp_path / "results.csv")
     ab = experiment.loss_ablation(exp, ["ctc_both_kl", "full"], [0, 1, 2], "Greek synthetic corpus", wanted=3)
     assert ab.rows == [("ctc_both_kl", ""), ("full", "hamer")] and len(exp.trained) == 6
-    assert list(ab.table["row"]) == ["+ KL between the stages", "+ distillation (full model)",
-                                     "constant output (learned nothing)"]
+    assert list(ab.table["row"]) == [
+        "+ KL between the stages",
+        "+ distillation (full model)",
+        "constant output (learned nothing)",
+    ]
     assert list(ab.shown.columns) == ["row", "teacher", "seeds", "letter_accuracy", "letter_accuracy_htk"]
     assert ab.coverage == "Every row has at least 3 seeds."
     assert ab.learning.startswith("Best row + distillation (full model) (hamer): 0.610")
@@ -206,7 +282,8 @@ def test_loss_ablation_of_one_corpus(tmp_path):
     assert ab.not_run == ["CTC on the BiGRU only", "+ CTC on the 1D-CNN", "CTC on the BiGRU + distillation"]
     assert ab.notes() == f"{ab.coverage}\n{ab.learning}"
     assert ab.notes(not_run_on="Greek").splitlines()[2] == (
-        "Not run on Greek at this profile: CTC on the BiGRU only; + CTC on the 1D-CNN; CTC on the BiGRU + distillation")
+        "Not run on Greek at this profile: CTC on the BiGRU only; + CTC on the 1D-CNN; CTC on the BiGRU + distillation"
+    )
     assert ab.title == "loss ablation, Greek synthetic corpus, teacher hamer"
     fig = ab.figure()
     assert fig.axes[0].get_title() == ab.title
@@ -224,12 +301,24 @@ def test_teacher_separability_on_a_real_corpus_is_empty():
 
 
 def test_with_separability_labels_and_claim_lines():
-    res = results_rows({("full", "hamer"): [0.5, 0.52, 0.48], ("full", "mediapipe"): [0.3, 0.31, 0.29],
-                        ("full", "oracle_pose"): [0.7, 0.71, 0.69], ("ctc_both_kl", ""): [0.3, 0.3, 0.31]})
+    res = results_rows(
+        {
+            ("full", "hamer"): [0.5, 0.52, 0.48],
+            ("full", "mediapipe"): [0.3, 0.31, 0.29],
+            ("full", "oracle_pose"): [0.7, 0.71, 0.69],
+            ("ctc_both_kl", ""): [0.3, 0.3, 0.31],
+        }
+    )
     rows = tables.teacher_rows(["hamer", "mediapipe", "oracle_pose"])
     table = tables.table(res, rows, metrics=("letter_accuracy",))
-    sep = pd.DataFrame({"teacher": ["hamer", "mediapipe"], "nearest_centroid": [0.4, 0.2], "linear_probe": [0.5, 0.3],
-                        "chance": [0.25, 0.25]})
+    sep = pd.DataFrame(
+        {
+            "teacher": ["hamer", "mediapipe"],
+            "nearest_centroid": [0.4, 0.2],
+            "linear_probe": [0.5, 0.3],
+            "chance": [0.25, 0.25],
+        }
+    )
     both = tables.with_separability(table, sep).set_index("teacher")
     assert both.loc["hamer", "teacher separability (NC)"] == 0.4
     assert both.loc["mediapipe", "teacher separability (LP)"] == 0.3
@@ -237,16 +326,24 @@ def test_with_separability_labels_and_claim_lines():
     assert set(tables.COMPARISON_COLUMNS) - {"letter_accuracy_htk"} <= set(both.reset_index().columns)
     assert tables.teacher_labels(rows) == ["hamer", "mediapipe", "oracle_pose", "+ KL between the stages, no teacher"]
     lines = tables.teacher_claim_lines(res, ["hamer", "mediapipe", "oracle_pose"]).splitlines()
-    assert lines == ["- " + tables.teacher_claims(res, ["hamer", "mediapipe", "oracle_pose"])[0].sentence,
-                     "- " + tables.upper_bound_gap(res, "hamer", "oracle_pose"),
-                     "- " + tables.ablation_claims(res, "hamer")[0].sentence]
+    assert lines == [
+        "- " + tables.teacher_claims(res, ["hamer", "mediapipe", "oracle_pose"])[0].sentence,
+        "- " + tables.upper_bound_gap(res, "hamer", "oracle_pose"),
+        "- " + tables.ablation_claims(res, "hamer")[0].sentence,
+    ]
     assert lines[0].startswith("- hamer teaches better than mediapipe: replicates")
 
 
 def test_separability_relation_three_cases():
     def both(accs, nc=(0.1, 0.2, 0.3, 0.4)):
-        return pd.DataFrame({"teacher": ["a", "b", "c", "d"][:len(accs)], "teacher separability (NC)": nc[:len(accs)],
-                             "letter_accuracy_mean": accs, "letter_accuracy_std": 0.01})
+        return pd.DataFrame(
+            {
+                "teacher": ["a", "b", "c", "d"][: len(accs)],
+                "teacher separability (NC)": nc[: len(accs)],
+                "letter_accuracy_mean": accs,
+                "letter_accuracy_std": 0.01,
+            }
+        )
 
     few = tables.separability_relation(both([0.5, 0.6]), ["a", "b"], 0.2)
     assert (few.plot, few.sentence, len(few.models)) == (False, "", 2)
@@ -254,8 +351,9 @@ def test_separability_relation_three_cases():
     assert not flat.plot and flat.sentence.startswith("Only 2 of 4 distilled students are above the constant output")
     read = tables.separability_relation(both([0.3, 0.4, 0.5, 0.45]), ["a", "b", "c"], 0.2)
     assert read.plot and list(read.models["teacher"]) == ["a", "b", "c"]
-    assert read.sentence.startswith("Spearman rank correlation of teacher separability and student accuracy over 3 "
-                                    "teachers: +1.00")
+    assert read.sentence.startswith(
+        "Spearman rank correlation of teacher separability and student accuracy over 3 teachers: +1.00"
+    )
     fig = figures.separability_scatter(read.models)
     assert fig.axes[0].get_xlabel() == "teacher letter separability (nearest centroid)"
     assert [t.get_text() for t in fig.axes[0].texts] == ["a", "b", "c"]
@@ -268,8 +366,10 @@ def test_students_train_every_row_at_every_seed(tmp_path):
     st = embeddings.students(exp, rows, [2, 0])
     assert exp.trained == [("full", "hamer", 2), ("ctc_both_kl", "", 2), ("full", "hamer", 0), ("ctc_both_kl", "", 0)]
     assert list(st) == [2, 0] and list(st[0]) == list(rows)
-    assert st[0]["student, distilled"].model == "model full-hamer-0" and st[0]["student, distilled"].name == \
-        "student, distilled"
+    assert (
+        st[0]["student, distilled"].model == "model full-hamer-0"
+        and st[0]["student, distilled"].name == "student, distilled"
+    )
     systems = embeddings.with_teacher(st, "teacher (hamer)", "vectors")
     assert list(systems[2]) == [*rows, "teacher (hamer)"] and systems[0]["teacher (hamer)"] == "vectors"
     assert "teacher (hamer)" not in st[2]
@@ -280,8 +380,16 @@ def test_scores_by_seed_summaries_and_sentences():
     rows = []
     for s in range(8):
         for c in range(4):
-            rows += [{"filename": f"s{s}c{c}", "frame": t, "letter": "abcd"[rng.integers(4)], "signer": f"p{s}",
-                      "partition": "test" if s >= 4 else "train"} for t in range(5)]
+            rows += [
+                {
+                    "filename": f"s{s}c{c}",
+                    "frame": t,
+                    "letter": "abcd"[rng.integers(4)],
+                    "signer": f"p{s}",
+                    "partition": "test" if s >= 4 else "train",
+                }
+                for t in range(5)
+            ]
     f = pd.DataFrame(rows)
     good = np.eye(4)[["abcd".index(x) for x in f["letter"]]] * 3 + rng.normal(0, 0.3, (len(f), 4))
 
@@ -302,7 +410,8 @@ def test_scores_by_seed_summaries_and_sentences():
     first = single.iloc[0]
     assert embeddings.letter_summary(letters) == (
         f"seed 7; chance {first['chance']:.3f}, majority letter {first['majority']:.3f}, "
-        f"{int(first['test_frames'])} test frames of {int(first['test_groups'])} signers")
+        f"{int(first['test_frames'])} test frames of {int(first['test_groups'])} signers"
+    )
     spread = embeddings.seed_spread(letters)
     assert spread.loc["good", ("nearest_centroid", "std")] == 0.0
     good = single.set_index("system").loc["good", "nearest_centroid"]
@@ -314,4 +423,5 @@ def test_scores_by_seed_summaries_and_sentences():
     s0 = signers.iloc[0]
     assert embeddings.signer_summary(signers) == (
         f"seed 7; {int(s0['signers'])} signers, chance {s0['chance']:.3f}; intervals from a bootstrap over "
-        f"{int(s0['test_sequences'])} held-out clips")
+        f"{int(s0['test_sequences'])} held-out clips"
+    )

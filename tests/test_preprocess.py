@@ -1,5 +1,6 @@
 """Signing-hand choice, crop geometry, the crop cache (hit, miss, atomicity, resume), the report, the
 process pool / Dask runners and the torch Dataset."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,16 @@ from fslib.data.fixtures import write_fswild_fixture
 from fslib.mediapipe_hands import HandDetection
 from fslib.preprocess import PreprocessConfig, crops_for, preprocess_corpus
 from fslib.preprocess import store as store_mod
-from fslib.preprocess.crops import (BBOX, DETECTED, INTERPOLATED, crop_square, fill_squares, smooth_squares,
-                                    square_to_box, to_square)
+from fslib.preprocess.crops import (
+    BBOX,
+    DETECTED,
+    INTERPOLATED,
+    crop_square,
+    fill_squares,
+    smooth_squares,
+    square_to_box,
+    to_square,
+)
 from fslib.preprocess.hands import box_iou, choose_signing_hand, link_tracklets
 
 CFG = PreprocessConfig(crop_size=32, complexity=0)
@@ -33,10 +42,20 @@ def _two_hands(T=40, seed=0, signing_label="Left", drop=(), swap_order=True):
     for t in range(T):
         c = np.array([200.0 + 30 * np.sin(t / 5), 100.0 + 20 * np.cos(t / 4)])
         sign = _hand(rng, c, 50)
-        dets = [] if t in drop else [HandDetection(sign, signing_label if rng.random() > 0.3 else
-                                                   ("Right" if signing_label == "Left" else "Left"), 0.9)]
-        dets.append(HandDetection(other + rng.normal(0, 0.3, other.shape).astype(np.float32),
-                                  rng.choice(["Left", "Right"]), 0.8))
+        dets = (
+            []
+            if t in drop
+            else [
+                HandDetection(
+                    sign, signing_label if rng.random() > 0.3 else ("Right" if signing_label == "Left" else "Left"), 0.9
+                )
+            ]
+        )
+        dets.append(
+            HandDetection(
+                other + rng.normal(0, 0.3, other.shape).astype(np.float32), rng.choice(["Left", "Right"]), 0.8
+            )
+        )
         if swap_order and t % 2:
             dets = dets[::-1]
         frames.append(dets)
@@ -164,8 +183,15 @@ def test_stage_report_and_repairs(corpus, tmp_path):
     # report: every kind planted is counted and listed with an example and an action
     rep = store.report
     counts = rep.counts().set_index("kind")
-    for kind, n in [("corrupt_jpeg", 1), ("missing_frame", 1), ("frame_count_mismatch", 1),
-                    ("label_outside_alphabet", 1), ("missing_folder", 1), ("bad_row", 1), ("no_hand", 5)]:
+    for kind, n in [
+        ("corrupt_jpeg", 1),
+        ("missing_frame", 1),
+        ("frame_count_mismatch", 1),
+        ("label_outside_alphabet", 1),
+        ("missing_folder", 1),
+        ("bad_row", 1),
+        ("no_hand", 5),
+    ]:
         assert counts.loc[kind, "count"] == n, kind
         assert counts.loc[kind, "action"] and counts.loc[kind, "examples"]
     assert counts.loc["corrupt_jpeg", "examples"].startswith(f"{fn} #3")
@@ -246,8 +272,10 @@ def test_dask_local_cluster_matches_serial(corpus, tmp_path):
     distributed = pytest.importorskip("distributed")
     corpus, _ = corpus
     serial = preprocess_corpus(corpus, CFG, workers=1, root=tmp_path / "serial", progress=False)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cl, \
-            distributed.Client(cl) as client:
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cl,
+        distributed.Client(cl) as client,
+    ):
         dask = preprocess_corpus(corpus, CFG, scheduler=client, root=tmp_path / "dask", progress=False)
     assert dask.filenames == serial.filenames
     for fn in serial.filenames:
@@ -317,8 +345,12 @@ def test_real_mediapipe_on_synthetic_hands(tmp_path):
     synth = pytest.importorskip("fslib.synth.corpus")
     from fslib.preprocess.evaluate import frame_table, sequence_table
 
-    root = synth.generate(synth.make_config(signers=3, sequences=3, image_size=128, seed=0, max_word_len=4),
-                          workers=1, progress=False, root=tmp_path / "corpus")
+    root = synth.generate(
+        synth.make_config(signers=3, sequences=3, image_size=128, seed=0, max_word_len=4),
+        workers=1,
+        progress=False,
+        root=tmp_path / "corpus",
+    )
     corpus = read_corpus(root)
     assert corpus.kind == "synthetic" and len(corpus) == 3 and not corpus.issues
     store = preprocess_corpus(corpus, PreprocessConfig(crop_size=32), workers=1, root=tmp_path / "c", progress=False)
@@ -351,10 +383,16 @@ def test_side_decided_per_signer_and_crops_mirrored_on_load(corpus, tmp_path):
         for s, vote in zip(corpus3.sequences, (0.6, 0.2, -0.3)):
             side = "right" if vote >= 0 else "left"
             crops = stored.setdefault(s.filename, rng.integers(0, 255, (3, 8, 8, 3), dtype=np.uint8))
-            meta = dict(boxes=np.zeros((3, 4), np.float32), source=np.zeros(3, np.int8),
-                        landmarks=np.zeros((3, 21, 3), np.float32), frame_ok=np.ones(3, bool),
-                        n_hands=np.ones(3, np.int8), mirrored=np.bool_(side == "left"), side=np.str_(side),
-                        side_vote=np.float32(vote))
+            meta = dict(
+                boxes=np.zeros((3, 4), np.float32),
+                source=np.zeros(3, np.int8),
+                landmarks=np.zeros((3, 21, 3), np.float32),
+                frame_ok=np.ones(3, bool),
+                n_hands=np.ones(3, np.int8),
+                mirrored=np.bool_(side == "left"),
+                side=np.str_(side),
+                side_vote=np.float32(vote),
+            )
             store.write(s.filename, SequenceCrops(crops, meta, dict(filename=s.filename, side=side), []))
         left = third.filename
         if on:

@@ -1,4 +1,5 @@
 """The fingerspelling recognizer (fslib.recognizer): losses, metrics, decoding, data checks, training."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,7 +22,7 @@ from fslib.recognizer.data import DataError, RecognizerData, collate, ctc_min_fr
 def test_ctc_matches_hand_computed_and_torch_on_a_tiny_example():
     # two frames, classes (blank, a); label "a": paths aa, a-, -a
     p = torch.tensor([[0.3, 0.7], [0.6, 0.4]])
-    logits = p.log()[None]                                   # (1, T=2, C=2); log_softmax keeps it
+    logits = p.log()[None]  # (1, T=2, C=2); log_softmax keeps it
     expect = -math.log(0.7 * 0.4 + 0.7 * 0.6 + 0.3 * 0.4)
     got = losses.ctc(logits, torch.tensor([2]), torch.tensor([1]), torch.tensor([1]))
     assert got.item() == pytest.approx(expect, rel=1e-5)
@@ -76,9 +77,9 @@ def test_cosine_distillation_bounds_and_masking():
 # ---------------------------------------------------------------------------------------------- metrics
 def test_letter_accuracy_plain_on_hand_computed_cases():
     assert metrics.letter_accuracy(["abc"], ["abc"]) == 1.0
-    assert metrics.letter_accuracy(["abcd"], ["abd"]) == pytest.approx(0.75)          # one deletion
+    assert metrics.letter_accuracy(["abcd"], ["abd"]) == pytest.approx(0.75)  # one deletion
     assert metrics.letter_accuracy(["ab", "cd"], ["axb", ""]) == pytest.approx(1 - 3 / 4)  # insertion + 2 dels
-    assert metrics.letter_accuracy(["ab"], ["xyzw"]) == pytest.approx(1 - 4 / 2)      # can go below zero
+    assert metrics.letter_accuracy(["ab"], ["xyzw"]) == pytest.approx(1 - 4 / 2)  # can go below zero
 
 
 def test_htk_convention_counts_more_errors_where_it_trades_substitutions_for_indels():
@@ -90,8 +91,11 @@ def test_htk_convention_counts_more_errors_where_it_trades_substitutions_for_ind
     assert metrics.letter_accuracy(["aab"], ["bcc"], "htk") == pytest.approx(1 - 4 / 3)
     # where a single substitution is cheapest the two agree
     assert metrics.htk_counts("cat", "cut") == (1, 0, 0)
-    assert metrics.letter_accuracy(["cat", "dog"], ["cut", "dg"], "htk") == metrics.letter_accuracy(
-        ["cat", "dog"], ["cut", "dg"], "plain") == pytest.approx(1 - 2 / 6)
+    assert (
+        metrics.letter_accuracy(["cat", "dog"], ["cut", "dg"], "htk")
+        == metrics.letter_accuracy(["cat", "dog"], ["cut", "dg"], "plain")
+        == pytest.approx(1 - 2 / 6)
+    )
 
 
 def test_htk_never_above_plain_on_random_strings():
@@ -109,7 +113,10 @@ def test_best_constant_string_and_baseline():
     # local search improves on every training label: "aea" is closer to these than any of them
     labels = ["bad", "are", "ear", "sea", "eat", "tea"]
     s = metrics.best_constant_string(labels)
-    cost = lambda x: sum(metrics.unit_errors(x, lab) for lab in labels)
+
+    def cost(x):
+        return sum(metrics.unit_errors(x, lab) for lab in labels)
+
     assert cost(s) <= min(cost(lab) for lab in labels)
 
 
@@ -122,8 +129,7 @@ def test_confusions_count_matches_substitutions_deletions_and_insertions():
 
 
 def test_per_group_accuracy():
-    frame = pd.DataFrame({"signer": ["s1", "s1", "s2"], "reference": ["ab", "cd", "ef"],
-                          "hypothesis": ["ab", "c", ""]})
+    frame = pd.DataFrame({"signer": ["s1", "s1", "s2"], "reference": ["ab", "cd", "ef"], "hypothesis": ["ab", "c", ""]})
     t = metrics.per_group_accuracy(frame).set_index("signer")
     assert t.loc["s1", "letter_accuracy"] == pytest.approx(0.75)
     assert t.loc["s2", "letter_accuracy"] == pytest.approx(0.0)
@@ -184,7 +190,7 @@ class _Store:
                 k = ALPHA.symbols.index(ch) if ch in ALPHA else 0
                 img = rng.integers(0, 60, (size, size, 3)).astype(np.uint8)
                 y, x = divmod(k, 2)
-                img[y * size // 2:(y + 1) * size // 2, x * size // 2:(x + 1) * size // 2] = 230
+                img[y * size // 2 : (y + 1) * size // 2, x * size // 2 : (x + 1) * size // 2] = 230
                 frames += [img] * hold
             self._crops[fn] = np.stack(frames) if frames else np.zeros((0, size, size, 3), np.uint8)
             self._seqs[fn] = _Seq(fn, label, part, fn.split("_")[0])
@@ -287,8 +293,21 @@ def _toy_store(root: Path, seed: int = 0) -> _Store:
     return _Store(root, labels, hold=3, seed=seed)
 
 
-TOY = dict(width=4, input_size=16, conv_channels=32, gru_hidden=32, batch_size=4, lr=1e-2, warmup=0.1,
-           speed=(1.0, 1.0), jitter=0.0, color=0.0, rotate=0.0, teacher="oracle_pose", threads=1)
+TOY = dict(
+    width=4,
+    input_size=16,
+    conv_channels=32,
+    gru_hidden=32,
+    batch_size=4,
+    lr=1e-2,
+    warmup=0.1,
+    speed=(1.0, 1.0),
+    jitter=0.0,
+    color=0.0,
+    rotate=0.0,
+    teacher="oracle_pose",
+    threads=1,
+)
 
 
 @pytest.mark.slow
@@ -305,8 +324,13 @@ def test_smoke_training_learns_far_above_the_constant_baseline(tmp_path):
     base = metrics.constant_baseline([store.sequences[f].label for f in tr.filenames], list(pred["reference"]))
     assert base["letter_accuracy"] < 0.4
     assert acc > base["letter_accuracy"] + 0.4, (acc, base)
-    assert res.report["best_epoch"] >= 1 and set(res.history[0]) >= {"train_ctc_gru", "train_ctc_cnn", "train_kl",
-                                                                      "train_distill", "dev_letter_accuracy"}
+    assert res.report["best_epoch"] >= 1 and set(res.history[0]) >= {
+        "train_ctc_gru",
+        "train_ctc_cnn",
+        "train_kl",
+        "train_distill",
+        "dev_letter_accuracy",
+    }
     # a finished run is loaded from its folder, not retrained
     again = train(cfg, store, ALPHA, _Features(store), progress=False, root=tmp_path / "run")
     assert again.history == res.history
@@ -379,7 +403,7 @@ def test_augmentation_moves_the_whole_sequence_alike_and_rotates_the_right_way()
     from fslib.recognizer.augment import augment_images
 
     img = torch.zeros(1, 3, 3, 9, 9)
-    img[..., 1, 4] = 1.0                                  # a dot above the centre, in every frame
+    img[..., 1, 4] = 1.0  # a dot above the centre, in every frame
     out = augment_images(img, jitter=0.0, color=0.0, rotate=0.0)
     torch.testing.assert_close(out, img)
     torch.manual_seed(0)
@@ -393,7 +417,7 @@ def test_augmentation_moves_the_whole_sequence_alike_and_rotates_the_right_way()
         turned = augment_images(img, jitter=0.0, color=0.0, rotate=90.0, generator=torch.Generator().manual_seed(seed))
         u = torch.rand((1, 4), generator=torch.Generator().manual_seed(seed)) * 2 - 1
         a = math.radians(90.0 * float(u[0, 3]))
-        dx, dy = 0.0, -3.0                                   # the dot relative to the centre (x right, y down)
+        dx, dy = 0.0, -3.0  # the dot relative to the centre (x right, y down)
         ox, oy = math.cos(a) * dx + math.sin(a) * dy, -math.sin(a) * dx + math.cos(a) * dy
         y, x = divmod(int(turned[0, 0, 0].argmax()), 9)
         assert abs(x - (4 + ox)) <= 1.0 and abs(y - (4 + oy)) <= 1.0, (seed, x, y, ox, oy)
@@ -403,7 +427,10 @@ def test_seed_table_and_learned_verdict_follow_the_numbers():
     from fslib.recognizer import tables
 
     base = {"letter_accuracy": 0.2, "letter_accuracy_htk": 0.18}
-    won = {0: {"letter_accuracy": 0.6, "letter_accuracy_htk": 0.55}, 1: {"letter_accuracy": 0.7, "letter_accuracy_htk": 0.66}}
+    won = {
+        0: {"letter_accuracy": 0.6, "letter_accuracy_htk": 0.55},
+        1: {"letter_accuracy": 0.7, "letter_accuracy_htk": 0.66},
+    }
     t = tables.seed_table(won, base)
     assert list(t.index) == ["seed 0", "seed 1", "mean", "s.d.", "constant output"]
     assert t.loc["mean", "letter_accuracy"] == pytest.approx(0.65)
@@ -418,9 +445,11 @@ def test_seed_table_and_learned_verdict_follow_the_numbers():
 def test_speed_table_and_verdict():
     from fslib.recognizer import tables
 
-    latency = pd.DataFrame({"ms_per_crop_best": [1.0, 2000.0]},
-                           index=pd.Index(["synthetic HaMeR (small)", "released HaMeR (ViT-H/16)"], name="network"))
-    speed = tables.speed_table(1000.0, latency)                   # student: 1 ms per frame
+    latency = pd.DataFrame(
+        {"ms_per_crop_best": [1.0, 2000.0]},
+        index=pd.Index(["synthetic HaMeR (small)", "released HaMeR (ViT-H/16)"], name="network"),
+    )
+    speed = tables.speed_table(1000.0, latency)  # student: 1 ms per frame
     assert speed.loc["synthetic HaMeR (small) + student", "times_slower_than_student"] == pytest.approx(2.0)
     v = tables.speed_verdict(speed)
     assert "claim replicates" in v and "2001x slower" in v and "does not replicate" not in v

@@ -1,5 +1,6 @@
 """The study tables' orchestration (:func:`fslib.recognizer.experiment.train_rows`) and claims, on hand-made
 results and a stand-in experiment."""
+
 import pandas as pd
 
 from fslib import results
@@ -25,8 +26,19 @@ class FakeExperiment:
         return "constant"
 
     def record_baseline(self):
-        results.record(self.path, dict(run_id="constant", study="fingerspelling", corpus="synthetic", alphabet="fswild",
-                                       variant="constant", teacher="none", seed=0), {"test": {"letter_accuracy": 0.2}})
+        results.record(
+            self.path,
+            dict(
+                run_id="constant",
+                study="fingerspelling",
+                corpus="synthetic",
+                alphabet="fswild",
+                variant="constant",
+                teacher="none",
+                seed=0,
+            ),
+            {"test": {"letter_accuracy": 0.2}},
+        )
 
     def train(self, cfg):
         self.trained.append((cfg.variant, cfg.teacher, cfg.seed))
@@ -35,16 +47,37 @@ class FakeExperiment:
     def evaluate(self, run):
         cfg = run.cfg
         acc = 0.2 + 0.1 * ((cfg.w_ctc_cnn > 0) + (cfg.w_kl > 0) + 2 * cfg.distills) + cfg.seed / 100
-        results.record(self.path, dict(run_id=f"{cfg.variant}-{cfg.teacher}-{cfg.seed}", study="fingerspelling",
-                                       corpus="synthetic", alphabet="fswild", variant=cfg.variant,
-                                       teacher=cfg.teacher or "none", seed=cfg.seed), {"test": {"letter_accuracy": acc}})
+        results.record(
+            self.path,
+            dict(
+                run_id=f"{cfg.variant}-{cfg.teacher}-{cfg.seed}",
+                study="fingerspelling",
+                corpus="synthetic",
+                alphabet="fswild",
+                variant=cfg.variant,
+                teacher=cfg.teacher or "none",
+                seed=cfg.seed,
+            ),
+            {"test": {"letter_accuracy": acc}},
+        )
 
 
 def test_rows_are_trained_once_per_seed_and_tabulated(tmp_path):
     exp = FakeExperiment(tmp_path / "results.csv")
     # a run of another page (or corpus) already in the profile's table is not part of this page's table
-    results.record(exp.path, dict(run_id="other-page", study="fingerspelling", corpus="synthetic", alphabet="greek",
-                                  variant="full", teacher="hamer", seed=0), {"test": {"letter_accuracy": 0.99}})
+    results.record(
+        exp.path,
+        dict(
+            run_id="other-page",
+            study="fingerspelling",
+            corpus="synthetic",
+            alphabet="greek",
+            variant="full",
+            teacher="hamer",
+            seed=0,
+        ),
+        {"test": {"letter_accuracy": 0.99}},
+    )
     rows = tables.ablation_rows("hamer")
     table = experiment.train_rows(exp, rows, [0, 1, 2])
     assert "other-page" not in set(table["run_id"]) and "other-page" in set(results.read(exp.path)["run_id"])
@@ -55,18 +88,47 @@ def test_rows_are_trained_once_per_seed_and_tabulated(tmp_path):
     assert full["seeds"] == 3 and full["letter_accuracy"] == "0.610 +- 0.010"
     claims = tables.ablation_claims(table, "hamer")
     assert [v.outcome for v in claims] == ["replicates"] * 4, [v.sentence for v in claims]
-    assert claims[0].sentence == ("Distillation helps the full model: replicates here (full model - full model without "
-                                  "distillation in letter accuracy, per seed: +0.200, +0.200, +0.200; mean +0.200, "
-                                  "s.d. 0.000).")
+    assert claims[0].sentence == (
+        "Distillation helps the full model: replicates here (full model - full model without "
+        "distillation in letter accuracy, per seed: +0.200, +0.200, +0.200; mean +0.200, "
+        "s.d. 0.000)."
+    )
 
 
 def test_teacher_claims_tie_and_not_testable():
     rows = []
-    for t, accs in (("hamer", [0.5, 0.52, 0.48]), ("mediapipe", [0.51, 0.49, 0.50]), ("oracle_pose", [0.15, 0.16, 0.14])):
-        rows += [dict(run_id=f"{t}{s}", corpus="synthetic", alphabet="fswild", variant="full", teacher=t, seed=s,
-                      split="test", metric="letter_accuracy", value=a) for s, a in enumerate(accs)]
-    rows.append(dict(run_id="c", corpus="synthetic", alphabet="fswild", variant="constant", teacher="none", seed=0,
-                     split="test", metric="letter_accuracy", value=0.2))
+    for t, accs in (
+        ("hamer", [0.5, 0.52, 0.48]),
+        ("mediapipe", [0.51, 0.49, 0.50]),
+        ("oracle_pose", [0.15, 0.16, 0.14]),
+    ):
+        rows += [
+            dict(
+                run_id=f"{t}{s}",
+                corpus="synthetic",
+                alphabet="fswild",
+                variant="full",
+                teacher=t,
+                seed=s,
+                split="test",
+                metric="letter_accuracy",
+                value=a,
+            )
+            for s, a in enumerate(accs)
+        ]
+    rows.append(
+        dict(
+            run_id="c",
+            corpus="synthetic",
+            alphabet="fswild",
+            variant="constant",
+            teacher="none",
+            seed=0,
+            split="test",
+            metric="letter_accuracy",
+            value=0.2,
+        )
+    )
     claims = tables.teacher_claims(pd.DataFrame(rows), ["hamer", "mediapipe", "oracle_pose"])
     # the oracle pose is an upper bound, not a hand model: never a verdict on the claim
     assert [(v.claim, v.outcome) for v in claims] == [("hamer teaches better than mediapipe", "within noise")]
@@ -80,8 +142,20 @@ def test_upper_bound_gap_below_level_and_untestable():
     def table(hamer, oracle):
         rows = []
         for t, accs in (("hamer", hamer), ("oracle_pose", oracle)):
-            rows += [dict(run_id=f"{t}{s}", corpus="synthetic", alphabet="fswild", variant="full", teacher=t, seed=s,
-                          split="test", metric="letter_accuracy", value=a) for s, a in enumerate(accs)]
+            rows += [
+                dict(
+                    run_id=f"{t}{s}",
+                    corpus="synthetic",
+                    alphabet="fswild",
+                    variant="full",
+                    teacher=t,
+                    seed=s,
+                    split="test",
+                    metric="letter_accuracy",
+                    value=a,
+                )
+                for s, a in enumerate(accs)
+            ]
         return pd.DataFrame(rows)
 
     below = tables.upper_bound_gap(table([0.4, 0.42, 0.38], [0.7, 0.71, 0.69]), "hamer", "oracle_pose")
@@ -93,10 +167,33 @@ def test_upper_bound_gap_below_level_and_untestable():
 
 def test_learning_note_clear_barely_and_nothing():
     def table(accs, constant=0.2):
-        rows = [dict(run_id="c", corpus="synthetic", alphabet="fswild", variant="constant", teacher="none", seed=0,
-                     split="test", metric="letter_accuracy", value=constant)]
-        rows += [dict(run_id=f"f{s}", corpus="synthetic", alphabet="fswild", variant="full", teacher="hamer", seed=s,
-                      split="test", metric="letter_accuracy", value=a) for s, a in enumerate(accs)]
+        rows = [
+            dict(
+                run_id="c",
+                corpus="synthetic",
+                alphabet="fswild",
+                variant="constant",
+                teacher="none",
+                seed=0,
+                split="test",
+                metric="letter_accuracy",
+                value=constant,
+            )
+        ]
+        rows += [
+            dict(
+                run_id=f"f{s}",
+                corpus="synthetic",
+                alphabet="fswild",
+                variant="full",
+                teacher="hamer",
+                seed=s,
+                split="test",
+                metric="letter_accuracy",
+                value=a,
+            )
+            for s, a in enumerate(accs)
+        ]
         return pd.DataFrame(rows)
 
     rows = [("full", "hamer"), ("ctc_gru", "")]

@@ -1,6 +1,7 @@
 """The long-format results table: re-runs replace rows, a run keeps each row name, a retrained row's old run
 is superseded, the study is part of a run's identity, and a table written before the study column is read
 as if written now."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -8,10 +9,24 @@ import pytest
 
 from fslib import results
 
-FS_RUN = dict(run_id="full-hamer-seed0-x", study="fingerspelling", corpus="synthetic", alphabet="ChicagoFSWild",
-              variant="full", teacher="hamer", seed=0)
-ISLR_RUN = dict(run_id="islr-abc", study="isolated_signs", corpus="synthetic", alphabet="", variant="per_frame",
-                teacher="none", seed=0)
+FS_RUN = dict(
+    run_id="full-hamer-seed0-x",
+    study="fingerspelling",
+    corpus="synthetic",
+    alphabet="ChicagoFSWild",
+    variant="full",
+    teacher="hamer",
+    seed=0,
+)
+ISLR_RUN = dict(
+    run_id="islr-abc",
+    study="isolated_signs",
+    corpus="synthetic",
+    alphabet="",
+    variant="per_frame",
+    teacher="none",
+    seed=0,
+)
 
 
 def test_results_table_replaces_rows_of_a_rerun_and_pivots(tmp_path):
@@ -19,7 +34,7 @@ def test_results_table_replaces_rows_of_a_rerun_and_pivots(tmp_path):
     run = FS_RUN
     results.record(path, run, {"test": {"letter_accuracy": 0.4}, "dev": {"letter_accuracy": 0.5}}, config={"lr": 1})
     results.record(path, {**run, "run_id": "full-hamer-seed1-y", "seed": 1}, {"test": {"letter_accuracy": 0.6}})
-    table = results.record(path, run, {"test": {"letter_accuracy": 0.45}})      # the same run, re-executed
+    table = results.record(path, run, {"test": {"letter_accuracy": 0.45}})  # the same run, re-executed
     # the re-run's test row replaces the old one; its dev row (not re-measured) stays
     assert len(table) == 3 and list(table.columns) == results.COLUMNS
     assert table[(table["run_id"] == "full-hamer-seed0-x") & (table["split"] == "dev")]["value"].tolist() == [0.5]
@@ -58,17 +73,26 @@ def test_results_table_supersedes_an_older_run_of_the_same_row_and_seed(tmp_path
     results.record(path, run, {"test": {"letter_accuracy": 0.3}, "dev": {"letter_accuracy": 0.31}})
     results.record(path, {**run, "run_id": "full-hamer-seed1-x", "seed": 1}, {"test": {"letter_accuracy": 0.5}})
     results.record(path, {**run, "run_id": "full-hamer-greek", "alphabet": "Greek"}, {"test": {"letter_accuracy": 0.2}})
-    results.record(path, {**run, "run_id": "kl-seed0", "variant": "ctc_both_kl", "teacher": "none"},
-                   {"test": {"letter_accuracy": 0.25}})
+    results.record(
+        path,
+        {**run, "run_id": "kl-seed0", "variant": "ctc_both_kl", "teacher": "none"},
+        {"test": {"letter_accuracy": 0.25}},
+    )
     # the same row names in the other study are another row
     results.record(path, {**run, "run_id": "islr-full", "study": "isolated_signs"}, {"val": {"top1": 0.7}})
     table = results.record(path, {**run, "run_id": "full-hamer-seed0-new"}, {"test": {"letter_accuracy": 0.35}})
     assert "full-hamer-seed0-old" not in set(table["run_id"])
-    assert set(table["run_id"]) == {"full-hamer-seed0-new", "full-hamer-seed1-x", "full-hamer-greek", "kl-seed0",
-                                    "islr-full"}
+    assert set(table["run_id"]) == {
+        "full-hamer-seed0-new",
+        "full-hamer-seed1-x",
+        "full-hamer-greek",
+        "kl-seed0",
+        "islr-full",
+    }
     asl = table[table["alphabet"] == "ChicagoFSWild"]
-    assert results.pivot(asl[asl["study"] == "fingerspelling"]).loc[("full", "hamer", 0), "letter_accuracy"] == \
-        pytest.approx(0.35)
+    assert results.pivot(asl[asl["study"] == "fingerspelling"]).loc[
+        ("full", "hamer", 0), "letter_accuracy"
+    ] == pytest.approx(0.35)
 
 
 def test_the_study_is_part_of_the_rows_a_rerun_replaces(tmp_path):

@@ -1,4 +1,5 @@
 """End to end: the whole study at the smoke profile, then the book's pages staged from it."""
+
 from __future__ import annotations
 
 import json

@@ -1,15 +1,15 @@
 """The study runner: parameter injection, cache hits and misses, failure reports, bad --set values."""
+
 from __future__ import annotations
 
 import json
 
 import nbformat
 import pytest
+from conftest import write_notebook
 
 from fslib.study import StudyError, run_study
 from fslib.study.plan import ParameterError
-
-from conftest import write_notebook
 
 
 def run(plan, runs, profile="smoke", **kw):
@@ -27,8 +27,7 @@ def test_profile_parameters_and_sets_are_injected(toy_study):
     run(plan, runs, only=["00"], sets=["rate=1", "name=hello", "flag=false", "sizes=[16]"])
     got = json.loads((runs / "smoke" / "first.json").read_text())
     # profile `all` block, per-notebook block, --set values (int 1 coerced to the float default's type)
-    assert got == {"profile": "smoke", "seed": 7, "n": 4, "rate": 1.0, "name": "hello", "flag": False,
-                   "sizes": [16]}
+    assert got == {"profile": "smoke", "seed": 7, "n": 4, "rate": 1.0, "name": "hello", "flag": False, "sizes": [16]}
     nb = nbformat.read(str(runs / "smoke" / "notebooks" / "00_first.ipynb"), as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "n = 4" in injected[0].source
@@ -155,21 +154,27 @@ def test_native_log_lines_are_dropped_from_stderr_and_the_rest_kept(tmp_path):
     from fslib.study.runner import _scrub_paths
 
     nb = nbformat.v4.new_notebook()
-    native = ("W0000 00:00:1796143760.749329   14839 inference_feedback_manager.cc:114] Feedback manager.\n"
-              "I0000 00:00:1796143760.1 14839 gl/gl_context.cc:357] GL version: 2.1\n")
+    native = (
+        "W0000 00:00:1796143760.749329   14839 inference_feedback_manager.cc:114] Feedback manager.\n"
+        "I0000 00:00:1796143760.1 14839 gl/gl_context.cc:357] GL version: 2.1\n"
+    )
     cell = nbformat.v4.new_code_cell("x = 1")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=native + "UserWarning: keep me\n"),
-                    nbformat.v4.new_output("stream", name="stderr", text=native),
-                    nbformat.v4.new_output("stream", name="stderr",
-                                           text="E0000 00:00:17.1 12 foo.cc:3] a native error stays\n"),
-                    nbformat.v4.new_output("stream", name="stdout", text=native)]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=native + "UserWarning: keep me\n"),
+        nbformat.v4.new_output("stream", name="stderr", text=native),
+        nbformat.v4.new_output("stream", name="stderr", text="E0000 00:00:17.1 12 foo.cc:3] a native error stays\n"),
+        nbformat.v4.new_output("stream", name="stdout", text=native),
+    ]
     nb.cells = [cell]
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, str(path))
     _scrub_paths(path, tmp_path / "src.ipynb", tmp_path / "out.ipynb", tmp_path)
     outs = nbformat.read(str(path), as_version=4).cells[0].outputs
-    assert [o.text for o in outs] == ["UserWarning: keep me\n", "E0000 00:00:17.1 12 foo.cc:3] a native error stays\n",
-                                      native]
+    assert [o.text for o in outs] == [
+        "UserWarning: keep me\n",
+        "E0000 00:00:17.1 12 foo.cc:3] a native error stays\n",
+        native,
+    ]
 
 
 def test_an_inheriting_notebook_gets_its_parents_parameters_profile_values_and_sets(tmp_path):
@@ -181,23 +186,41 @@ def test_an_inheriting_notebook_gets_its_parents_parameters_profile_values_and_s
 
     nbdir = tmp_path / "notebooks"
     nbdir.mkdir()
-    write_notebook(nbdir / "00_parent.ipynb", 'profile = "smoke"\nout_dir = ""\nseed = 0\nepochs = 2\nwidth = 4\nseeds = [0]')
-    write_notebook(nbdir / "01_child.ipynb", 'profile = "smoke"\nout_dir = "."\nseeds = [5]\nrows = 1',
-                   "import json, pathlib\npathlib.Path(out_dir).mkdir(parents=True, exist_ok=True)\n"
-                   "(pathlib.Path(out_dir) / 'child.json').write_text(json.dumps(dict(epochs=epochs, width=width, "
-                   "seeds=seeds, rows=rows, seed=seed)))")
+    write_notebook(
+        nbdir / "00_parent.ipynb", 'profile = "smoke"\nout_dir = ""\nseed = 0\nepochs = 2\nwidth = 4\nseeds = [0]'
+    )
+    write_notebook(
+        nbdir / "01_child.ipynb",
+        'profile = "smoke"\nout_dir = "."\nseeds = [5]\nrows = 1',
+        "import json, pathlib\npathlib.Path(out_dir).mkdir(parents=True, exist_ok=True)\n"
+        "(pathlib.Path(out_dir) / 'child.json').write_text(json.dumps(dict(epochs=epochs, width=width, "
+        "seeds=seeds, rows=rows, seed=seed)))",
+    )
     plan_file = tmp_path / "study.yml"
-    plan_file.write_text(yaml.safe_dump({
-        "notebooks": ["00_parent", "01_child"],
-        "inherit": {"00_parent": {"children": ["01_child"], "own": ["seeds"]}},
-        "profiles": {"smoke": {"description": "toy", "budget_minutes": 1,
-                               "params": {"all": {"seed": 3}, "00_parent": {"epochs": 7, "seeds": [1, 2]},
-                                          "01_child": {"rows": 2}}}}}))
+    plan_file.write_text(
+        yaml.safe_dump(
+            {
+                "notebooks": ["00_parent", "01_child"],
+                "inherit": {"00_parent": {"children": ["01_child"], "own": ["seeds"]}},
+                "profiles": {
+                    "smoke": {
+                        "description": "toy",
+                        "budget_minutes": 1,
+                        "params": {
+                            "all": {"seed": 3},
+                            "00_parent": {"epochs": 7, "seeds": [1, 2]},
+                            "01_child": {"rows": 2},
+                        },
+                    }
+                },
+            }
+        )
+    )
     plan = load_plan(plan_file, nbdir)
     assert set(plan.parameters("01_child")) == {"profile", "out_dir", "seed", "epochs", "width", "seeds", "rows"}
     child = plan.resolve("smoke", ["01_child"])["01_child"]
     assert (child["seed"], child["epochs"], child["width"], child["rows"]) == (3, 7, 4, 2)
-    assert "seeds" not in child                       # the parent's own setting stays the parent's
+    assert "seeds" not in child  # the parent's own setting stays the parent's
     assert plan.resolve("smoke", ["01_child"], ["epochs=9"])["01_child"]["epochs"] == 9
     assert plan.resolve("smoke", ["01_child"], ["00_parent:width=8"])["01_child"]["width"] == 8
     assert plan.resolve("smoke", ["00_parent", "01_child"], ["01_child:width=8"])["00_parent"].get("width") != 8

@@ -1,4 +1,5 @@
 """The synthetic corpus writer: ChicagoFSWild layout, ground-truth sidecar, determinism, bad input."""
+
 from __future__ import annotations
 
 import csv
@@ -57,8 +58,9 @@ def test_groundtruth_sidecar_is_consistent(tiny_root):
         assert gt["camera"].shape == (4,) and gt["signing_side"] in ("right", "left")
         assert gt["label"] == r.label_proc
         # the stored pose and translation reproduce the stored keypoints through the hand model
-        fk = hand.forward_kinematics(gt["pose"], hand.HandShape.from_vector(gt["shape"]), gt["signing_side"],
-                                     gt["translation"])
+        fk = hand.forward_kinematics(
+            gt["pose"], hand.HandShape.from_vector(gt["shape"]), gt["signing_side"], gt["translation"]
+        )
         np.testing.assert_allclose(fk.keypoints, gt["keypoints3d"], atol=1e-4)
         # keypoints2d is the pinhole projection of keypoints3d
         fx, fy, cx, cy = gt["camera"]
@@ -86,8 +88,9 @@ def test_same_seed_same_corpus_and_workers_do_not_matter(tiny_root, tmp_path):
     for p in jpgs:
         assert (tiny_root / p).read_bytes() == (other / p).read_bytes()
     # a different seed gives different images
-    changed = corpus.generate(corpus.make_config(**{**TINY, "seed": 8}), workers=1, progress=False,
-                              root=tmp_path / "seed8")
+    changed = corpus.generate(
+        corpus.make_config(**{**TINY, "seed": 8}), workers=1, progress=False, root=tmp_path / "seed8"
+    )
     first = sorted(changed.rglob("0001.jpg"))[0].read_bytes()
     assert first != sorted(tiny_root.rglob("0001.jpg"))[0].read_bytes()
 
@@ -104,8 +107,9 @@ def test_cache_key_and_reuse(tmp_path, monkeypatch):
 
 
 def test_left_handed_signers_and_greek(tmp_path):
-    cfg = corpus.make_config(alphabet="greek", signers=3, sequences=3, image_size=64, words=("αβ",),
-                             left_handed_fraction=1.0)
+    cfg = corpus.make_config(
+        alphabet="greek", signers=3, sequences=3, image_size=64, words=("αβ",), left_handed_fraction=1.0
+    )
     root = corpus.generate(cfg, workers=1, progress=False, root=tmp_path / "gr")
     df = corpus.read_csv(root)
     assert set(df.label_proc) == {"αβ"} and df.filename.str.startswith("synth_greek/").all()

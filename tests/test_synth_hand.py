@@ -1,5 +1,6 @@
 """Tests of the articulated hand: forward kinematics against hand-computed cases, joint limits, shapes,
 mirroring and the solid-hand primitives."""
+
 import numpy as np
 import pytest
 
@@ -7,8 +8,13 @@ from fslib.synth import hand as H
 from fslib.synth import primitives as prim
 
 SHAPE = H.HandShape.default()
-CHAINS = {"thumb": (0, 1, 2, 3, 4), "index": (0, 5, 6, 7, 8), "middle": (0, 9, 10, 11, 12),
-          "ring": (0, 13, 14, 15, 16), "pinky": (0, 17, 18, 19, 20)}
+CHAINS = {
+    "thumb": (0, 1, 2, 3, 4),
+    "index": (0, 5, 6, 7, 8),
+    "middle": (0, 9, 10, 11, 12),
+    "ring": (0, 13, 14, 15, 16),
+    "pinky": (0, 17, 18, 19, 20),
+}
 
 
 def zero_pose():
@@ -40,14 +46,14 @@ def test_zero_pose_straight_fingers_with_bone_lengths():
     thumb = np.diff(kp[[1, 2, 3, 4]], axis=0)
     assert np.allclose(np.linalg.norm(thumb, axis=1), SHAPE.lengths("thumb"))
     d = thumb / np.linalg.norm(thumb, axis=1, keepdims=True)
-    assert np.allclose(d, d[0], atol=1e-12)           # straight thumb
+    assert np.allclose(d, d[0], atol=1e-12)  # straight thumb
     assert np.allclose(fk.rotations, np.eye(3), atol=1e-12)
     assert np.isclose(-kp[9, 1], SHAPE.palm_length) and np.isclose(kp[5, 0] - kp[17, 0], SHAPE.palm_width)
 
 
 def test_ninety_degree_pip_flexion_by_hand():
     pose = zero_pose()
-    pose[2] = [np.pi / 2, 0, 0]              # index PIP, flexion about +x
+    pose[2] = [np.pi / 2, 0, 0]  # index PIP, flexion about +x
     kp0 = H.forward_kinematics(zero_pose(), SHAPE).keypoints
     kp = H.forward_kinematics(pose, SHAPE).keypoints
     Lp, Lm, Ld = SHAPE.lengths("index")
@@ -62,12 +68,12 @@ def test_ninety_degree_pip_flexion_by_hand():
 
 def test_mcp_flexion_and_abduction_by_hand():
     pose = zero_pose()
-    pose[4] = [0, 0, np.pi / 2]              # middle MCP, 90 deg about +z: finger turns from -y to +x
+    pose[4] = [0, 0, np.pi / 2]  # middle MCP, 90 deg about +z: finger turns from -y to +x
     kp = H.forward_kinematics(pose, SHAPE).keypoints
     mcp = kp[9]
     assert np.allclose(kp[12], mcp + [SHAPE.lengths("middle").sum(), 0, 0], atol=1e-12)
     pose = zero_pose()
-    pose[13] = H._B[13][:, 0] * np.pi / 2    # thumb CMC flexion: tip moves across the palm (towards -x)
+    pose[13] = H._B[13][:, 0] * np.pi / 2  # thumb CMC flexion: tip moves across the palm (towards -x)
     kp_t = H.forward_kinematics(pose, SHAPE).keypoints
     kp0 = H.forward_kinematics(zero_pose(), SHAPE).keypoints
     assert kp_t[4, 0] < kp0[4, 0] - 0.03 and kp_t[4, 2] < kp0[4, 2]
@@ -149,22 +155,22 @@ def test_joint_limits_and_clamp():
     c = H.clamp_pose(wild)
     a = H.pose_to_angles(c)
     assert np.all(a[:, 1:] >= lo[1:] - 1e-9) and np.all(a[:, 1:] <= hi[1:] + 1e-9)
-    assert np.allclose(c[:, 0], wild[:, 0])                 # global orientation untouched
-    assert np.allclose(H.clamp_pose(c), c)                   # idempotent
+    assert np.allclose(c[:, 0], wild[:, 0])  # global orientation untouched
+    assert np.allclose(H.clamp_pose(c), c)  # idempotent
     ok = np.zeros((16, 3))
     ok[2, 0], ok[3, 0] = 1.0, 0.7
-    assert np.allclose(H.clamp_pose(ok), ok)                # a legal pose is unchanged
+    assert np.allclose(H.clamp_pose(ok), ok)  # a legal pose is unchanged
     with pytest.raises(ValueError, match=r"\(\.\.\., 16, 3\)"):
         H.clamp_pose(np.zeros((15, 3)))
 
 
 def test_clamp_couplings():
     pose = np.zeros((16, 3))
-    pose[2, 0] = np.deg2rad(90)          # index PIP bent 90 deg, DIP straight: DIP must follow
+    pose[2, 0] = np.deg2rad(90)  # index PIP bent 90 deg, DIP straight: DIP must follow
     c = H.pose_to_angles(H.clamp_pose(pose))
     assert np.isclose(c[3, 0], H.DIP_PIP_RATIO * np.deg2rad(90) - H.DIP_PIP_TOLERANCE)
     pose = np.zeros((16, 3))
-    pose[1] = [np.deg2rad(100), 0, np.deg2rad(25)]   # fully flexed index MCP cannot keep full spread
+    pose[1] = [np.deg2rad(100), 0, np.deg2rad(25)]  # fully flexed index MCP cannot keep full spread
     c = H.pose_to_angles(H.clamp_pose(pose))
     assert np.isclose(c[1, 2], np.deg2rad(25) * H.ABDUCTION_AT_FULL_FLEXION)
 

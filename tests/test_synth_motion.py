@@ -1,4 +1,5 @@
 """Tests of the letter handshapes, the fingerspelling motion and the lexicon."""
+
 import dataclasses
 
 import numpy as np
@@ -42,8 +43,12 @@ def test_confusable_groups_are_close(name):
     kp = H.forward_kinematics(np.stack([t.pose for t in poses.values()])).keypoints
     d = np.linalg.norm(kp[:, None] - kp[None], axis=-1).mean(-1)
     overall = d[np.triu_indices(len(letters), 1)].mean()
-    within = [d[letters.index(a), letters.index(b)] for g in L.CONFUSABLE_GROUPS[name]
-              for i, a in enumerate(g) for b in g[i + 1:]]
+    within = [
+        d[letters.index(a), letters.index(b)]
+        for g in L.CONFUSABLE_GROUPS[name]
+        for i, a in enumerate(g)
+        for b in g[i + 1 :]
+    ]
     assert np.mean(within) < 0.6 * overall
 
 
@@ -91,7 +96,7 @@ def test_min_jerk():
     h = 1e-4
     for end in (0.0, 1.0):
         v = (M.min_jerk(end + h) - M.min_jerk(end - h)) / (2 * h)
-        acc = (M.min_jerk(end + h) - 2 * M.min_jerk(end) + M.min_jerk(end - h)) / h ** 2
+        acc = (M.min_jerk(end + h) - 2 * M.min_jerk(end) + M.min_jerk(end - h)) / h**2
         assert abs(v) < 1e-6 and abs(acc) < 1e-2
     # symmetric: s(1 - u) = 1 - s(u)
     assert np.allclose(M.min_jerk(1 - u), 1 - s)
@@ -151,9 +156,9 @@ def test_signer_style_is_consistent_per_signer():
     for seed in (0, 1):
         m = M.spell("cab", "fswild", styled, np.random.default_rng(seed))
         held.append(m.pose[np.nonzero(m.letter_index == 1)[0][0]])
-    assert np.allclose(held[0], held[1], atol=1e-6)          # same signer, same letter: same shape
+    assert np.allclose(held[0], held[1], atol=1e-6)  # same signer, same letter: same shape
     target = L.letter_pose("fswild", "a").pose
-    assert np.abs(held[0] - target).max() > 0.02               # but not the canonical one
+    assert np.abs(held[0] - target).max() > 0.02  # but not the canonical one
     other = dataclasses.replace(styled, style_seed=12)
     m = M.spell("cab", "fswild", other, np.random.default_rng(0))
     assert np.abs(m.pose[np.nonzero(m.letter_index == 1)[0][0]] - held[0]).max() > 0.02
@@ -167,7 +172,7 @@ def test_coarticulation_undershoots_at_fast_rates():
     b = H.pose_to_angles(L.letter_pose("fswild", "b").pose)[1:]
     a = H.pose_to_angles(L.letter_pose("fswild", "a").pose)[1:]
     frac = np.sum((got - b) * (a - b)) / np.sum((a - b) ** 2)
-    assert np.isclose(frac, 0.4, atol=0.02)       # undershoot = coarticulation at >= 6 letters/s
+    assert np.isclose(frac, 0.4, atol=0.02)  # undershoot = coarticulation at >= 6 letters/s
     slow = dataclasses.replace(fast, letters_per_second=3.0)
     m = M.spell("aba", "fswild", slow, np.random.default_rng(0))
     frames = np.nonzero(m.letter_index == 1)[0]

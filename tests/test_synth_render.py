@@ -1,4 +1,5 @@
 """The analytic renderer on hand-made capsules and ellipsoids: geometry, occlusion, compositing, shading."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,16 +13,32 @@ def caps(a, b, r, color=(0.8, 0.6, 0.5), part=SIGNING_HAND) -> Primitives:
     e = Primitives.empty()
     a = np.asarray(a, np.float32).reshape(-1, 3)
     n = len(a)
-    return Primitives(a, np.asarray(b, np.float32).reshape(n, 3), np.asarray(r, np.float32).reshape(n),
-                      np.tile(np.asarray(color, np.float32), (n, 1)), np.full(n, part, np.int8),
-                      e.ell_centre, e.ell_axes, e.ell_color, e.ell_part)
+    return Primitives(
+        a,
+        np.asarray(b, np.float32).reshape(n, 3),
+        np.asarray(r, np.float32).reshape(n),
+        np.tile(np.asarray(color, np.float32), (n, 1)),
+        np.full(n, part, np.int8),
+        e.ell_centre,
+        e.ell_axes,
+        e.ell_color,
+        e.ell_part,
+    )
 
 
 def ell(centre, radii, color=(0.3, 0.4, 0.5), part=BODY) -> Primitives:
     e = Primitives.empty()
-    return Primitives(e.cap_a, e.cap_b, e.cap_r, e.cap_color, e.cap_part,
-                      np.asarray(centre, np.float32)[None], np.diag(radii).astype(np.float32)[None],
-                      np.asarray(color, np.float32)[None], np.array([part], np.int8))
+    return Primitives(
+        e.cap_a,
+        e.cap_b,
+        e.cap_r,
+        e.cap_color,
+        e.cap_part,
+        np.asarray(centre, np.float32)[None],
+        np.diag(radii).astype(np.float32)[None],
+        np.asarray(color, np.float32)[None],
+        np.array([part], np.int8),
+    )
 
 
 CAM = Camera(fx=100.0, fy=100.0, cx=32.0, cy=32.0, width=64, height=64)
@@ -34,7 +51,7 @@ def test_sphere_silhouette_area_and_depth():
     layer = render.render_layer(prims, CAM)
     radius_px = CAM.fx * r / np.sqrt(z * z - r * r)
     area = (layer.part == SIGNING_HAND).sum()
-    assert abs(area - np.pi * radius_px ** 2) < 0.05 * np.pi * radius_px ** 2
+    assert abs(area - np.pi * radius_px**2) < 0.05 * np.pi * radius_px**2
     assert layer.depth[32, 32] == pytest.approx(z - r, abs=2e-3)  # the ray through the centre hits the front
     assert np.isinf(layer.depth[0, 0]) and layer.part[0, 0] == BACKGROUND
 
@@ -104,8 +121,17 @@ def test_rotated_ellipsoid_normals_point_outwards():
     R = np.array([[np.cos(theta), -np.sin(theta), 0], [np.sin(theta), np.cos(theta), 0], [0, 0, 1]])
     e = Primitives.empty()
     axes = (R @ np.diag([0.2, 0.05, 0.05])).astype(np.float32)[None]
-    rotated = Primitives(e.cap_a, e.cap_b, e.cap_r, e.cap_color, e.cap_part, np.array([[0, 0, 1.5]], np.float32),
-                         axes, np.array([[0.5, 0.5, 0.5]], np.float32), np.array([BODY], np.int8))
+    rotated = Primitives(
+        e.cap_a,
+        e.cap_b,
+        e.cap_r,
+        e.cap_color,
+        e.cap_part,
+        np.array([[0, 0, 1.5]], np.float32),
+        axes,
+        np.array([[0.5, 0.5, 0.5]], np.float32),
+        np.array([BODY], np.int8),
+    )
     upright = ell([0, 0, 1.5], [0.05, 0.2, 0.05])
     p_rot = render.render_layer(rotated, CAM).part
     p_up = render.render_layer(upright, CAM).part

@@ -1,5 +1,6 @@
 """The teacher registry: every specification builds a teacher of its class whose vectors have its size, and
 the places that treat teachers differently read the table."""
+
 import types
 
 import numpy as np
@@ -14,9 +15,11 @@ from fslib.teachers.keypoint_regressor import KeypointRegressorConfig, build_key
 @pytest.fixture()
 def ctx():
     """A build context whose 'pretrained' synthetic models are tiny untrained networks (no pretraining)."""
-    pre = types.SimpleNamespace(hamer=build_hamer(hamer_config("tiny", image_size=32)).eval(),
-                                keypoint_regressor=build_keypoint_regressor(KeypointRegressorConfig(32, 4)).eval(),
-                                folder=types.SimpleNamespace(name="tiny"))
+    pre = types.SimpleNamespace(
+        hamer=build_hamer(hamer_config("tiny", image_size=32)).eval(),
+        keypoint_regressor=build_keypoint_regressor(KeypointRegressorConfig(32, 4)).eval(),
+        folder=types.SimpleNamespace(name="tiny"),
+    )
     return registry.BuildContext(pretrained=pre, progress=False)
 
 

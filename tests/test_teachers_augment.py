@@ -1,4 +1,5 @@
 """In-plane rotation augmentation of pretraining crops and the camera-facing orientation prior."""
+
 from __future__ import annotations
 
 import math
@@ -31,7 +32,7 @@ def test_rotated_image_and_rotated_keypoints_agree():
         theta = torch.tensor([math.radians(deg)])
         img = warp_crops(_dot_image(64, tuple(kp[0, 0].tolist())), theta)
         moved = warp_targets({"kp2d": kp, "rot": torch.eye(3).expand(1, 16, 3, 3)}, theta)["kp2d"][0, 0]
-        assert np.abs(_peak(img) - moved.numpy()).max() < 0.02, deg   # within about one pixel of 64
+        assert np.abs(_peak(img) - moved.numpy()).max() < 0.02, deg  # within about one pixel of 64
 
 
 def test_zoom_and_shift_move_image_and_keypoints_together():
@@ -55,8 +56,12 @@ def test_rotation_moves_x_towards_y_and_90_degrees_matches_rot90():
 def test_targets_rotate_consistently_and_round_trip():
     gen = torch.Generator().manual_seed(0)
     rot = axis_angle_to_matrix(torch.randn(4, 16, 3, generator=gen))
-    t = {"rot": rot, "kp2d": torch.rand(4, 21, 2, generator=gen) - 0.5, "kp3d": torch.randn(4, 21, 3, generator=gen),
-         "shape": torch.randn(4, 23, generator=gen)}
+    t = {
+        "rot": rot,
+        "kp2d": torch.rand(4, 21, 2, generator=gen) - 0.5,
+        "kp3d": torch.randn(4, 21, 3, generator=gen),
+        "shape": torch.randn(4, 23, generator=gen),
+    }
     theta = torch.tensor([0.3, -1.2, 2.5, 0.0])
     r = warp_targets(t, theta)
     # finger joints and shape unchanged, global orientation turned by exactly |theta| about the optical axis
@@ -105,9 +110,12 @@ def test_lower_resolution_blurs_some_crops_and_keeps_the_rest():
     x = torch.rand(64, 3, 32, 32, generator=gen)
     y = lower_resolution(x, gen, min_size=8, p=0.5)
     changed = (y - x).abs().flatten(1).amax(1) > 1e-6
-    assert 10 < int(changed.sum()) < 54                       # about half of the crops
+    assert 10 < int(changed.sum()) < 54  # about half of the crops
     # a resampled crop keeps its mean brightness but loses fine detail (checkerboard energy)
     assert torch.allclose(y[changed].mean((1, 2, 3)), x[changed].mean((1, 2, 3)), atol=0.02)
-    hf = lambda t: (t[..., 1:, :] - t[..., :-1, :]).abs().mean((1, 2, 3))
+
+    def hf(t):
+        return (t[..., 1:, :] - t[..., :-1, :]).abs().mean((1, 2, 3))
+
     assert (hf(y[changed]) < hf(x[changed])).all()
     assert torch.equal(lower_resolution(x, gen, min_size=0), x)

@@ -1,4 +1,5 @@
 """Teacher feature extraction and its cache, the other teachers, and synthetic pretraining (fslib.teachers)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -142,7 +143,7 @@ def test_context_padding_for_the_released_model():
     crops = np.full((1, 60, 60, 3), 200, np.uint8)
     padded = pad_context(crops, 2.0)
     assert padded.shape == crops.shape
-    assert padded[0, 0, 0, 0] == 0 and padded[0, 30, 30, 0] == 200   # border black, centre kept
+    assert padded[0, 0, 0, 0] == 0 and padded[0, 30, 30, 0] == 200  # border black, centre kept
 
 
 def test_landmark_normalisation_is_translation_and_scale_invariant():
@@ -176,8 +177,17 @@ def test_synthetic_pretraining_is_cached_and_frozen(tmp_path, monkeypatch):
     monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
     from fslib.teachers.synthetic import evaluate_hamer, history_frame, make_config, pretrain
 
-    cfg = make_config(size="tiny", samples=32, val_samples=8, signers=6, val_signers=3, epochs=2, batch_size=16,
-                      kp_width=8, data_chunk=8)
+    cfg = make_config(
+        size="tiny",
+        samples=32,
+        val_samples=8,
+        signers=6,
+        val_signers=3,
+        epochs=2,
+        batch_size=16,
+        kp_width=8,
+        data_chunk=8,
+    )
     with pytest.raises(Exception, match="unknown key"):
         make_config(sizes="tiny")
     first = pretrain(cfg, progress=False)
@@ -198,11 +208,14 @@ def test_synthetic_pretraining_is_cached_and_frozen(tmp_path, monkeypatch):
     tr, va = load_split(cfg.data_config(), "train"), load_split(cfg.data_config(), "val")
     assert tr["images"].shape == (32, 64, 64, 3) and va["images"].shape == (8, 64, 64, 3)
     assert not np.array_equal(tr["shape"][0], va["shape"][0])
-    assert evaluate_hamer(second.hamer, va, 64)["finger_joint_deg"] == pytest.approx(rep["hamer_val"]["val_finger_joint_deg"], rel=1e-4)
+    assert evaluate_hamer(second.hamer, va, 64)["finger_joint_deg"] == pytest.approx(
+        rep["hamer_val"]["val_finger_joint_deg"], rel=1e-4
+    )
 
 
 def test_teachers_for_corpus_drops_the_oracle_on_real_data_and_says_so(capsys):
     import pytest
+
     from fslib.teachers import teachers_for_corpus
 
     names = ["hamer", "oracle_pose", "mediapipe"]
@@ -218,8 +231,10 @@ def test_provenance_lines_name_corpus_and_teacher():
 
     syn = report.describe_corpus("", alphabet="fswild", signers=8, sequences=48, image_size=128, seed=0)
     assert "synthetic" in syn and "8 signers" in syn and "48 sequences" in syn
-    assert report.describe_corpus("/data/fswild", alphabet="fswild", signers=8, sequences=48, image_size=128,
-                                  seed=0) == "real corpus at `/data/fswild`"
+    assert (
+        report.describe_corpus("/data/fswild", alphabet="fswild", signers=8, sequences=48, image_size=128, seed=0)
+        == "real corpus at `/data/fswild`"
+    )
     t = report.describe_teacher("", size="small", samples=100, epochs=2)
     assert "synthetic" in t and "no official HaMeR weights" in t
     assert "official HaMeR checkpoint `x.ckpt`" in report.describe_teacher("x.ckpt", size="small", samples=1, epochs=1)
@@ -229,18 +244,29 @@ def test_heldout_table_baseline_and_verdict_follow_the_numbers():
     from fslib.teachers import analysis
 
     rng = np.random.default_rng(0)
+
     def split(n):
-        return {"pose": rng.normal(0, 0.5, (n, 16, 3)).astype(np.float32), "images": np.zeros((n, 64, 64, 3), np.uint8),
-                "keypoints2d": rng.uniform(-0.4, 0.4, (n, 21, 2)).astype(np.float32),
-                "keypoints3d": rng.normal(0, 0.03, (n, 21, 3)).astype(np.float32)}
+        return {
+            "pose": rng.normal(0, 0.5, (n, 16, 3)).astype(np.float32),
+            "images": np.zeros((n, 64, 64, 3), np.uint8),
+            "keypoints2d": rng.uniform(-0.4, 0.4, (n, 21, 2)).astype(np.float32),
+            "keypoints3d": rng.normal(0, 0.03, (n, 21, 3)).astype(np.float32),
+        }
+
     prior = analysis.prior_errors(split(400), split(200))
     assert set(prior) == {"global_orient_deg", "finger_joint_deg", "keypoint2d_px", "keypoint3d_mm"}
     # a constant predictor's 3D error: mean norm of N(0, 30 mm) 3-vectors ~ 30 * sqrt(8 / pi) = 47.9 mm
     assert 44 < prior["keypoint3d_mm"] < 52
-    report = {"config": {"crop_size": 64}, "kp_val": {"val_keypoint3d_mm": 0.5 * prior["keypoint3d_mm"]},
-              "hamer_val": {"val_global_orient_deg": 0.5 * prior["global_orient_deg"],
-                            "val_finger_joint_deg": 0.97 * prior["finger_joint_deg"],
-                            "val_keypoint2d_px": 0.8 * prior["keypoint2d_px"], "val_shape_rmse": 0.9}}
+    report = {
+        "config": {"crop_size": 64},
+        "kp_val": {"val_keypoint3d_mm": 0.5 * prior["keypoint3d_mm"]},
+        "hamer_val": {
+            "val_global_orient_deg": 0.5 * prior["global_orient_deg"],
+            "val_finger_joint_deg": 0.97 * prior["finger_joint_deg"],
+            "val_keypoint2d_px": 0.8 * prior["keypoint2d_px"],
+            "val_shape_rmse": 0.9,
+        },
+    }
     table = analysis.heldout_table(report, prior)
     assert np.allclose(table["gain"].dropna().to_numpy(), [0.5, 0.03, 0.2, 0.5])
     verdict = analysis.learning_verdict(table)
@@ -252,41 +278,55 @@ def test_heldout_table_baseline_and_verdict_follow_the_numbers():
 
 def test_per_finger_errors_of_a_perfect_and_a_constant_model():
     import torch
+
     from fslib.teachers import analysis
     from fslib.teachers.components.rotation import axis_angle_to_matrix
 
     rng = np.random.default_rng(1)
+
     def split(n):
         return {"pose": rng.normal(0, 0.4, (n, 16, 3)).astype(np.float32), "images": np.zeros((n, 64, 64, 3), np.uint8)}
+
     train, val = split(300), split(50)
 
     class Fixed(torch.nn.Module):  # returns given finger rotations, whatever the image
         def __init__(self, rots):
             super().__init__()
             self.rots, self.i = rots, 0
+
         def forward(self, x):
-            out = self.rots[self.i:self.i + len(x)]
+            out = self.rots[self.i : self.i + len(x)]
             self.i += len(x)
             return {"hand_pose": out}
 
-    perfect = analysis.per_finger_errors(Fixed(axis_angle_to_matrix(torch.from_numpy(val["pose"][:, 1:]).double())),
-                                         train, val, 64, batch=16)
+    perfect = analysis.per_finger_errors(
+        Fixed(axis_angle_to_matrix(torch.from_numpy(val["pose"][:, 1:]).double())), train, val, 64, batch=16
+    )
     assert list(perfect["finger"]) == ["thumb", "index", "middle", "ring", "pinky"]
     assert perfect["error_deg"].max() < 0.1 and np.allclose(perfect["gain"], 1.0, atol=0.01)  # acos near 1
-    const = analysis.per_finger_errors(Fixed(analysis.mean_rotation(train["pose"])[1:].expand(50, 15, 3, 3)),
-                                       train, val, 64, batch=16)
+    const = analysis.per_finger_errors(
+        Fixed(analysis.mean_rotation(train["pose"])[1:].expand(50, 15, 3, 3)), train, val, 64, batch=16
+    )
     assert np.allclose(const["error_deg"], const["learned-nothing baseline"]) and np.allclose(const["gain"], 0.0)
 
 
 def test_separability_verdict_reads_both_rankings():
     import pandas as pd
+
     from fslib.teachers import analysis
 
     def table(hamer, mp):
-        return pd.DataFrame([dict(teacher="hamer", nearest_centroid=hamer[0], linear_probe=hamer[1], chance=0.04, majority=0.1),
-                             dict(teacher="mediapipe", nearest_centroid=mp[0], linear_probe=mp[1], chance=0.04, majority=0.1),
-                             dict(teacher="oracle_pose", nearest_centroid=0.9, linear_probe=0.95, chance=0.04, majority=0.1)])
-    assert "replicates here (HaMeR ranks first under both" in analysis.separability_verdict(table((0.3, 0.4), (0.1, 0.2)))
+        return pd.DataFrame(
+            [
+                dict(teacher="hamer", nearest_centroid=hamer[0], linear_probe=hamer[1], chance=0.04, majority=0.1),
+                dict(teacher="mediapipe", nearest_centroid=mp[0], linear_probe=mp[1], chance=0.04, majority=0.1),
+                dict(teacher="oracle_pose", nearest_centroid=0.9, linear_probe=0.95, chance=0.04, majority=0.1),
+            ]
+        )
+
+    assert "replicates here (HaMeR ranks first under both" in analysis.separability_verdict(
+        table((0.3, 0.4), (0.1, 0.2))
+    )
     partly = analysis.separability_verdict(table((0.25, 0.28), (0.06, 0.40)))
     assert "replicates only partly" in partly and "linear-probe: mediapipe > hamer" in partly
     assert "does NOT replicate" in analysis.separability_verdict(table((0.1, 0.1), (0.2, 0.2)))

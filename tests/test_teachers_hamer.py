@@ -1,8 +1,8 @@
 """HaMeR network, checkpoint loading, rotations and crop preprocessing (fslib.teachers)."""
+
 from __future__ import annotations
 
 import math
-import pickle
 import sys
 import types
 
@@ -11,15 +11,36 @@ import pytest
 import torch
 
 from fslib.teachers.checkpoint import CheckpointError, load_hamer_checkpoint, read_state_dict, save_hamer_checkpoint
-from fslib.teachers.components.rotation import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d,
-                                                rot6d_to_matrix)
+from fslib.teachers.components.rotation import (
+    axis_angle_to_matrix,
+    matrix_to_axis_angle,
+    matrix_to_rot6d,
+    rot6d_to_matrix,
+)
 from fslib.teachers.extract import HamerTeacher, measure_latency
 from fslib.teachers.hamer import Hamer, HamerConfig, build_hamer, hamer_config
-from fslib.teachers.preprocess import (IMAGENET_MEAN, central_columns, crop_square, expand_to_aspect, hamer_crop,
-                                       to_model_input)
+from fslib.teachers.preprocess import (
+    IMAGENET_MEAN,
+    central_columns,
+    crop_square,
+    expand_to_aspect,
+    hamer_crop,
+    to_model_input,
+)
 
-SMALL = dict(image_size=64, patch=16, patch_padding=2, vit_width=32, vit_depth=2, vit_heads=2, token_dim=48,
-             head_depth=2, head_heads=2, head_dim_head=8, head_mlp_dim=40)
+SMALL = dict(
+    image_size=64,
+    patch=16,
+    patch_padding=2,
+    vit_width=32,
+    vit_depth=2,
+    vit_heads=2,
+    token_dim=48,
+    head_depth=2,
+    head_heads=2,
+    head_dim_head=8,
+    head_mlp_dim=40,
+)
 
 
 def official_keys(c: HamerConfig) -> dict[str, tuple[int, ...]]:
@@ -28,31 +49,67 @@ def official_keys(c: HamerConfig) -> dict[str, tuple[int, ...]]:
     W, T = c.vit_width, c.token_dim
     inner = c.head_heads * c.head_dim_head
     rows, cols = c.image_size // c.patch, (c.image_size * 3 // 4) // c.patch
-    k = {"backbone.patch_embed.proj.weight": (W, 3, c.patch, c.patch), "backbone.patch_embed.proj.bias": (W,),
-         "backbone.pos_embed": (1, rows * cols + 1, W),
-         "backbone.last_norm.weight": (W,), "backbone.last_norm.bias": (W,)}
+    k = {
+        "backbone.patch_embed.proj.weight": (W, 3, c.patch, c.patch),
+        "backbone.patch_embed.proj.bias": (W,),
+        "backbone.pos_embed": (1, rows * cols + 1, W),
+        "backbone.last_norm.weight": (W,),
+        "backbone.last_norm.bias": (W,),
+    }
     for i in range(c.vit_depth):
         b = f"backbone.blocks.{i}."
-        k.update({b + "norm1.weight": (W,), b + "norm1.bias": (W,), b + "attn.qkv.weight": (3 * W, W),
-                  b + "attn.qkv.bias": (3 * W,), b + "attn.proj.weight": (W, W), b + "attn.proj.bias": (W,),
-                  b + "norm2.weight": (W,), b + "norm2.bias": (W,), b + "mlp.fc1.weight": (4 * W, W),
-                  b + "mlp.fc1.bias": (4 * W,), b + "mlp.fc2.weight": (W, 4 * W), b + "mlp.fc2.bias": (W,)})
+        k.update(
+            {
+                b + "norm1.weight": (W,),
+                b + "norm1.bias": (W,),
+                b + "attn.qkv.weight": (3 * W, W),
+                b + "attn.qkv.bias": (3 * W,),
+                b + "attn.proj.weight": (W, W),
+                b + "attn.proj.bias": (W,),
+                b + "norm2.weight": (W,),
+                b + "norm2.bias": (W,),
+                b + "mlp.fc1.weight": (4 * W, W),
+                b + "mlp.fc1.bias": (4 * W,),
+                b + "mlp.fc2.weight": (W, 4 * W),
+                b + "mlp.fc2.bias": (W,),
+            }
+        )
     h = "mano_head."
-    k.update({h + "init_hand_pose": (1, 96), h + "init_betas": (1, 10), h + "init_cam": (1, 3),
-              h + "transformer.to_token_embedding.weight": (T, 1), h + "transformer.to_token_embedding.bias": (T,),
-              h + "transformer.pos_embedding": (1, 1, T),
-              h + "decpose.weight": (96, T), h + "decpose.bias": (96,), h + "decshape.weight": (10, T),
-              h + "decshape.bias": (10,), h + "deccam.weight": (3, T), h + "deccam.bias": (3,)})
+    k.update(
+        {
+            h + "init_hand_pose": (1, 96),
+            h + "init_betas": (1, 10),
+            h + "init_cam": (1, 3),
+            h + "transformer.to_token_embedding.weight": (T, 1),
+            h + "transformer.to_token_embedding.bias": (T,),
+            h + "transformer.pos_embedding": (1, 1, T),
+            h + "decpose.weight": (96, T),
+            h + "decpose.bias": (96,),
+            h + "decshape.weight": (10, T),
+            h + "decshape.bias": (10,),
+            h + "deccam.weight": (3, T),
+            h + "deccam.bias": (3,),
+        }
+    )
     for i in range(c.head_depth):
         L = f"{h}transformer.transformer.layers.{i}."
         for j in range(3):
             k.update({f"{L}{j}.norm.weight": (T,), f"{L}{j}.norm.bias": (T,)})
-        k.update({L + "0.fn.to_qkv.weight": (3 * inner, T), L + "0.fn.to_out.0.weight": (T, inner),
-                  L + "0.fn.to_out.0.bias": (T,), L + "1.fn.to_q.weight": (inner, T),
-                  L + "1.fn.to_kv.weight": (2 * inner, W), L + "1.fn.to_out.0.weight": (T, inner),
-                  L + "1.fn.to_out.0.bias": (T,), L + "2.fn.net.0.weight": (c.head_mlp_dim, T),
-                  L + "2.fn.net.0.bias": (c.head_mlp_dim,), L + "2.fn.net.3.weight": (T, c.head_mlp_dim),
-                  L + "2.fn.net.3.bias": (T,)})
+        k.update(
+            {
+                L + "0.fn.to_qkv.weight": (3 * inner, T),
+                L + "0.fn.to_out.0.weight": (T, inner),
+                L + "0.fn.to_out.0.bias": (T,),
+                L + "1.fn.to_q.weight": (inner, T),
+                L + "1.fn.to_kv.weight": (2 * inner, W),
+                L + "1.fn.to_out.0.weight": (T, inner),
+                L + "1.fn.to_out.0.bias": (T,),
+                L + "2.fn.net.0.weight": (c.head_mlp_dim, T),
+                L + "2.fn.net.0.bias": (c.head_mlp_dim,),
+                L + "2.fn.net.3.weight": (T, c.head_mlp_dim),
+                L + "2.fn.net.3.bias": (T,),
+            }
+        )
     return k
 
 
@@ -167,8 +224,9 @@ def test_output_shapes_and_teacher_extract():
     assert res["embedding"].shape == (5, 48) and res["pose"].shape == (5, 16, 3, 3)
     assert teacher.vectors(crops).shape == (5, 48)
     # batching does not change results
-    assert np.allclose(HamerTeacher(model, "synthetic", "t", batch_size=5).extract(crops)["embedding"],
-                       res["embedding"], atol=1e-5)
+    assert np.allclose(
+        HamerTeacher(model, "synthetic", "t", batch_size=5).extract(crops)["embedding"], res["embedding"], atol=1e-5
+    )
     # the query token does not depend on the image, but the embedding does (cross-attention)
     assert not np.allclose(res["embedding"][0], res["embedding"][1])
 
@@ -197,8 +255,8 @@ def test_known_rotation_round_trips():
 
 
 def test_crop_box_convention():
-    assert np.allclose(expand_to_aspect([30, 100]), [75, 100])     # too narrow: widen
-    assert np.allclose(expand_to_aspect([90, 100]), [90, 120])     # too wide: heighten
+    assert np.allclose(expand_to_aspect([30, 100]), [75, 100])  # too narrow: widen
+    assert np.allclose(expand_to_aspect([90, 100]), [90, 120])  # too wide: heighten
     centre, side = crop_square(np.array([10, 20, 40, 60]), rescale=2.0)
     assert np.allclose(centre, [25, 40]) and math.isclose(side, 2 * 40)
     with pytest.raises(ValueError, match="hand box"):
@@ -207,8 +265,8 @@ def test_crop_box_convention():
 
 def test_hamer_crop_geometry_and_mirroring():
     img = np.zeros((200, 300, 3), np.uint8)
-    img[90:110, 60:80] = (255, 0, 0)      # the "hand": a red square at x 60..80, y 90..110
-    img[95:105, 75:80] = (0, 255, 0)      # a green mark on its right side
+    img[90:110, 60:80] = (255, 0, 0)  # the "hand": a red square at x 60..80, y 90..110
+    img[95:105, 75:80] = (0, 255, 0)  # a green mark on its right side
     box = np.array([60, 90, 80, 110])
     crop = hamer_crop(img, box, right=True, rescale=2.0, out_size=256)
     # square box 20 x 20 -> 3:4 box 20 x 26.67 -> crop side 53.3 px: the hand spans 20/53.3 of 256 = 96 px
@@ -217,7 +275,7 @@ def test_hamer_crop_geometry_and_mirroring():
     assert abs(xs.mean() - 128) < 3 and abs(ys.mean() - 128) < 3
     assert 90 <= xs.max() - xs.min() + 1 <= 100
     green = np.nonzero(crop[..., 1] > 128)[1]
-    assert green.mean() > 128                             # mark on the right for a right hand
+    assert green.mean() > 128  # mark on the right for a right hand
     left = hamer_crop(img, box, right=False, rescale=2.0, out_size=256)
     assert np.nonzero(left[..., 1] > 128)[1].mean() < 128  # mirrored for a left hand
     assert np.array_equal(left, crop[:, ::-1]) or np.abs(left.astype(int) - crop[:, ::-1]).max() <= 1

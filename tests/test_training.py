@@ -1,4 +1,5 @@
 """The study's one training loop (fslib.training): schedules, selection, resume equal to an uninterrupted run."""
+
 import math
 
 import numpy as np
@@ -37,7 +38,7 @@ def _task(tmp_path, name, epochs=5, scores=None, **kw):
     def batches(rnd):
         order = rnd.numpy.permutation(64)
         for s in range(0, 64, 16):
-            idx = torch.as_tensor(order[s:s + 16])
+            idx = torch.as_tensor(order[s : s + 16])
             noise = 0.01 * torch.randn(len(idx), 4, generator=rnd.torch) + 0.01 * torch.rand(1, generator=rnd.run)
             yield x[idx] + noise, y[idx]
 
@@ -46,16 +47,31 @@ def _task(tmp_path, name, epochs=5, scores=None, **kw):
         loss = torch.nn.functional.mse_loss(model(xb).squeeze(1), yb)
         return loss, {"double": 2 * loss}, len(yb)
 
-    res = fit(model, batches=batches, step=step, steps_per_epoch=4, epochs=epochs, lr=1e-2, weight_decay=0.0,
-              seed=3, resume=tmp_path / name / "resume.pt", evaluate=evaluate,
-              select="score", schedule=warmup_cosine(4 * epochs, 2), clip=1.0, unit="rows", progress=False, **kw)
+    res = fit(
+        model,
+        batches=batches,
+        step=step,
+        steps_per_epoch=4,
+        epochs=epochs,
+        lr=1e-2,
+        weight_decay=0.0,
+        seed=3,
+        resume=tmp_path / name / "resume.pt",
+        evaluate=evaluate,
+        select="score",
+        schedule=warmup_cosine(4 * epochs, 2),
+        clip=1.0,
+        unit="rows",
+        progress=False,
+        **kw,
+    )
     return model, res
 
 
 def test_history_selection_and_throughput(tmp_path):
     model, res = _task(tmp_path, "a", scores=[0.2, 0.7, 0.5, 0.7, 0.1])
     assert [h["epoch"] for h in res.history] == [1, 2, 3, 4, 5] and all(h["steps"] == 4 for h in res.history)
-    assert res.best_epoch == 2 and res.best_value == 0.7          # the first of two equal best epochs
+    assert res.best_epoch == 2 and res.best_value == 0.7  # the first of two equal best epochs
     h = res.history[0]
     assert h["train_double"] == pytest.approx(2 * h["train_loss"]) and h["train_rows_per_s"] > 0
     assert res.history[-1]["train_loss"] < res.history[0]["train_loss"]
@@ -71,7 +87,10 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
     torch.manual_seed(123)
     np.random.seed(5)
     resumed, b = _task(tmp_path, "cut")
-    strip = lambda hist: [{k: v for k, v in r.items() if "seconds" not in k and "per_s" not in k} for r in hist]
+
+    def strip(hist):
+        return [{k: v for k, v in r.items() if "seconds" not in k and "per_s" not in k} for r in hist]
+
     assert strip(b.history) == strip(a.history) and b.best_epoch == a.best_epoch
     for p, q in zip(whole.state_dict().values(), resumed.state_dict().values()):
         assert torch.equal(p, q)
@@ -80,8 +99,17 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
 def test_without_selection_the_last_epoch_is_kept(tmp_path):
     torch.manual_seed(0)
     model = torch.nn.Linear(2, 1)
-    res = fit(model, batches=lambda rnd: [(torch.ones(3, 2), torch.zeros(3))],
-              step=lambda b: (model(b[0]).pow(2).mean(), {}, 3), steps_per_epoch=1, epochs=3, lr=0.1,
-              weight_decay=0.0, seed=0, resume=tmp_path / "r.pt", progress=False)
+    res = fit(
+        model,
+        batches=lambda rnd: [(torch.ones(3, 2), torch.zeros(3))],
+        step=lambda b: (model(b[0]).pow(2).mean(), {}, 3),
+        steps_per_epoch=1,
+        epochs=3,
+        lr=0.1,
+        weight_decay=0.0,
+        seed=0,
+        resume=tmp_path / "r.pt",
+        progress=False,
+    )
     assert res.best_epoch == 3 and math.isnan(res.best_value) and len(res.history) == 3
     assert "val_seconds" not in res.history[0]

@@ -1,4 +1,5 @@
 """Decoding a sequence's JPEG frames, with corrupt and missing files detected and repaired."""
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,7 @@ def decode_jpeg(path: str | os.PathLike) -> tuple[np.ndarray | None, str]:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB), ""
 
 
-def load_frames(seq: Sequence, report_missing: bool = False
-                ) -> tuple[list[np.ndarray | None], np.ndarray, list[Issue]]:
+def load_frames(seq: Sequence, report_missing: bool = False) -> tuple[list[np.ndarray | None], np.ndarray, list[Issue]]:
     """Decode frames ``1..seq.n_frames``.
 
     Returns ``(frames, ok, issues)``: ``frames[t]`` an RGB uint8 (H, W, 3) array, or None where the file
@@ -51,16 +51,26 @@ def load_frames(seq: Sequence, report_missing: bool = False
         if img is None:
             if why == "missing":
                 if report_missing:
-                    issues.append(Issue("missing_frame", seq.filename, t + 1, f"{p.name} is missing",
-                                        ISSUE_ACTIONS["missing_frame"]))
+                    issues.append(
+                        Issue(
+                            "missing_frame", seq.filename, t + 1, f"{p.name} is missing", ISSUE_ACTIONS["missing_frame"]
+                        )
+                    )
             else:
-                issues.append(Issue("corrupt_jpeg", seq.filename, t + 1, f"{p.name}: {why}",
-                                    ISSUE_ACTIONS["corrupt_jpeg"]))
+                issues.append(
+                    Issue("corrupt_jpeg", seq.filename, t + 1, f"{p.name}: {why}", ISSUE_ACTIONS["corrupt_jpeg"])
+                )
         elif not size_noted and seq.width and seq.height and img.shape[:2] != (seq.height, seq.width):
             size_noted = True
-            issues.append(Issue("size_mismatch", seq.filename, t + 1,
-                                f"frame is {img.shape[1]}x{img.shape[0]}, CSV says {seq.width}x{seq.height}",
-                                ISSUE_ACTIONS["size_mismatch"]))
+            issues.append(
+                Issue(
+                    "size_mismatch",
+                    seq.filename,
+                    t + 1,
+                    f"frame is {img.shape[1]}x{img.shape[0]}, CSV says {seq.width}x{seq.height}",
+                    ISSUE_ACTIONS["size_mismatch"],
+                )
+            )
         frames.append(img)
     ok = np.array([f is not None for f in frames], bool)
     return frames, ok, issues

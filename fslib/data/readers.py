@@ -28,23 +28,36 @@ Corpora and where their pieces are found (a corpus is named by a path; nothing i
 The frames root is found automatically: the folder at most three levels below the corpus root that holds
 the most of the CSV's first sequence folders (or given explicitly).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
 import re
 import unicodedata
+from collections.abc import Sequence as _Seq
 from pathlib import Path
-from typing import Sequence as _Seq
 
 import numpy as np
 
-from ..alphabet import Alphabet, get as get_alphabet
+from ..alphabet import Alphabet
+from ..alphabet import get as get_alphabet
 
 REQUIRED_COLUMNS = ("filename", "number_of_frames", "label_proc", "partition", "signer")
 OPTIONAL_COLUMNS = ("url", "start_time", "width", "height", "label_raw", "label_notes")
-CSV_COLUMNS = ("filename", "url", "start_time", "number_of_frames", "width", "height", "label_proc",
-               "label_raw", "label_notes", "partition", "signer")
+CSV_COLUMNS = (
+    "filename",
+    "url",
+    "start_time",
+    "number_of_frames",
+    "width",
+    "height",
+    "label_proc",
+    "label_raw",
+    "label_notes",
+    "partition",
+    "signer",
+)
 KINDS = ("auto", "fswild", "fswildplus", "greek", "synthetic")
 _FRAME_RE = re.compile(r"^(\d{4,})\.jpe?g$", re.IGNORECASE)
 
@@ -135,9 +148,20 @@ class Corpus:
         """One row per sequence: filename, partition, signer, frames (used), label, label_ok (pandas)."""
         import pandas as pd
 
-        return pd.DataFrame([dict(filename=s.filename, partition=s.partition, signer=s.signer, frames=s.n_frames,
-                                  label=s.label, label_ok=s.label_ok) for s in self.sequences],
-                            columns=["filename", "partition", "signer", "frames", "label", "label_ok"])
+        return pd.DataFrame(
+            [
+                dict(
+                    filename=s.filename,
+                    partition=s.partition,
+                    signer=s.signer,
+                    frames=s.n_frames,
+                    label=s.label,
+                    label_ok=s.label_ok,
+                )
+                for s in self.sequences
+            ],
+            columns=["filename", "partition", "signer", "frames", "label", "label_ok"],
+        )
 
     @property
     def groundtruth_root(self) -> Path | None:
@@ -205,8 +229,10 @@ def _find_csv(root: Path, kind: str) -> Path:
     if len(csvs) == 1:
         return csvs[0]
     if not csvs:
-        raise DatasetError(f"no corpus CSV (one with the columns {', '.join(REQUIRED_COLUMNS)}) under {root}; "
-                           f"expected e.g. {root}/ChicagoFSWild.csv, or pass csv=")
+        raise DatasetError(
+            f"no corpus CSV (one with the columns {', '.join(REQUIRED_COLUMNS)}) under {root}; "
+            f"expected e.g. {root}/ChicagoFSWild.csv, or pass csv="
+        )
     raise DatasetError(f"several CSVs under {root} ({', '.join(p.name for p in csvs)}); pass csv= to choose one")
 
 
@@ -227,8 +253,13 @@ def find_frames_root(root: Path, filenames: _Seq[str], depth: int = 3) -> Path:
             if hits == len(probe):
                 return cand
             try:
-                nxt.extend(sorted(p for p in cand.iterdir() if p.is_dir() and not p.name.startswith(".")
-                                  and p.name not in ("BBox", "groundtruth")))
+                nxt.extend(
+                    sorted(
+                        p
+                        for p in cand.iterdir()
+                        if p.is_dir() and not p.name.startswith(".") and p.name not in ("BBox", "groundtruth")
+                    )
+                )
             except OSError:
                 pass
         level = nxt[:200]
@@ -272,9 +303,16 @@ def frames_in_folder(folder: Path) -> list[int]:
     return sorted(out)
 
 
-def read_corpus(path: str | os.PathLike, *, kind: str = "auto", alphabet: str | Alphabet | None = None,
-                csv: str | os.PathLike | None = None, frames_root: str | os.PathLike | None = None,
-                bbox_root: str | os.PathLike | None = None, check_frames: bool = True) -> Corpus:
+def read_corpus(
+    path: str | os.PathLike,
+    *,
+    kind: str = "auto",
+    alphabet: str | Alphabet | None = None,
+    csv: str | os.PathLike | None = None,
+    frames_root: str | os.PathLike | None = None,
+    bbox_root: str | os.PathLike | None = None,
+    check_frames: bool = True,
+) -> Corpus:
     """Read a corpus from its root folder (or its CSV file).
 
     kind: 'fswild', 'fswildplus', 'greek', 'synthetic' or 'auto' (from the CSV name / a groundtruth folder).
@@ -299,7 +337,7 @@ def read_corpus(path: str | os.PathLike, *, kind: str = "auto", alphabet: str | 
         root = path
         csv_path = _find_csv(root, kind)
     if kind == "auto":
-        named_greek = (alphabet == "greek" or (isinstance(alphabet, Alphabet) and alphabet.name == "Greek"))
+        named_greek = alphabet == "greek" or (isinstance(alphabet, Alphabet) and alphabet.name == "Greek")
         kind = "greek" if named_greek else _guess_kind(csv_path, root)
     if alphabet is None:
         alphabet = "greek" if kind == "greek" else "fswild"
@@ -311,8 +349,7 @@ def read_corpus(path: str | os.PathLike, *, kind: str = "auto", alphabet: str | 
     if bbox_root is not None:
         broot = Path(bbox_root)
     else:
-        broot = next((p for p in (root / "BBox", csv_path.parent / "BBox", froot.parent / "BBox") if p.is_dir()),
-                     None)
+        broot = next((p for p in (root / "BBox", csv_path.parent / "BBox", froot.parent / "BBox") if p.is_dir()), None)
 
     sequences: list[Sequence] = []
     issues: list[Issue] = []
@@ -320,9 +357,15 @@ def read_corpus(path: str | os.PathLike, *, kind: str = "auto", alphabet: str | 
         fn = row["filename"].strip()
         nf = _int(row["number_of_frames"])
         if not fn or nf is None or nf <= 0:
-            issues.append(Issue("bad_row", fn or f"<row {i + 1}>", 0,
-                                f"CSV row {i + 1}: filename={fn!r}, number_of_frames={row['number_of_frames']!r}",
-                                ISSUE_ACTIONS["bad_row"]))
+            issues.append(
+                Issue(
+                    "bad_row",
+                    fn or f"<row {i + 1}>",
+                    0,
+                    f"CSV row {i + 1}: filename={fn!r}, number_of_frames={row['number_of_frames']!r}",
+                    ISSUE_ACTIONS["bad_row"],
+                )
+            )
             continue
         folder = froot / fn
         n_used = nf
@@ -334,30 +377,61 @@ def read_corpus(path: str | os.PathLike, *, kind: str = "auto", alphabet: str | 
             last = present[-1]
             if last != nf:
                 n_used = min(nf, last)
-                issues.append(Issue("frame_count_mismatch", fn, 0,
-                                    f"number_of_frames={nf} but the folder's last frame is {last:04d}.jpg "
-                                    f"({len(present)} files)", ISSUE_ACTIONS["frame_count_mismatch"]))
+                issues.append(
+                    Issue(
+                        "frame_count_mismatch",
+                        fn,
+                        0,
+                        f"number_of_frames={nf} but the folder's last frame is {last:04d}.jpg ({len(present)} files)",
+                        ISSUE_ACTIONS["frame_count_mismatch"],
+                    )
+                )
             have = set(present)
             for k in range(1, n_used + 1):
                 if k not in have:
-                    issues.append(Issue("missing_frame", fn, k, f"{k:04d}.jpg is missing",
-                                        ISSUE_ACTIONS["missing_frame"]))
+                    issues.append(
+                        Issue("missing_frame", fn, k, f"{k:04d}.jpg is missing", ISSUE_ACTIONS["missing_frame"])
+                    )
         label = normalize_label(row["label_proc"], kind)
         bad = alpha.invalid(label)
         if bad:
-            issues.append(Issue("label_outside_alphabet", fn, 0,
-                                f"label {label!r} has {', '.join(map(repr, bad))} outside the {alpha.name} alphabet",
-                                ISSUE_ACTIONS["label_outside_alphabet"]))
+            issues.append(
+                Issue(
+                    "label_outside_alphabet",
+                    fn,
+                    0,
+                    f"label {label!r} has {', '.join(map(repr, bad))} outside the {alpha.name} alphabet",
+                    ISSUE_ACTIONS["label_outside_alphabet"],
+                )
+            )
         bdir = broot / fn if broot is not None and (broot / fn).is_dir() else None
-        sequences.append(Sequence(
-            filename=fn, label=label, number_of_frames=nf, n_frames=n_used,
-            width=_int(row.get("width", ""), 0) or 0, height=_int(row.get("height", ""), 0) or 0,
-            partition=row["partition"].strip(), signer=row["signer"].strip(), frames_dir=folder,
-            bbox_dir=bdir, label_ok=not bad,
-        ))
+        sequences.append(
+            Sequence(
+                filename=fn,
+                label=label,
+                number_of_frames=nf,
+                n_frames=n_used,
+                width=_int(row.get("width", ""), 0) or 0,
+                height=_int(row.get("height", ""), 0) or 0,
+                partition=row["partition"].strip(),
+                signer=row["signer"].strip(),
+                frames_dir=folder,
+                bbox_dir=bdir,
+                label_ok=not bad,
+            )
+        )
     name = csv_path.stem
-    return Corpus(name=name, kind=kind, root=root, csv_path=csv_path, frames_root=froot, bbox_root=broot,
-                  alphabet=alpha, sequences=sequences, issues=issues)
+    return Corpus(
+        name=name,
+        kind=kind,
+        root=root,
+        csv_path=csv_path,
+        frames_root=froot,
+        bbox_root=broot,
+        alphabet=alpha,
+        sequences=sequences,
+        issues=issues,
+    )
 
 
 def read_bbox_file(path: str | os.PathLike) -> dict[int, np.ndarray]:

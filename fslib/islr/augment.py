@@ -4,6 +4,7 @@ Gaussian jitter of every coordinate, a random scale of the whole skeleton in [0.
 dropout (a random fraction of frames zeroed, as an occlusion or tracking failure would). Pure: returns a
 new array; ``rng`` is a numpy Generator, so runs are reproducible.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -8,6 +8,7 @@ The source study's subset: the ``n`` most frequent glosses of the training split
 alphabetically, skipping a gloss that is a variant of one already chosen (the same gloss up to a trailing
 number, e.g. ``NEAR2`` after ``NEAR``); it reports 1,800 / 365 / 1,286 train / val / test clips for n = 100.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,9 @@ def read_split(root: str | os.PathLike, split: str) -> pd.DataFrame:
         raise ValueError(f"ASL Citizen split {split!r}: choose one of {', '.join(SPLITS)}")
     path = Path(root) / "splits" / f"{split}.csv"
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: ASL Citizen keeps its splits in <root>/splits/{{train,val,test}}.csv")
+        raise FileNotFoundError(
+            f"{path} not found: ASL Citizen keeps its splits in <root>/splits/{{train,val,test}}.csv"
+        )
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
@@ -35,7 +38,9 @@ def read_split(root: str | os.PathLike, split: str) -> pd.DataFrame:
     df = df.rename(columns=COLUMNS)[list(COLUMNS.values())]
     bad = df[(df["gloss"].str.strip() == "") | (df["video"].str.strip() == "")]
     if len(bad):
-        raise ValueError(f"{path}: {len(bad)} row(s) without a gloss or video file, first at data row {bad.index[0] + 1}")
+        raise ValueError(
+            f"{path}: {len(bad)} row(s) without a gloss or video file, first at data row {bad.index[0] + 1}"
+        )
     df["path"] = [str(Path(root) / "videos" / v) for v in df["video"]]
     return df
 

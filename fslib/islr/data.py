@@ -6,10 +6,11 @@ in a frame, a face point lost) enter the model as 0 after normalisation, which f
 is the frame's centre; the count of dropped frames and of clips left with no frame is reported, never
 silently lost.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -54,5 +55,5 @@ def collate(clips: Sequence[np.ndarray], labels: Sequence[int]) -> tuple[torch.T
     t = max(len(c) for c in clips)
     x = torch.zeros(len(clips), t, clips[0].shape[1])
     for i, c in enumerate(clips):
-        x[i, :len(c)] = torch.from_numpy(c)
+        x[i, : len(c)] = torch.from_numpy(c)
     return x, torch.tensor([len(c) for c in clips]), torch.tensor(list(labels))

@@ -11,11 +11,12 @@ code's exact face-mesh indices are not in the text we have; :data:`FACE_POINTS` 
 MediaPipe face-mesh indices for those groups (outer and inner lip contour, eye corners and lids, brow
 arcs), documented here and on the data page.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ FACE_POINTS: dict[str, tuple[int, ...]] = {
     "stabilising": (1, 10, 152, 234, 454),
 }
 FACE_SUBSET: tuple[int, ...] = tuple(i for group in FACE_POINTS.values() for i in group)
-NOSE_TIP = 1                                     # face-mesh index of the nose tip
+NOSE_TIP = 1  # face-mesh index of the nose tip
 # positions inside the 79-point array returned by select_points
 N_POINTS = 21 + 21 + len(FACE_SUBSET)
 LEFT_HAND = slice(0, 21)
@@ -43,8 +44,9 @@ def select_points(frames: Mapping[str, np.ndarray]) -> np.ndarray:
     for t in ("left_hand", "right_hand", "face"):
         if t not in frames:
             raise ValueError(f"landmarks lack the {t!r} type; the 79-point input needs both hands and the face")
-    return np.concatenate([frames["left_hand"], frames["right_hand"], frames["face"][:, list(FACE_SUBSET)]],
-                          axis=1).astype(np.float32)
+    return np.concatenate(
+        [frames["left_hand"], frames["right_hand"], frames["face"][:, list(FACE_SUBSET)]], axis=1
+    ).astype(np.float32)
 
 
 def to_long(frames: Mapping[str, np.ndarray]) -> pd.DataFrame:
@@ -63,12 +65,23 @@ def to_long(frames: Mapping[str, np.ndarray]) -> pd.DataFrame:
         if a.shape != (T, n, 3):
             raise ValueError(f"to_long: {t} has shape {a.shape}, expected ({T}, {n}, 3)")
         f, i = np.meshgrid(np.arange(T), np.arange(n), indexing="ij")
-        parts.append(pd.DataFrame({"frame": f.ravel(), "type": t, "landmark_index": i.ravel(),
-                                   "x": a[..., 0].ravel(), "y": a[..., 1].ravel(), "z": a[..., 2].ravel()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "frame": f.ravel(),
+                    "type": t,
+                    "landmark_index": i.ravel(),
+                    "x": a[..., 0].ravel(),
+                    "y": a[..., 1].ravel(),
+                    "z": a[..., 2].ravel(),
+                }
+            )
+        )
     df = pd.concat(parts, ignore_index=True)
     order = {t: k for k, t in enumerate(TYPES)}
-    df = df.sort_values(["frame", "type", "landmark_index"], key=lambda s: s.map(order) if s.name == "type" else s,
-                        kind="stable").reset_index(drop=True)
+    df = df.sort_values(
+        ["frame", "type", "landmark_index"], key=lambda s: s.map(order) if s.name == "type" else s, kind="stable"
+    ).reset_index(drop=True)
     df.insert(1, "row_id", df["frame"].astype(str) + "-" + df["type"] + "-" + df["landmark_index"].astype(str))
     return df
 
@@ -79,14 +92,20 @@ def from_long(df: pd.DataFrame, source: str = "landmark table") -> dict[str, np.
     an index out of range, is a ValueError naming ``source``."""
     need = {"frame", "type", "landmark_index", "x", "y", "z"}
     if not need <= set(df.columns):
-        raise ValueError(f"{source}: columns {sorted(need - set(df.columns))} missing (GISLR long layout: "
-                         "frame, row_id, type, landmark_index, x, y, z)")
+        raise ValueError(
+            f"{source}: columns {sorted(need - set(df.columns))} missing (GISLR long layout: "
+            "frame, row_id, type, landmark_index, x, y, z)"
+        )
     types = set(df["type"].unique())
     if types - set(TYPES):
-        raise ValueError(f"{source}: unknown landmark type(s) {sorted(types - set(TYPES))}; expected {', '.join(TYPES)}")
+        raise ValueError(
+            f"{source}: unknown landmark type(s) {sorted(types - set(TYPES))}; expected {', '.join(TYPES)}"
+        )
     if set(TYPES) - types:
-        raise ValueError(f"{source}: no rows of landmark type(s) {sorted(set(TYPES) - types)}; a Holistic export "
-                         "writes every type in every frame (NaN when not found)")
+        raise ValueError(
+            f"{source}: no rows of landmark type(s) {sorted(set(TYPES) - types)}; a Holistic export "
+            "writes every type in every frame (NaN when not found)"
+        )
     frames = np.sort(df["frame"].unique())
     pos = np.searchsorted(frames, df["frame"].to_numpy())
     out = {}

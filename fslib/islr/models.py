@@ -9,6 +9,7 @@ sequences, the transformer masks padded keys, and the pooling averages valid fra
 Sizes from the source's code: LSTM 2 layers x 256 (per direction); PoseTransformer d_model 256, 4 heads,
 3 layers, sinusoidal positional encoding.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -60,28 +61,31 @@ class PoseClassifier(nn.Module):
         self.embed = nn.Linear(cfg.in_dim, cfg.hidden)
         inner = cfg.dropout if cfg.layers > 1 else 0.0
         if cfg.kind == "transformer":
-            layer = nn.TransformerEncoderLayer(cfg.hidden, cfg.heads, 4 * cfg.hidden, dropout=cfg.dropout,
-                                               batch_first=True)
+            layer = nn.TransformerEncoderLayer(
+                cfg.hidden, cfg.heads, 4 * cfg.hidden, dropout=cfg.dropout, batch_first=True
+            )
             self.temporal = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False)
             out_dim = cfg.hidden
         else:
             bi = cfg.kind == "bilstm"
-            self.temporal = nn.LSTM(cfg.hidden, cfg.hidden, cfg.layers, batch_first=True, bidirectional=bi,
-                                    dropout=inner)
+            self.temporal = nn.LSTM(
+                cfg.hidden, cfg.hidden, cfg.layers, batch_first=True, bidirectional=bi, dropout=inner
+            )
             out_dim = cfg.hidden * (2 if bi else 1)
         self.drop = nn.Dropout(cfg.dropout)
         self.head = nn.Linear(out_dim, cfg.classes)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         b, t, _ = x.shape
-        valid = torch.arange(t, device=x.device)[None, :] < lengths.to(x.device)[:, None]      # (B, T)
+        valid = torch.arange(t, device=x.device)[None, :] < lengths.to(x.device)[:, None]  # (B, T)
         h = self.embed(x)
         if self.cfg.kind == "transformer":
             h = h + sinusoidal_positions(t, self.cfg.hidden).to(h)
             h = self.temporal(h, src_key_padding_mask=~valid)
         else:
-            packed = nn.utils.rnn.pack_padded_sequence(h, lengths.cpu().clamp(min=1), batch_first=True,
-                                                       enforce_sorted=False)
+            packed = nn.utils.rnn.pack_padded_sequence(
+                h, lengths.cpu().clamp(min=1), batch_first=True, enforce_sorted=False
+            )
             h, _ = self.temporal(packed)
             h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=t)
         w = valid.to(h.dtype)[..., None]

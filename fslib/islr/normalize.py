@@ -19,9 +19,10 @@ Invariances (tested): :func:`per_frame` is invariant to any translation and posi
 separately; :func:`nose_anchored` to per-frame translations; :func:`face_anchored` to one translation of the
 whole clip. None of the first three is scale invariant, as in the source.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def nose_anchored(points: np.ndarray, nose: int) -> np.ndarray:
     """Each frame minus its own nose landmark (index ``nose`` of the P points). Frames whose nose is missing
     become all-NaN (nothing to anchor them to)."""
     p = _check(points)
-    return p - p[:, nose:nose + 1, :]
+    return p - p[:, nose : nose + 1, :]
 
 
 def face_anchored(points: np.ndarray, face: Sequence[int]) -> np.ndarray:
@@ -65,7 +66,7 @@ def per_frame(points: np.ndarray, eps: float = 1e-8) -> np.ndarray:
     whose visible points coincide becomes zeros."""
     p = _check(points)
     out = np.full_like(p, np.nan)
-    seen = ~np.isnan(p).any(-1)                       # (T, P)
+    seen = ~np.isnan(p).any(-1)  # (T, P)
     for t in np.nonzero(seen.any(1))[0]:
         q = p[t] - p[t, seen[t]].mean(0)
         scale = np.nanmax(np.abs(q))

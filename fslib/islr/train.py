@@ -9,13 +9,15 @@ after every epoch (weights, optimiser, history, best weights, the random state);
 ``report.json`` when the run is finished, so a finished run is loaded, not retrained, and an interrupted
 one continues from its last finished epoch with the same result as an uninterrupted run.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -97,7 +99,7 @@ def evaluate(model: torch.nn.Module, split: Split, batch_size: int = 64) -> dict
     model.eval()
     logits, labels = [], []
     for s in range(0, len(split.clips), batch_size):
-        x, lengths, y = collate(split.clips[s:s + batch_size], split.labels[s:s + batch_size])
+        x, lengths, y = collate(split.clips[s : s + batch_size], split.labels[s : s + batch_size])
         logits.append(model(x, lengths))
         labels.append(y)
     return topk_accuracy(torch.cat(logits), torch.cat(labels))
@@ -141,27 +143,47 @@ def train(cfg: IslrConfig, data: Mapping[str, Split], classes: int, progress: bo
         """The epoch's clips in a random order, augmented, in batches of ``batch_size``."""
         order = rnd.numpy.permutation(n)
         for s in range(0, n, cfg.batch_size):
-            idx = order[s:s + cfg.batch_size]
-            yield collate([augment(train_split.clips[i], aug, rnd.numpy) for i in idx],
-                          [train_split.labels[i] for i in idx])
+            idx = order[s : s + cfg.batch_size]
+            yield collate(
+                [augment(train_split.clips[i], aug, rnd.numpy) for i in idx], [train_split.labels[i] for i in idx]
+            )
 
     def step(batch):
         x, lengths, y = batch
         return torch.nn.functional.cross_entropy(model(x, lengths), y), {}, len(y)
 
-    fitted = fit(model, batches=batches, step=step, steps_per_epoch=-(-n // cfg.batch_size), epochs=cfg.epochs,
-                 lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed, resume=folder / "resume.pt",
-                 evaluate=lambda: evaluate(model, data["val"]), eval_prefix="val", select="top1", unit="clips",
-                 desc=f"ISLR {cfg.kind} ({cfg.normalization})", progress=progress)
+    fitted = fit(
+        model,
+        batches=batches,
+        step=step,
+        steps_per_epoch=-(-n // cfg.batch_size),
+        epochs=cfg.epochs,
+        lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
+        seed=cfg.seed,
+        resume=folder / "resume.pt",
+        evaluate=lambda: evaluate(model, data["val"]),
+        eval_prefix="val",
+        select="top1",
+        unit="clips",
+        desc=f"ISLR {cfg.kind} ({cfg.normalization})",
+        progress=progress,
+    )
     model.eval()
     history, best_epoch, seconds = fitted.history, fitted.best_epoch, fitted.seconds
-    report = {"config": as_dict(cfg), "classes": classes, "history": history, "best_epoch": best_epoch,
-              "val": evaluate(model, data["val"]), "train_seconds": seconds,
-              "parameters": sum(p.numel() for p in model.parameters())}
+    report = {
+        "config": as_dict(cfg),
+        "classes": classes,
+        "history": history,
+        "best_epoch": best_epoch,
+        "val": evaluate(model, data["val"]),
+        "train_seconds": seconds,
+        "parameters": sum(p.numel() for p in model.parameters()),
+    }
     if "test" in data and data["test"].clips:
         report["test"] = evaluate(model, data["test"])
     with atomic_path(final) as tmp:
         torch.save(model.state_dict(), tmp)
     write_json_atomic(report_path, report)
     (folder / "resume.pt").unlink(missing_ok=True)
-    return IslrResult(model, json.loads(report_path.read_text()), folder)   # as a cached load returns it
+    return IslrResult(model, json.loads(report_path.read_text()), folder)  # as a cached load returns it

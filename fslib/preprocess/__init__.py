@@ -64,10 +64,11 @@ Cache: ``fslib.paths.cache_dir() / "crops" / <key>`` where ``key`` hashes the co
 atomically and the ``.npz`` metadata is written last, so an interrupted run leaves no half entry and a rerun
 crops only the missing sequences.
 """
+
 from __future__ import annotations
 
 from .config import PreprocessConfig
-from .store import CropStore, crops_for, preprocess_corpus
 from .report import PreprocessReport
+from .store import CropStore, crops_for, preprocess_corpus
 
 __all__ = ["PreprocessConfig", "CropStore", "crops_for", "preprocess_corpus", "PreprocessReport"]

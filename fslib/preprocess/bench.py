@@ -9,12 +9,11 @@ Because MediaPipe's own time varies from one call to the next on a loaded machin
 ``overhead_within_stage``: the stage's time outside its MediaPipe calls over the time inside them, timed in
 the same calls (less noisy; it leaves out nothing the stage does).
 """
+
 from __future__ import annotations
 
 import tempfile
 import time
-
-import numpy as np
 
 from ..data.frames import load_frames
 from ..data.readers import Corpus
@@ -58,10 +57,17 @@ def benchmark(corpus: Corpus, config: PreprocessConfig, n_sequences: int = 8, re
                         parts["choose_and_crop"] += res.stats["t_crop"]
                         parts["write"] += t2 - t1
                 frames_n += int(ok.sum())
-    return dict(sequences=len(seqs) * repeats, frames=frames_n, seconds_mediapipe=t_mp, seconds_stage=t_stage,
-                fps_mediapipe=frames_n / t_mp, fps_stage=frames_n / t_stage, overhead=t_stage / t_mp - 1,
-                overhead_within_stage=(t_stage - parts["mediapipe_in_stage"]) / parts["mediapipe_in_stage"],
-                **{f"seconds_{k}": v for k, v in parts.items()})
+    return dict(
+        sequences=len(seqs) * repeats,
+        frames=frames_n,
+        seconds_mediapipe=t_mp,
+        seconds_stage=t_stage,
+        fps_mediapipe=frames_n / t_mp,
+        fps_stage=frames_n / t_stage,
+        overhead=t_stage / t_mp - 1,
+        overhead_within_stage=(t_stage - parts["mediapipe_in_stage"]) / parts["mediapipe_in_stage"],
+        **{f"seconds_{k}": v for k, v in parts.items()},
+    )
 
 
 OVERHEAD_TARGET = 0.25  # the stage may cost at most this much more than MediaPipe alone
@@ -71,6 +77,8 @@ def overhead_verdict(result: dict) -> str:
     """Sentence of the crop page on a :func:`benchmark` result: the stage's overhead over MediaPipe alone,
     measured both ways, and whether the larger of the two meets :data:`OVERHEAD_TARGET`."""
     worst = max(result["overhead"], result["overhead_within_stage"])
-    return (f"overhead of the stage over MediaPipe alone: {result['overhead']:.1%} measured against separate "
-            f"MediaPipe calls, {result['overhead_within_stage']:.1%} measured inside the stage's own calls "
-            f"({'meets' if worst <= OVERHEAD_TARGET else 'misses'} the {OVERHEAD_TARGET:.0%} target)")
+    return (
+        f"overhead of the stage over MediaPipe alone: {result['overhead']:.1%} measured against separate "
+        f"MediaPipe calls, {result['overhead_within_stage']:.1%} measured inside the stage's own calls "
+        f"({'meets' if worst <= OVERHEAD_TARGET else 'misses'} the {OVERHEAD_TARGET:.0%} target)"
+    )

@@ -1,4 +1,5 @@
 """``fslib preprocess``: hand crops of a corpus from the command line (real data or a synthetic corpus)."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,13 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     for f in dataclasses.fields(PreprocessConfig):
         flag = "--" + f.name.replace("_", "-")
         if f.type in ("bool", bool):
-            p.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=f.default,
-                           metavar="BOOL", help=f"default {f.default}")
+            p.add_argument(
+                flag,
+                type=lambda s: s.lower() in ("1", "true", "yes"),
+                default=f.default,
+                metavar="BOOL",
+                help=f"default {f.default}",
+            )
         else:
             p.add_argument(flag, type=type(f.default), default=f.default, help=f"default {f.default}")
     p.set_defaults(func=_run)

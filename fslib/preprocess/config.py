@@ -1,4 +1,5 @@
 """The preprocessing configuration (one frozen dataclass; part of the crop cache's key)."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -3,6 +3,7 @@
 Boxes are (x0, y0, x1, y1) in pixels of the original frame (origin at the top-left corner of the top-left
 pixel). Internally a square box is (cx, cy, side).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,8 +34,9 @@ def square_to_box(sq: np.ndarray) -> np.ndarray:
     return np.stack([sq[..., 0] - h, sq[..., 1] - h, sq[..., 0] + h, sq[..., 1] + h], -1).astype(np.float32)
 
 
-def fill_squares(squares: np.ndarray, detected: np.ndarray, bbox_squares: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def fill_squares(
+    squares: np.ndarray, detected: np.ndarray, bbox_squares: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Fill frames without a detection.
 
     squares: (T, 3) (cx, cy, side), valid where ``detected``; bbox_squares: (T, 3) from the dataset's boxes,

@@ -1,8 +1,9 @@
 """PyTorch access to the crop cache: a Dataset (no image decoding), a collate function and a length-bucketing
 batch sampler."""
+
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -24,9 +25,19 @@ class CropDataset(torch.utils.data.Dataset):
     ``self.skipped``) or 'strip' (the outside characters are removed; left out if nothing remains).
     """
 
-    def __init__(self, store: CropStore, alphabet: Alphabet | None = None, *, partitions: Iterable[str] | None = None,
-                 filenames: Iterable[str] | None = None, subsample: int = 1, max_frames: int | None = None,
-                 random_phase: bool = False, bad_labels: str = "skip", seed: int = 0):
+    def __init__(
+        self,
+        store: CropStore,
+        alphabet: Alphabet | None = None,
+        *,
+        partitions: Iterable[str] | None = None,
+        filenames: Iterable[str] | None = None,
+        subsample: int = 1,
+        max_frames: int | None = None,
+        random_phase: bool = False,
+        bad_labels: str = "skip",
+        seed: int = 0,
+    ):
         if bad_labels not in ("skip", "strip"):
             raise ValueError(f"bad_labels={bad_labels!r}: use 'skip' or 'strip'")
         if subsample < 1:
@@ -92,18 +103,22 @@ def collate(batch: list[dict]) -> dict:
     frames = torch.zeros((B, T, *S), dtype=torch.uint8)
     for k, b in enumerate(batch):
         frames[k, : b["length"]] = b["frames"]
-    return dict(frames=frames, lengths=torch.tensor([b["length"] for b in batch], dtype=torch.long),
-                targets=torch.cat([b["target"] for b in batch]),
-                target_lengths=torch.tensor([len(b["target"]) for b in batch], dtype=torch.long),
-                filenames=[b["filename"] for b in batch])
+    return dict(
+        frames=frames,
+        lengths=torch.tensor([b["length"] for b in batch], dtype=torch.long),
+        targets=torch.cat([b["target"] for b in batch]),
+        target_lengths=torch.tensor([len(b["target"]) for b in batch], dtype=torch.long),
+        filenames=[b["filename"] for b in batch],
+    )
 
 
 class LengthBucketSampler(torch.utils.data.Sampler):
     """Batches of similar length (less padding): items sorted by length, cut into batches of
     ``batch_size``, batch order shuffled each epoch (and ties broken randomly) when ``shuffle``."""
 
-    def __init__(self, lengths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0,
-                 drop_last: bool = False):
+    def __init__(
+        self, lengths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0, drop_last: bool = False
+    ):
         self.lengths = np.asarray(lengths)
         self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
         self.seed, self.epoch = seed, 0
@@ -115,7 +130,7 @@ class LengthBucketSampler(torch.utils.data.Sampler):
         rng = np.random.default_rng(self.seed + self.epoch)
         tie = rng.random(len(self.lengths)) if self.shuffle else np.arange(len(self.lengths))
         order = np.lexsort((tie, self.lengths))
-        batches = [order[i: i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         if self.drop_last and batches and len(batches[-1]) < self.batch_size:
             batches = batches[:-1]
         if self.shuffle:

@@ -1,4 +1,5 @@
 """Figures of the preprocessing page: detection rates, IoU distributions, example crops, failures."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,8 +48,9 @@ def crop_grid(store: CropStore, filenames: list[str], frames_per_row: int = 8):
     """Rows of evenly spaced crops, one row per sequence, titled with the label and the chosen side."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(filenames), frames_per_row, figsize=(frames_per_row * 1.1, len(filenames) * 1.25),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(filenames), frames_per_row, figsize=(frames_per_row * 1.1, len(filenames) * 1.25), squeeze=False
+    )
     for r, fn in enumerate(filenames):
         crops, meta = store.load(fn), store.meta(fn)
         idx = np.linspace(0, len(crops) - 1, frames_per_row).round().astype(int)
@@ -84,10 +86,15 @@ def failure_gallery(store: CropStore, frames: pd.DataFrame, n: int = 4):
         ax = axes[0, c]
         if img is not None:
             ax.imshow(img)
-        for box, col in ((meta["boxes"][row.t], "yellow"),
-                         (square_to_box(to_square(gt["hand_box"][row.t], store.config.margin)), "lime")):
-            ax.add_patch(patches.Rectangle((box[0], box[1]), box[2] - box[0], box[3] - box[1], fill=False,
-                                           edgecolor=col, linewidth=1.5))
+        for box, col in (
+            (meta["boxes"][row.t], "yellow"),
+            (square_to_box(to_square(gt["hand_box"][row.t], store.config.margin)), "lime"),
+        ):
+            ax.add_patch(
+                patches.Rectangle(
+                    (box[0], box[1]), box[2] - box[0], box[3] - box[1], fill=False, edgecolor=col, linewidth=1.5
+                )
+            )
         ax.set_title(f"{row.filename.split('/')[-1]} #{row.t + 1}\nIoU {row.iou_crop:.2f}, {row.source}", fontsize=7)
         ax.axis("off")
         axes[1, c].imshow(store.load(row.filename)[row.t])

@@ -19,10 +19,11 @@ used here (documented in the book):
    kept (``HandChoice.vote``, + for the signer's right hand) so that a corpus-level pass can pool the votes
    of all sequences of one signer (:meth:`fslib.preprocess.store.CropStore.signer_sides`).
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def link_tracklets(dets: Sequence[Sequence[HandDetection]], gate: float = 1.5, m
                 if dist <= gate * (1 + 0.25 * (gap - 1)):
                     pairs.append((dist, i, k))
         used_d, used_k = set(), set()
-        for dist, i, k in sorted(pairs):
+        for _dist, i, k in sorted(pairs):
             if i in used_d or k in used_k:
                 continue
             used_d.add(i)
@@ -143,8 +144,9 @@ class HandChoice:
     vote: float = 0.0
 
 
-def choose_signing_hand(dets: Sequence[Sequence[HandDetection]], gate: float = 1.5, max_gap: int = 5,
-                        mediapipe_mirrored: bool = False) -> HandChoice:
+def choose_signing_hand(
+    dets: Sequence[Sequence[HandDetection]], gate: float = 1.5, max_gap: int = 5, mediapipe_mirrored: bool = False
+) -> HandChoice:
     """Apply the rule of the module docstring to T frames of detections."""
     T = len(dets)
     lms = np.full((T, 21, 3), np.nan, np.float32)

@@ -1,4 +1,5 @@
 """The crop cache (:class:`CropStore`) and the runners that fill it (process pool or Dask)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,8 +19,15 @@ from .config import PreprocessConfig
 from .report import PreprocessReport
 
 # modules whose source is part of the cache key (the ones that compute crops)
-CODE = ["fslib.preprocess.config", "fslib.preprocess.hands", "fslib.preprocess.crops", "fslib.preprocess.sequence",
-        "fslib.data.frames", "fslib.data.readers", "fslib.mediapipe_hands"]
+CODE = [
+    "fslib.preprocess.config",
+    "fslib.preprocess.hands",
+    "fslib.preprocess.crops",
+    "fslib.preprocess.sequence",
+    "fslib.data.frames",
+    "fslib.data.readers",
+    "fslib.mediapipe_hands",
+]
 
 PROCESSING_ERROR = "processing_error"
 _ERROR_ACTION = "sequence left out of this run (unexpected error, message listed); a rerun retries it"
@@ -28,8 +36,11 @@ _ERROR_ACTION = "sequence left out of this run (unexpected error, message listed
 def corpus_identity(corpus: Corpus) -> dict:
     """What names a corpus in the cache key: its CSV's content hash and its frames root."""
     h = file_digest(corpus.csv_path, length=16)
-    return dict(csv_sha256=h, frames_root=str(corpus.frames_root.resolve()),
-                bbox_root=str(corpus.bbox_root.resolve()) if corpus.bbox_root else None)
+    return dict(
+        csv_sha256=h,
+        frames_root=str(corpus.frames_root.resolve()),
+        bbox_root=str(corpus.bbox_root.resolve()) if corpus.bbox_root else None,
+    )
 
 
 class CropStore:
@@ -49,7 +60,7 @@ class CropStore:
         self._stored: dict[str, tuple[bool, str]] = {}  # filename -> (crops stored mirrored, sequence's side)
 
     @classmethod
-    def open(cls, corpus: Corpus, config: PreprocessConfig, root: str | os.PathLike | None = None) -> "CropStore":
+    def open(cls, corpus: Corpus, config: PreprocessConfig, root: str | os.PathLike | None = None) -> CropStore:
         """The store of ``corpus`` x ``config`` under ``cache_dir()/crops/<key>`` (or ``root``)."""
         if root is None:
             key = cache_key(dict(preprocess=config, corpus=corpus_identity(corpus)), code=CODE)
@@ -58,8 +69,9 @@ class CropStore:
         store.root.mkdir(parents=True, exist_ok=True)
         if not (store.root / "config.json").exists():
             write_json_atomic(store.root / "config.json", as_dict(config))
-            write_json_atomic(store.root / "corpus.json", dict(name=corpus.name, kind=corpus.kind,
-                                                               **corpus_identity(corpus)))
+            write_json_atomic(
+                store.root / "corpus.json", dict(name=corpus.name, kind=corpus.kind, **corpus_identity(corpus))
+            )
         return store
 
     # paths -------------------------------------------------------------------------------------------
@@ -99,8 +111,10 @@ class CropStore:
         """uint8 (T, S, S, 3) RGB crops of one sequence (memory-mapped unless ``mmap=False``, or unless the
         signer-level side decision mirrors it: then a contiguous copy)."""
         if not self.has(filename):
-            raise KeyError(f"{filename!r} has no cached crops in {self.root}; run crops_for(...) / "
-                           f"preprocess_corpus(...) first (or it was skipped: see store.report)")
+            raise KeyError(
+                f"{filename!r} has no cached crops in {self.root}; run crops_for(...) / "
+                f"preprocess_corpus(...) first (or it was skipped: see store.report)"
+            )
         arr = np.load(self.crops_path(filename), mmap_mode="r" if mmap else None)
         self.signer_sides()
         stored = self._stored.get(filename)
@@ -137,8 +151,10 @@ class CropStore:
                 signer = seqs[fn].signer if fn in seqs else fn
                 per_seq[fn] = (signer, v)
                 votes[signer] = votes.get(signer, 0.0) + v
-            self._sides = {fn: ("right" if (votes[sg] if self.config.side_by_signer else v) >= 0 else "left")
-                           for fn, (sg, v) in per_seq.items()}
+            self._sides = {
+                fn: ("right" if (votes[sg] if self.config.side_by_signer else v) >= 0 else "left")
+                for fn, (sg, v) in per_seq.items()
+            }
         return self._sides
 
     def meta(self, filename: str) -> dict[str, Any]:
@@ -166,8 +182,12 @@ class CropStore:
                 np.save(f, result.crops)
         with atomic_path(self.meta_path(filename)) as tmp:
             with open(tmp, "wb") as f:
-                np.savez(f, **result.meta, stats_json=np.str_(json.dumps(result.stats)),
-                         issues_json=np.str_(json.dumps(issues)))
+                np.savez(
+                    f,
+                    **result.meta,
+                    stats_json=np.str_(json.dumps(result.stats)),
+                    issues_json=np.str_(json.dumps(issues)),
+                )
 
     # report ------------------------------------------------------------------------------------------
     def _entry(self, filename: str) -> tuple[dict | None, list[dict]]:
@@ -213,9 +233,15 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)
 
 
-def preprocess_corpus(corpus: Corpus, config: PreprocessConfig, *, workers: int | None = None,
-                      scheduler: Any = None, progress: bool = True, root: str | os.PathLike | None = None
-                      ) -> CropStore:
+def preprocess_corpus(
+    corpus: Corpus,
+    config: PreprocessConfig,
+    *,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool = True,
+    root: str | os.PathLike | None = None,
+) -> CropStore:
     """Crop every sequence of ``corpus`` not yet in the cache; return the :class:`CropStore`.
 
     workers: processes of the local pool (default: all cores; 1 = in this process).
@@ -257,8 +283,9 @@ def _run_pool(pending, config, store, workers, bar) -> list[dict]:
 
     out = []
     # spawn, not fork: MediaPipe's graph threads do not survive a fork
-    with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=mp.get_context("spawn"),
-                             initializer=_init_worker) as ex:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(pending)), mp_context=mp.get_context("spawn"), initializer=_init_worker
+    ) as ex:
         futs = [ex.submit(_work, s, config, str(store.root)) for s in pending]
         for f in as_completed(futs):
             out.append(f.result())
@@ -283,12 +310,20 @@ def _run_dask(pending, config, store, scheduler, bar) -> list[dict]:
             client.close()
 
 
-def crops_for(corpus_root: str | os.PathLike | Corpus, config: PreprocessConfig | None = None, *,
-              kind: str = "auto", alphabet: Any = None, workers: int | None = None, scheduler: Any = None,
-              progress: bool = True, root: str | os.PathLike | None = None) -> CropStore:
+def crops_for(
+    corpus_root: str | os.PathLike | Corpus,
+    config: PreprocessConfig | None = None,
+    *,
+    kind: str = "auto",
+    alphabet: Any = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool = True,
+    root: str | os.PathLike | None = None,
+) -> CropStore:
     """The crop store of a corpus (a path read with :func:`fslib.data.read_corpus`, or a :class:`Corpus`),
     preprocessing whatever is not cached yet."""
-    corpus = corpus_root if isinstance(corpus_root, Corpus) else read_corpus(corpus_root, kind=kind,
-                                                                             alphabet=alphabet)
-    return preprocess_corpus(corpus, config or PreprocessConfig(), workers=workers, scheduler=scheduler,
-                             progress=progress, root=root)
+    corpus = corpus_root if isinstance(corpus_root, Corpus) else read_corpus(corpus_root, kind=kind, alphabet=alphabet)
+    return preprocess_corpus(
+        corpus, config or PreprocessConfig(), workers=workers, scheduler=scheduler, progress=progress, root=root
+    )

@@ -9,6 +9,7 @@ weight in :class:`.config.RecognizerConfig`. Evaluation (:mod:`.evaluate`, :mod:
 conventions, the learned-nothing baseline, per-signer accuracy, confusions. Results go to one long-format
 table per profile (:mod:`fslib.results`). :mod:`.experiment` chains the stages for notebooks and ``fslib train``.
 """
+
 from .config import LOSS_VARIANTS, RecognizerConfig, make_config
 from .model import Recognizer, build_recognizer
 

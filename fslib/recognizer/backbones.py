@@ -5,6 +5,7 @@
 is the same network narrower for CPU budgets. The classifier is removed: the encoder maps (N, 3, S, S) float
 images to (N, 8w) features after global average pooling.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,7 +52,8 @@ def resnet34(width: int = 64, imagenet: bool = False) -> ResNet:
         if not path.exists():
             raise WeightsNotCachedError(
                 f"imagenet=True but {path} does not exist; put torchvision's resnet34 ImageNet weights there "
-                "(they are never downloaded at run time) or set imagenet=False")
+                "(they are never downloaded at run time) or set imagenet=False"
+            )
         state = torch.load(path, map_location="cpu", weights_only=True)
         net.load_state_dict(state)
     net.fc = nn.Identity()

@@ -1,4 +1,5 @@
 """How fast the recognizer trains, as a fraction of what this CPU's matrix multiply can do."""
+
 from __future__ import annotations
 
 import time
@@ -28,9 +29,13 @@ def training_flops_per_frame(model: Recognizer, batch: dict[str, Any]) -> float:
 def efficiency(frames_per_s: float, flops_per_frame: float, matmul_gflops: float) -> dict[str, float]:
     """Training frames/s, the GFLOP/s they amount to, and that as a fraction of the matmul rate."""
     achieved = frames_per_s * flops_per_frame / 1e9
-    return {"train_frames_per_s": frames_per_s, "gflop_per_frame": flops_per_frame / 1e9,
-            "achieved_gflops": achieved, "matmul_gflops": matmul_gflops,
-            "fraction_of_matmul": achieved / matmul_gflops if matmul_gflops else float("nan")}
+    return {
+        "train_frames_per_s": frames_per_s,
+        "gflop_per_frame": flops_per_frame / 1e9,
+        "achieved_gflops": achieved,
+        "matmul_gflops": matmul_gflops,
+        "fraction_of_matmul": achieved / matmul_gflops if matmul_gflops else float("nan"),
+    }
 
 
 @torch.no_grad()

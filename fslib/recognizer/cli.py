@@ -1,4 +1,5 @@
 """``fslib train``: train and evaluate the recognizer with notebook 04's parameters, outside the book."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,11 +14,21 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
         "(rerun the same command after an interruption); results rows go to OUT_DIR/tables/results.csv. "
         "Under torchrun the training is data-parallel over the processes.",
     )
-    p.add_argument("--profile", default="smoke", choices=["smoke", "ci", "full", "paper"],
-                   help="take the notebook's parameters from this profile (default smoke)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter of notebook 04, e.g. teacher=oracle_pose, epochs=10, "
-                        "train_seeds=[0,1,2] (repeatable)")
+    p.add_argument(
+        "--profile",
+        default="smoke",
+        choices=["smoke", "ci", "full", "paper"],
+        help="take the notebook's parameters from this profile (default smoke)",
+    )
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter of notebook 04, e.g. teacher=oracle_pose, epochs=10, "
+        "train_seeds=[0,1,2] (repeatable)",
+    )
     p.add_argument("--out-dir", default="runs/interactive", help="where the results table goes")
     p.add_argument("--list", action="store_true", help="print the resolved parameters and stop")
     p.set_defaults(func=_run)

@@ -4,10 +4,12 @@ Every field is a choice the source study does not state (it gives the architectu
 their sizes or weights); the defaults are the ones this study measured on 2 CPU cores, and notebook 04 says
 why each was chosen. The resolved configuration travels inside every checkpoint and results row.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..config import ConfigError, build_config
 
@@ -94,8 +96,9 @@ class RecognizerConfig:
         if self.imagenet and self.width != 64:
             raise ConfigError(f"imagenet=True needs width=64 (torchvision's ResNet34); got width={self.width}")
         if self.input_size < 16:
-            raise ConfigError(f"input_size={self.input_size} px is too small for ResNet34's five stride-2 stages; "
-                              "use at least 16")
+            raise ConfigError(
+                f"input_size={self.input_size} px is too small for ResNet34's five stride-2 stages; use at least 16"
+            )
         if self.teacher and self.teacher not in TEACHERS:
             raise ConfigError(f"teacher={self.teacher!r} is unknown; choose from {', '.join(TEACHERS)} or '' (none)")
         if self.w_distill > 0 and not self.teacher:
@@ -126,13 +129,22 @@ class RecognizerConfig:
 
     def model_fields(self) -> dict[str, Any]:
         """The fields that define the network's shape (a checkpoint loads only into the same)."""
-        names = ("width", "input_size", "conv_channels", "conv_kernel", "conv_layers", "gru_hidden", "gru_layers",
-                 "projection")
+        names = (
+            "width",
+            "input_size",
+            "conv_channels",
+            "conv_kernel",
+            "conv_layers",
+            "gru_hidden",
+            "gru_layers",
+            "projection",
+        )
         return {n: getattr(self, n) for n in names}
 
 
-def make_config(overrides: Mapping[str, Any] | None = None, *, variant: str | None = None,
-                **more: Any) -> RecognizerConfig:
+def make_config(
+    overrides: Mapping[str, Any] | None = None, *, variant: str | None = None, **more: Any
+) -> RecognizerConfig:
     """:class:`RecognizerConfig` from overrides (unknown keys rejected), validated. ``variant`` (a
     :data:`LOSS_VARIANTS` name) switches the loss terms off by zeroing their weights."""
     values = {**(overrides or {}), **more}

@@ -12,11 +12,13 @@ Bad input, each counted in :attr:`RecognizerData.skipped` (filename -> reason) o
 - an empty clip: skipped, ``empty_clip``;
 - a teacher cache made from other crops, or whose frame count differs from the crops': :class:`DataError`.
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,17 +45,20 @@ def ctc_min_frames(target: Sequence[int]) -> int:
 @dataclasses.dataclass
 class TeacherStats:
     """Per-dimension mean and s.d. of a teacher's non-empty vectors on the training split."""
+
     mean: np.ndarray
     std: np.ndarray
 
     @classmethod
-    def of(cls, features: Any, filenames: Iterable[str]) -> "TeacherStats":
+    def of(cls, features: Any, filenames: Iterable[str]) -> TeacherStats:
         vecs = [features.vectors(f) for f in filenames]
         x = np.concatenate(vecs) if vecs else np.zeros((0, features.dim), np.float32)
         x = x[np.any(x != 0, axis=1)]
         if len(x) == 0:
-            raise DataError(f"teacher {features.teacher.name}: no training frame has a vector "
-                            f"(features in {features.root}); choose another teacher or check the crops")
+            raise DataError(
+                f"teacher {features.teacher.name}: no training frame has a vector "
+                f"(features in {features.root}); choose another teacher or check the crops"
+            )
         return cls(x.mean(0).astype(np.float32), (x.std(0) + 1e-6).astype(np.float32))
 
 
@@ -67,14 +72,31 @@ class RecognizerData(torch.utils.data.Dataset):
     (call :meth:`set_epoch` so every epoch draws anew yet reproducibly).
     """
 
-    def __init__(self, store: Any, alphabet: Alphabet, partitions: Sequence[str], *, features: Any = None,
-                 subsample: int = 1, max_frames: int = 0, train: bool = False,
-                 speed: tuple[float, float] = (1.0, 1.0), teacher_norm: str = "center",
-                 stats: TeacherStats | None = None, seed: int = 0):
+    def __init__(
+        self,
+        store: Any,
+        alphabet: Alphabet,
+        partitions: Sequence[str],
+        *,
+        features: Any = None,
+        subsample: int = 1,
+        max_frames: int = 0,
+        train: bool = False,
+        speed: tuple[float, float] = (1.0, 1.0),
+        teacher_norm: str = "center",
+        stats: TeacherStats | None = None,
+        seed: int = 0,
+    ):
         if teacher_norm not in ("standardize", "center", "none"):
             raise ValueError(f"teacher_norm={teacher_norm!r}: use 'standardize', 'center' or 'none'")
-        self.crops = CropDataset(store, alphabet, partitions=partitions, subsample=subsample,
-                                 max_frames=max_frames or None, random_phase=train)
+        self.crops = CropDataset(
+            store,
+            alphabet,
+            partitions=partitions,
+            subsample=subsample,
+            max_frames=max_frames or None,
+            random_phase=train,
+        )
         self.store, self.alphabet, self.features, self.train = store, alphabet, features, train
         self.subsample, self.speed, self.seed, self.epoch = subsample, tuple(speed), seed, 0
         self.skipped: dict[str, str] = {fn: "label_outside_alphabet" for fn in self.crops.skipped}
@@ -99,13 +121,17 @@ class RecognizerData(torch.utils.data.Dataset):
     # ------------------------------------------------------------------------------------------ checks
     def _check_features(self, features: Any, store: Any) -> None:
         if Path(features.store.root).resolve() != Path(store.root).resolve():
-            raise DataError(f"teacher cache {features.root} was made from the crops in {features.store.root}, "
-                            f"not from {store.root}; extract the teacher on these crops "
-                            "(fslib.teachers.teacher_features(store, teacher))")
+            raise DataError(
+                f"teacher cache {features.root} was made from the crops in {features.store.root}, "
+                f"not from {store.root}; extract the teacher on these crops "
+                "(fslib.teachers.teacher_features(store, teacher))"
+            )
         missing = [fn for fn, _ in self.crops.items if not features.has(fn)]
         if missing:
-            raise DataError(f"teacher {features.teacher.name} has no vectors for {len(missing)} sequence(s), e.g. "
-                            f"{missing[0]!r}; run teacher_features(store, teacher) on the whole store")
+            raise DataError(
+                f"teacher {features.teacher.name} has no vectors for {len(missing)} sequence(s), e.g. "
+                f"{missing[0]!r}; run teacher_features(store, teacher) on the whole store"
+            )
 
     # ------------------------------------------------------------------------------------------- items
     @property
@@ -142,13 +168,19 @@ class RecognizerData(torch.utils.data.Dataset):
         fn, target = self.crops.items[i]
         arr = self.store.load(fn)
         idx = self.indices(i, arr.shape[0])
-        item = dict(frames=torch.from_numpy(np.ascontiguousarray(arr[idx])), target=torch.tensor(target),
-                    length=len(idx), filename=fn)
+        item = dict(
+            frames=torch.from_numpy(np.ascontiguousarray(arr[idx])),
+            target=torch.tensor(target),
+            length=len(idx),
+            filename=fn,
+        )
         if self.features is not None:
             vec = self.features.vectors(fn)
             if len(vec) != arr.shape[0]:
-                raise DataError(f"teacher {self.features.teacher.name}: {fn!r} has {len(vec)} vectors for "
-                                f"{arr.shape[0]} crops; the teacher cache is stale, delete {self.features.root}")
+                raise DataError(
+                    f"teacher {self.features.teacher.name}: {fn!r} has {len(vec)} vectors for "
+                    f"{arr.shape[0]} crops; the teacher cache is stale, delete {self.features.root}"
+                )
             v = vec[idx]
             has = np.any(v != 0, axis=1)
             if self.stats is not None:
@@ -169,10 +201,13 @@ def collate(batch: list[dict]) -> dict:
     frames = torch.zeros((B, T, *batch[0]["frames"].shape[1:]), dtype=torch.uint8)
     for k, b in enumerate(batch):
         frames[k, : b["length"]] = b["frames"]
-    out = dict(frames=frames, lengths=torch.tensor([b["length"] for b in batch], dtype=torch.long),
-               targets=torch.cat([b["target"] for b in batch]).long(),
-               target_lengths=torch.tensor([len(b["target"]) for b in batch], dtype=torch.long),
-               filenames=[b["filename"] for b in batch])
+    out = dict(
+        frames=frames,
+        lengths=torch.tensor([b["length"] for b in batch], dtype=torch.long),
+        targets=torch.cat([b["target"] for b in batch]).long(),
+        target_lengths=torch.tensor([len(b["target"]) for b in batch], dtype=torch.long),
+        filenames=[b["filename"] for b in batch],
+    )
     if "teacher" in batch[0]:
         D = batch[0]["teacher"].shape[1]
         teacher = torch.zeros((B, T, D))

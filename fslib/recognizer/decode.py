@@ -5,6 +5,7 @@ the libraries that provide one either need a compiled decoder this environment d
 flashlight bindings) or treat the space as a word boundary (pyctcdecode), which the ChicagoFSWild alphabet
 uses as an ordinary letter.
 """
+
 from __future__ import annotations
 
 import math

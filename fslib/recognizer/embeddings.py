@@ -6,9 +6,11 @@ before the projection), with the ``vectors(filename)`` interface of a teacher's
 :class:`~fslib.teachers.FeatureStore`, so :func:`fslib.teachers.analysis.letter_separability` and
 :func:`~fslib.teachers.analysis.umap_grid` read students and teachers alike.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,11 +34,14 @@ class StudentFeatures:
             was_training = self.model.training
             self.model.eval()
             crops = torch.from_numpy(np.array(self.store.load(filename)))  # a writable copy
-            parts = [self.model.encode_frames(to_input(crops[i:i + self.batch_size], self.model.cfg.input_size))
-                     for i in range(0, len(crops), self.batch_size)]
+            parts = [
+                self.model.encode_frames(to_input(crops[i : i + self.batch_size], self.model.cfg.input_size))
+                for i in range(0, len(crops), self.batch_size)
+            ]
             self.model.train(was_training)
-            self._cache[filename] = torch.cat(parts).float().numpy() if parts else \
-                np.zeros((0, self.model.backbone.out_dim), np.float32)
+            self._cache[filename] = (
+                torch.cat(parts).float().numpy() if parts else np.zeros((0, self.model.backbone.out_dim), np.float32)
+            )
         return self._cache[filename]
 
     @property
@@ -45,8 +50,13 @@ class StudentFeatures:
 
 
 # ------------------------------------------------------------------------------- the embedding page's scores
-def letter_scores(systems: Mapping[str, Any], frames: pd.DataFrame, reference: str,
-                  train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test") -> pd.DataFrame:
+def letter_scores(
+    systems: Mapping[str, Any],
+    frames: pd.DataFrame,
+    reference: str,
+    train_partitions: Sequence[str] = ("train", "dev"),
+    test_partition: str = "test",
+) -> pd.DataFrame:
     """Letter separability of each system's vectors on the hold ``frames``, with the paired interval of
     each system minus ``reference`` (:func:`fslib.teachers.analysis.hold_frame_separability`)."""
     from ..teachers.analysis import hold_frame_separability
@@ -93,13 +103,19 @@ def difference_sentence(scores: pd.DataFrame, system: str, reference: str, what:
 
 
 # ------------------------------------------------------------------------------- the embedding page's steps
-def students(exp: Any, rows: Mapping[str, tuple[str, str]],
-             seeds: Sequence[int]) -> dict[int, dict[str, StudentFeatures]]:
+def students(
+    exp: Any, rows: Mapping[str, tuple[str, str]], seeds: Sequence[int]
+) -> dict[int, dict[str, StudentFeatures]]:
     """seed -> name -> the :class:`StudentFeatures` of the row ``(variant, teacher)`` of ``rows`` (name ->
     row), trained at that seed by :class:`~fslib.recognizer.experiment.Experiment` ``exp`` (or loaded from
     the cache: the same runs as the ablation page's)."""
-    return {s: {name: StudentFeatures(exp.train(exp.row_config(v, t, s)).model, exp.store, name)
-                for name, (v, t) in rows.items()} for s in seeds}
+    return {
+        s: {
+            name: StudentFeatures(exp.train(exp.row_config(v, t, s)).model, exp.store, name)
+            for name, (v, t) in rows.items()
+        }
+        for s in seeds
+    }
 
 
 def with_teacher(systems: Mapping[int, Mapping[str, Any]], name: str, features: Any) -> dict[int, dict[str, Any]]:
@@ -112,8 +128,9 @@ def _by_seed(score, systems: Mapping[int, Mapping[str, Any]], *args: Any) -> pd.
     return pd.concat([score(by_name, *args).assign(seed=s) for s, by_name in systems.items()], ignore_index=True)
 
 
-def letter_scores_by_seed(systems: Mapping[int, Mapping[str, Any]], frames: pd.DataFrame,
-                          reference: str) -> pd.DataFrame:
+def letter_scores_by_seed(
+    systems: Mapping[int, Mapping[str, Any]], frames: pd.DataFrame, reference: str
+) -> pd.DataFrame:
     """:func:`letter_scores` of each seed's systems (seed -> name -> features), one table with a ``seed``
     column, seeds in the order of ``systems``."""
     return _by_seed(letter_scores, systems, frames, reference)
@@ -133,17 +150,21 @@ def letter_summary(letters: pd.DataFrame) -> str:
     """What the first seed's letter scores rest on: chance, the majority letter's share, test frames and
     signers (from :func:`letter_scores_by_seed`)."""
     first = first_seed(letters)
-    return (f"seed {first['seed'].iloc[0]}; chance {first['chance'].iloc[0]:.3f}, majority letter "
-            f"{first['majority'].iloc[0]:.3f}, {int(first['test_frames'].iloc[0])} test frames of "
-            f"{int(first['test_groups'].iloc[0])} signers")
+    return (
+        f"seed {first['seed'].iloc[0]}; chance {first['chance'].iloc[0]:.3f}, majority letter "
+        f"{first['majority'].iloc[0]:.3f}, {int(first['test_frames'].iloc[0])} test frames of "
+        f"{int(first['test_groups'].iloc[0])} signers"
+    )
 
 
 def signer_summary(signers: pd.DataFrame) -> str:
     """What the first seed's signer scores rest on (from :func:`signer_scores_by_seed`)."""
     first = first_seed(signers)
-    return (f"seed {first['seed'].iloc[0]}; {int(first['signers'].iloc[0])} signers, chance "
-            f"{first['chance'].iloc[0]:.3f}; intervals from a bootstrap over {int(first['test_sequences'].iloc[0])} "
-            "held-out clips")
+    return (
+        f"seed {first['seed'].iloc[0]}; {int(first['signers'].iloc[0])} signers, chance "
+        f"{first['chance'].iloc[0]:.3f}; intervals from a bootstrap over {int(first['test_sequences'].iloc[0])} "
+        "held-out clips"
+    )
 
 
 def seed_spread(scores: pd.DataFrame) -> pd.DataFrame:
@@ -153,5 +174,7 @@ def seed_spread(scores: pd.DataFrame) -> pd.DataFrame:
 
 def difference_sentences(letters: pd.DataFrame, system: str, reference: str) -> str:
     """:func:`difference_sentence` of ``system`` against ``reference`` at each seed, one "seed k: " line each."""
-    return "\n".join(f"seed {s}: " + difference_sentence(letters[letters["seed"] == s], system, reference)
-                     for s in letters["seed"].unique())
+    return "\n".join(
+        f"seed {s}: " + difference_sentence(letters[letters["seed"] == s], system, reference)
+        for s in letters["seed"].unique()
+    )

@@ -1,4 +1,5 @@
 """Run a trained recognizer over a split: decoded strings beside the references, and the split's metrics."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,15 @@ from .model import Recognizer, to_input
 
 
 @torch.no_grad()
-def predict(model: Recognizer, data: RecognizerData, *, batch_size: int = 16, beam: int = 0,
-            stage: str = "gru", device: str | torch.device = "cpu") -> pd.DataFrame:
+def predict(
+    model: Recognizer,
+    data: RecognizerData,
+    *,
+    batch_size: int = 16,
+    beam: int = 0,
+    stage: str = "gru",
+    device: str | torch.device = "cpu",
+) -> pd.DataFrame:
     """One row per sequence of ``data``: filename, signer, partition, reference, hypothesis (greedy, or
     prefix beam search of width ``beam`` when > 0), frames. ``stage``: which classifier decodes ('gru', the
     recognizer's output, or 'cnn', the 1D-CNN's)."""
@@ -33,9 +41,16 @@ def predict(model: Recognizer, data: RecognizerData, *, batch_size: int = 16, be
             n = int(batch["lengths"][k])
             ids = decode.beam_search(logp[k, :n], beam) if beam > 0 else decode.greedy(logp[k, :n])
             s = seqs[fn]
-            rows.append({"filename": fn, "signer": s.signer, "partition": s.partition,
-                         "reference": data.alphabet.decode(targets[fn]),
-                         "hypothesis": data.alphabet.decode(ids), "frames": n})
+            rows.append(
+                {
+                    "filename": fn,
+                    "signer": s.signer,
+                    "partition": s.partition,
+                    "reference": data.alphabet.decode(targets[fn]),
+                    "hypothesis": data.alphabet.decode(ids),
+                    "frames": n,
+                }
+            )
     model.train(was_training)
     order = {fn: i for i, fn in enumerate(data.filenames)}
     return pd.DataFrame(rows).sort_values("filename", key=lambda c: c.map(order)).reset_index(drop=True)

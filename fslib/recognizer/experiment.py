@@ -7,11 +7,13 @@ study tables (pages 05 and 06), :func:`loss_ablation` builds page 05's table for
 The parameter names are the notebook's (:data:`PARAMS`); ``fslib train --profile P --set k=v`` resolves
 them exactly as ``fslib study`` does for the notebook, so the CLI and the page train the same model.
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -23,10 +25,29 @@ from .metrics import constant_baseline
 
 NOTEBOOK = "04_recognizer"
 
-DATA_PARAMS = ("seed", "corpus_path", "alphabet", "corpus_signers", "corpus_sequences", "image_size", "corpus_fps",
-               "max_word_len", "crop_size", "margin", "min_detection", "workers")
-TEACHER_PARAMS = ("hamer_checkpoint", "teacher_size", "teacher_input_size", "pretrain_samples", "pretrain_val_samples",
-                  "pretrain_signers", "pretrain_epochs")
+DATA_PARAMS = (
+    "seed",
+    "corpus_path",
+    "alphabet",
+    "corpus_signers",
+    "corpus_sequences",
+    "image_size",
+    "corpus_fps",
+    "max_word_len",
+    "crop_size",
+    "margin",
+    "min_detection",
+    "workers",
+)
+TEACHER_PARAMS = (
+    "hamer_checkpoint",
+    "teacher_size",
+    "teacher_input_size",
+    "pretrain_samples",
+    "pretrain_val_samples",
+    "pretrain_signers",
+    "pretrain_epochs",
+)
 RECOGNIZER_PARAMS = tuple(f.name for f in dataclasses.fields(RecognizerConfig) if f.name != "seed")
 RUN_PARAMS = ("train_seeds", "beam", "out_dir", "profile")
 PARAMS = DATA_PARAMS + TEACHER_PARAMS + RECOGNIZER_PARAMS + RUN_PARAMS
@@ -41,7 +62,7 @@ class Experiment:
     _cache: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def from_params(cls, namespace: Mapping[str, Any], progress: bool = True, **overrides: Any) -> "Experiment":
+    def from_params(cls, namespace: Mapping[str, Any], progress: bool = True, **overrides: Any) -> Experiment:
         """Pick the known parameter names out of ``namespace`` (a notebook's globals, or a dict). A recognizer
         setting missing there takes the default of notebook 04's parameters cell: the table pages 05-07
         declare only what they change and get the rest from 04 (``inherit`` in ``fslib/study.yml``; the runner
@@ -78,9 +99,15 @@ class Experiment:
         from ..synth import corpus as synth
 
         p = self.params
-        return synth.make_config(alphabet=p.get("alphabet", "fswild"), signers=p["corpus_signers"],
-                                 sequences=p["corpus_sequences"], image_size=p["image_size"], seed=p.get("seed", 0),
-                                 fps=p.get("corpus_fps", 30), max_word_len=p.get("max_word_len", 10))
+        return synth.make_config(
+            alphabet=p.get("alphabet", "fswild"),
+            signers=p["corpus_signers"],
+            sequences=p["corpus_sequences"],
+            image_size=p["image_size"],
+            seed=p.get("seed", 0),
+            fps=p.get("corpus_fps", 30),
+            max_word_len=p.get("max_word_len", 10),
+        )
 
     @property
     def corpus(self):
@@ -88,8 +115,11 @@ class Experiment:
             from ..data import read_corpus
             from ..synth import corpus as synth
 
-            root = synth.generate(self.corpus_config(), progress=self.progress) if self.synthetic \
+            root = (
+                synth.generate(self.corpus_config(), progress=self.progress)
+                if self.synthetic
                 else self.params["corpus_path"]
+            )
             self._cache["corpus"] = read_corpus(root, alphabet=self.params.get("alphabet", "fswild"))
         return self._cache["corpus"]
 
@@ -100,20 +130,30 @@ class Experiment:
             from ..preprocess import PreprocessConfig, crops_for
 
             p = self.params
-            cfg = build_config(PreprocessConfig, dict(crop_size=p["crop_size"], margin=p.get("margin", 0.25),
-                                                      min_detection=p.get("min_detection", 0.3),
-                                                      min_tracking=p.get("min_detection", 0.3)))
-            self._cache["store"] = crops_for(self.corpus, cfg, workers=p.get("workers") or None,
-                                             progress=self.progress)
+            cfg = build_config(
+                PreprocessConfig,
+                dict(
+                    crop_size=p["crop_size"],
+                    margin=p.get("margin", 0.25),
+                    min_detection=p.get("min_detection", 0.3),
+                    min_tracking=p.get("min_detection", 0.3),
+                ),
+            )
+            self._cache["store"] = crops_for(self.corpus, cfg, workers=p.get("workers") or None, progress=self.progress)
         return self._cache["store"]
 
     def describe_corpus(self) -> str:
         from .. import report
 
         p = self.params
-        line = report.describe_corpus(p.get("corpus_path", ""), alphabet=p.get("alphabet", "fswild"),
-                                      signers=p["corpus_signers"], sequences=p["corpus_sequences"],
-                                      image_size=p["image_size"], seed=p.get("seed", 0))
+        line = report.describe_corpus(
+            p.get("corpus_path", ""),
+            alphabet=p.get("alphabet", "fswild"),
+            signers=p["corpus_signers"],
+            sequences=p["corpus_sequences"],
+            image_size=p["image_size"],
+            seed=p.get("seed", 0),
+        )
         if self.synthetic:
             line += f", {p.get('corpus_fps', 30)} frames/s, words of at most {p.get('max_word_len', 10)} letters"
         return line
@@ -123,10 +163,16 @@ class Experiment:
         from ..teachers.synthetic import make_config as teacher_make_config
 
         p = self.params
-        return teacher_make_config(size=p["teacher_size"], crop_size=p.get("teacher_input_size") or p["crop_size"],
-                                   margin=p.get("margin", 0.25),
-                                   samples=p["pretrain_samples"], val_samples=p["pretrain_val_samples"],
-                                   signers=p["pretrain_signers"], epochs=p["pretrain_epochs"], seed=p.get("seed", 0))
+        return teacher_make_config(
+            size=p["teacher_size"],
+            crop_size=p.get("teacher_input_size") or p["crop_size"],
+            margin=p.get("margin", 0.25),
+            samples=p["pretrain_samples"],
+            val_samples=p["pretrain_val_samples"],
+            signers=p["pretrain_signers"],
+            epochs=p["pretrain_epochs"],
+            seed=p.get("seed", 0),
+        )
 
     def describe_teacher(self, name: str | None = None) -> str:
         """The provenance line of teacher ``name`` (default: the configured one), from its registry entry."""
@@ -137,8 +183,12 @@ class Experiment:
         if not name:
             return "none (no distillation)"
         p = self.params
-        hamer = report.describe_teacher(p.get("hamer_checkpoint", ""), size=p["teacher_size"],
-                                        samples=p["pretrain_samples"], epochs=p["pretrain_epochs"])
+        hamer = report.describe_teacher(
+            p.get("hamer_checkpoint", ""),
+            size=p["teacher_size"],
+            samples=p["pretrain_samples"],
+            epochs=p["pretrain_epochs"],
+        )
         return spec(name).provenance.format(hamer=hamer)
 
     def describe_teachers(self, names: Sequence[str], none: bool = True) -> str:
@@ -157,9 +207,13 @@ class Experiment:
         if key not in self._cache:
             if not teachers_for_corpus([name], self.synthetic):
                 raise ValueError(f"teacher {name!r} needs synthetic ground truth; this corpus is real")
-            teacher = build_teachers([name], checkpoint=self.params.get("hamer_checkpoint", ""),
-                                     synthetic=self.teacher_config(), margin=self.params.get("margin", 0.25),
-                                     progress=self.progress)[name]
+            teacher = build_teachers(
+                [name],
+                checkpoint=self.params.get("hamer_checkpoint", ""),
+                synthetic=self.teacher_config(),
+                margin=self.params.get("margin", 0.25),
+                progress=self.progress,
+            )[name]
             workers = spec(name).processes(self.params.get("workers"))
             self._cache[key] = teacher_features(self.store, teacher, workers=workers, progress=self.progress)
         return self._cache[key]
@@ -179,8 +233,9 @@ class Experiment:
     def train(self, cfg: RecognizerConfig):
         from .train import train
 
-        return train(cfg, self.store, self.alphabet, self.features(cfg.teacher) if cfg.distills else None,
-                     progress=self.progress)
+        return train(
+            cfg, self.store, self.alphabet, self.features(cfg.teacher) if cfg.distills else None, progress=self.progress
+        )
 
     def train_each(self, seeds: Sequence[int], **overrides: Any) -> dict[int, Any]:
         """seed -> the trained (or cached) run of the configured model at that seed, in the order of ``seeds``."""
@@ -199,9 +254,12 @@ class Experiment:
 
         if "splits" not in self._cache:
             cfg = self.config()
-            self._cache["splits"] = {part: RecognizerData(self.store, self.alphabet, [part], subsample=cfg.subsample,
-                                                          max_frames=cfg.max_frames)
-                                     for part in ("train", "dev", "test")}
+            self._cache["splits"] = {
+                part: RecognizerData(
+                    self.store, self.alphabet, [part], subsample=cfg.subsample, max_frames=cfg.max_frames
+                )
+                for part in ("train", "dev", "test")
+            }
         return self._cache["splits"]
 
     def labels(self, split: str) -> list[str]:
@@ -236,10 +294,20 @@ class Experiment:
             out["predictions"][split] = pred
             out["metrics"][split] = m
         rep = result.report
-        out["metrics"]["train"] = {"train_frames_per_s": rep["train_frames_per_s"], "train_seconds": rep["train_seconds"],
-                                   "best_epoch": rep["best_epoch"]}
-        run = dict(run_id=rep["run_id"], study="fingerspelling", corpus=self.corpus_name(), alphabet=self.alphabet.name,
-                   variant=rep["variant"], teacher=rep["teacher"] or "none", seed=rep["config"]["seed"])
+        out["metrics"]["train"] = {
+            "train_frames_per_s": rep["train_frames_per_s"],
+            "train_seconds": rep["train_seconds"],
+            "best_epoch": rep["best_epoch"],
+        }
+        run = dict(
+            run_id=rep["run_id"],
+            study="fingerspelling",
+            corpus=self.corpus_name(),
+            alphabet=self.alphabet.name,
+            variant=rep["variant"],
+            teacher=rep["teacher"] or "none",
+            seed=rep["config"]["seed"],
+        )
         results_table.record(self.results_path(), run, out["metrics"], config=rep["config"])
         return out
 
@@ -253,12 +321,28 @@ class Experiment:
 
     def record_baseline(self) -> pd.DataFrame:
         base = self.baseline()
-        run = dict(run_id=self.baseline_id(), study="fingerspelling", corpus=self.corpus_name(),
-                   alphabet=self.alphabet.name, variant="constant", teacher="none", seed=0)
+        run = dict(
+            run_id=self.baseline_id(),
+            study="fingerspelling",
+            corpus=self.corpus_name(),
+            alphabet=self.alphabet.name,
+            variant="constant",
+            teacher="none",
+            seed=0,
+        )
         metrics = {s: {k: v for k, v in b.items() if k != "output"} for s, b in base.items()}
         results_table.record(self.results_path(), run, metrics, config={"output": base["train"]["output"]})
-        return pd.DataFrame([{"split": s, "constant output": b["output"], "letter_accuracy": b["letter_accuracy"],
-                              "letter_accuracy_htk": b["letter_accuracy_htk"]} for s, b in base.items()])
+        return pd.DataFrame(
+            [
+                {
+                    "split": s,
+                    "constant output": b["output"],
+                    "letter_accuracy": b["letter_accuracy"],
+                    "letter_accuracy_htk": b["letter_accuracy_htk"],
+                }
+                for s, b in base.items()
+            ]
+        )
 
 
 def run(params: Mapping[str, Any], progress: bool = True) -> pd.DataFrame:
@@ -267,7 +351,7 @@ def run(params: Mapping[str, Any], progress: bool = True) -> pd.DataFrame:
     import os
 
     exp = Experiment.from_params(params, progress=progress)
-    main_process = int(os.environ.get("RANK", "0")) == 0     # under torchrun only rank 0 evaluates and writes
+    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 evaluates and writes
     if main_process:
         exp.record_baseline()
     rows = []
@@ -319,7 +403,7 @@ def throughput(exp: Any, cfg: RecognizerConfig, runs: Mapping[int, Any], repeats
     from .data import collate
     from .train import make_splits
 
-    train_data, _ = make_splits(cfg, exp.store, exp.alphabet, exp.features())   # as the trainer sees it
+    train_data, _ = make_splits(cfg, exp.store, exp.alphabet, exp.features())  # as the trainer sees it
     batch = collate([train_data[i] for i in range(min(cfg.batch_size, len(train_data)))])
     model = next(iter(runs.values())).model
     flops = bench.training_flops_per_frame(exp.student(cfg), batch)
@@ -370,8 +454,13 @@ class Ablation:
         """:func:`fslib.recognizer.figures.rows_figure` of the table (made on each call)."""
         from . import figures, tables
 
-        return figures.rows_figure(self.results, self.rows, [tables.VARIANT_LABELS[v] for v, _ in self.rows],
-                                   tables.baseline_value(self.results), title=self.title)
+        return figures.rows_figure(
+            self.results,
+            self.rows,
+            [tables.VARIANT_LABELS[v] for v, _ in self.rows],
+            tables.baseline_value(self.results),
+            title=self.title,
+        )
 
 
 def loss_ablation(exp: Any, variants: Sequence[str], seeds: Sequence[int], corpus: str, wanted: int = 3) -> Ablation:
@@ -385,10 +474,16 @@ def loss_ablation(exp: Any, variants: Sequence[str], seeds: Sequence[int], corpu
     every = tables.ablation_rows(teacher)
     rows = [r for r in every if r[0] in variants]
     results = train_rows(exp, rows, seeds)
-    return Ablation(results, rows, tables.table(results, rows), tables.coverage_note(results, rows, wanted),
-                    tables.learning_note(results, rows), tables.ablation_claims(results, teacher),
-                    [tables.VARIANT_LABELS[v] for v, _ in every if v not in variants],
-                    f"loss ablation, {corpus}, teacher {teacher}")
+    return Ablation(
+        results,
+        rows,
+        tables.table(results, rows),
+        tables.coverage_note(results, rows, wanted),
+        tables.learning_note(results, rows),
+        tables.ablation_claims(results, teacher),
+        [tables.VARIANT_LABELS[v] for v, _ in every if v not in variants],
+        f"loss ablation, {corpus}, teacher {teacher}",
+    )
 
 
 def teacher_separability(exp: Any, names: Sequence[str]) -> pd.DataFrame:

@@ -1,15 +1,20 @@
 """The recognizer pages' figures: learning curves, the letter confusion matrix, and the study tables' rows
 (each seed a dot) beside the learned-nothing line."""
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-TERM_LABELS = {"train_ctc_gru": "CTC (BiGRU)", "train_ctc_cnn": "CTC (1D-CNN)", "train_kl": "KL (stages)",
-               "train_distill": "distillation (1 - cos)"}
+TERM_LABELS = {
+    "train_ctc_gru": "CTC (BiGRU)",
+    "train_ctc_cnn": "CTC (1D-CNN)",
+    "train_kl": "KL (stages)",
+    "train_distill": "distillation (1 - cos)",
+}
 
 
 def learning_curves(histories: Mapping[str, Sequence[dict]], baseline: float | None = None):
@@ -24,10 +29,24 @@ def learning_curves(histories: Mapping[str, Sequence[dict]], baseline: float | N
                 ax1.plot(h["epoch"], h[col], styles[i % 4], color=f"C{j}", label=f"{name}" if i == 0 else None)
         if "dev_letter_accuracy" in h:
             d = h.dropna(subset=["dev_letter_accuracy"])
-            ax2.plot(d["epoch"], d["dev_letter_accuracy"], styles[i % 4], color="C0", marker="o", ms=3,
-                     label=f"plain ({label})")
-            ax2.plot(d["epoch"], d["dev_letter_accuracy_htk"], styles[i % 4], color="C1", marker="s", ms=3,
-                     label=f"HTK ({label})")
+            ax2.plot(
+                d["epoch"],
+                d["dev_letter_accuracy"],
+                styles[i % 4],
+                color="C0",
+                marker="o",
+                ms=3,
+                label=f"plain ({label})",
+            )
+            ax2.plot(
+                d["epoch"],
+                d["dev_letter_accuracy_htk"],
+                styles[i % 4],
+                color="C1",
+                marker="s",
+                ms=3,
+                label=f"HTK ({label})",
+            )
     ax1.set(xlabel="epoch", ylabel="training loss", yscale="log", title="loss terms (training split)")
     ax1.legend(fontsize=8)
     if baseline is not None:
@@ -59,14 +78,21 @@ def confusion_figure(mat: pd.DataFrame, title: str = "letter confusions (test si
     return fig
 
 
-def rows_figure(results: pd.DataFrame, rows: Sequence[tuple[str, str]], labels: Sequence[str], baseline: float,
-                metric: str = "letter_accuracy", split: str = "test", title: str = ""):
+def rows_figure(
+    results: pd.DataFrame,
+    rows: Sequence[tuple[str, str]],
+    labels: Sequence[str],
+    baseline: float,
+    metric: str = "letter_accuracy",
+    split: str = "test",
+    title: str = "",
+):
     """One line per table row: every seed's score as a dot, the mean as a bar, and the constant output as a
     dashed line, so a reader sees at a glance whether rows differ by more than their seeds do."""
     from ..claims import seed_values
 
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.4))
-    for i, (row, label) in enumerate(zip(rows, labels)):
+    for i, (row, _label) in enumerate(zip(rows, labels)):
         v = seed_values(results, *row, metric, split)
         if len(v):
             ax.barh(i, v.mean(), color="C0", alpha=0.25)
@@ -84,7 +110,7 @@ def teacher_scatter(table: pd.DataFrame, x: str, y: str = "letter_accuracy", xla
     """Each teacher's student accuracy (mean +- s.d. over seeds) against a property of the teacher (its
     letter separability), labelled by teacher name. ``table``: columns teacher, ``x``, ``y``_mean, ``y``_std."""
     fig, ax = plt.subplots(figsize=(5.2, 3.8))
-    for _, r in table.iterrows():                       # column names may hold spaces
+    for _, r in table.iterrows():  # column names may hold spaces
         ax.errorbar(r[x], r[f"{y}_mean"], yerr=r[f"{y}_std"], fmt="o", capsize=3)
         ax.annotate(r["teacher"], (r[x], r[f"{y}_mean"]), fontsize=8, xytext=(4, 4), textcoords="offset points")
     ax.set(xlabel=xlabel or x, ylabel=ylabel or y)
@@ -95,5 +121,6 @@ def teacher_scatter(table: pd.DataFrame, x: str, y: str = "letter_accuracy", xla
 def separability_scatter(models: pd.DataFrame, x: str = "teacher separability (NC)"):
     """Page 06's :func:`teacher_scatter`: each distilled student's test letter accuracy against its teacher's
     nearest-centroid letter separability (the ``models`` of :func:`fslib.recognizer.tables.separability_relation`)."""
-    return teacher_scatter(models, x, xlabel="teacher letter separability (nearest centroid)",
-                           ylabel="student letter accuracy (test)")
+    return teacher_scatter(
+        models, x, xlabel="teacher letter separability (nearest centroid)", ylabel="student letter accuracy (test)"
+    )

@@ -1,5 +1,6 @@
 """Temporal heads on per-frame features: the 1D-CNN and the BiGRU, each with its CTC classifier, and the
 projection of the backbone features into a teacher's space."""
+
 from __future__ import annotations
 
 import torch
@@ -25,7 +26,7 @@ class TemporalConv(nn.Module):
         self.out_dim = channels if layers else in_dim
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        h = x.transpose(1, 2)                        # (B, C, T)
+        h = x.transpose(1, 2)  # (B, C, T)
         m = mask[:, None, :].to(h.dtype)
         for conv, norm in zip(self.convs, self.norms):
             h = torch.relu(norm(conv(h * m)))

@@ -7,27 +7,31 @@
 - :func:`cosine_distillation`: 1 - cos(projected student feature, teacher vector) averaged over the frames
   where both exist (``mask``); in [0, 2].
 """
+
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
 
-def ctc(logits: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor, target_lengths: torch.Tensor) -> torch.Tensor:
+def ctc(
+    logits: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor, target_lengths: torch.Tensor
+) -> torch.Tensor:
     """logits (B, T, C) raw; lengths (B,) valid frames; targets (sum L,) concatenated 1-based labels;
     target_lengths (B,). Returns a scalar."""
-    logp = logits.float().log_softmax(-1).transpose(0, 1)     # (T, B, C)
+    logp = logits.float().log_softmax(-1).transpose(0, 1)  # (T, B, C)
     return F.ctc_loss(logp, targets, lengths, target_lengths, blank=0, reduction="mean", zero_infinity=True)
 
 
-def stage_kl(cnn_logits: torch.Tensor, gru_logits: torch.Tensor, mask: torch.Tensor,
-             temperature: float = 8.0) -> torch.Tensor:
+def stage_kl(
+    cnn_logits: torch.Tensor, gru_logits: torch.Tensor, mask: torch.Tensor, temperature: float = 8.0
+) -> torch.Tensor:
     """Mean over valid frames (``mask`` (B, T) bool) of KL(softmax(gru / t) || softmax(cnn / t)) * t^2; the
     BiGRU side carries no gradient. Zero when the two stages agree."""
     t = float(temperature)
     target = (gru_logits.detach().float() / t).log_softmax(-1)
     pred = (cnn_logits.float() / t).log_softmax(-1)
-    kl = (target.exp() * (target - pred)).sum(-1)              # (B, T)
+    kl = (target.exp() * (target - pred)).sum(-1)  # (B, T)
     m = mask.to(kl.dtype)
     return (kl * m).sum() / m.sum().clamp_min(1.0) * t * t
 
@@ -41,7 +45,9 @@ def cosine_distillation(projected: torch.Tensor, teacher: torch.Tensor, mask: to
     return ((1.0 - cos) * m).sum() / m.sum().clamp_min(1.0)
 
 
-def total_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], cfg) -> tuple[torch.Tensor, dict[str, float]]:
+def total_loss(
+    out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], cfg
+) -> tuple[torch.Tensor, dict[str, float]]:
     """The weighted sum of the terms switched on in ``cfg`` (a RecognizerConfig) and each term's value."""
     lengths, targets, tl = batch["lengths"], batch["targets"], batch["target_lengths"]
     terms: dict[str, torch.Tensor] = {"ctc_gru": ctc(out["gru_logits"], lengths, targets, tl)}

@@ -9,10 +9,11 @@
   above the plain one. rapidfuzz has no weighted alignment with operation counts, so that dynamic programme
   is written here (labels are short: O(len(ref) x len(hyp)) per pair).
 """
+
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -82,8 +83,10 @@ def letter_accuracy(refs: Sequence[str], hyps: Sequence[str], convention: str = 
 
 
 def accuracies(refs: Sequence[str], hyps: Sequence[str]) -> dict[str, float]:
-    return {"letter_accuracy": letter_accuracy(refs, hyps, "plain"),
-            "letter_accuracy_htk": letter_accuracy(refs, hyps, "htk")}
+    return {
+        "letter_accuracy": letter_accuracy(refs, hyps, "plain"),
+        "letter_accuracy_htk": letter_accuracy(refs, hyps, "htk"),
+    }
 
 
 def best_constant_string(train_labels: Sequence[str], max_rounds: int = 20) -> str:
@@ -108,9 +111,9 @@ def best_constant_string(train_labels: Sequence[str], max_rounds: int = 20) -> s
             for ch in letters:
                 moves.add(best[:i] + ch + best[i:])
                 if i < len(best):
-                    moves.add(best[:i] + ch + best[i + 1:])
+                    moves.add(best[:i] + ch + best[i + 1 :])
             if i < len(best):
-                moves.add(best[:i] + best[i + 1:])
+                moves.add(best[:i] + best[i + 1 :])
         cand = min(sorted(moves), key=cost)
         c = cost(cand)
         if c >= best_cost:
@@ -130,8 +133,14 @@ def per_group_accuracy(frame: pd.DataFrame, by: str = "signer") -> pd.DataFrame:
     ``hypothesis`` columns; with the number of sequences and reference letters."""
     rows = []
     for key, g in frame.groupby(by, sort=True):
-        rows.append({by: key, "sequences": len(g), "letters": int(g["reference"].str.len().sum()),
-                     **accuracies(list(g["reference"]), list(g["hypothesis"]))})
+        rows.append(
+            {
+                by: key,
+                "sequences": len(g),
+                "letters": int(g["reference"].str.len().sum()),
+                **accuracies(list(g["reference"]), list(g["hypothesis"])),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -1,6 +1,7 @@
 """The student: hand crops -> ResNet34 -> per-frame features -> 1D-CNN -> BiGRU -> CTC over the alphabet,
 with a second CTC classifier after the 1D-CNN and a projection of the per-frame features into the teacher's
 space for distillation. Only the RGB crops are needed at inference."""
+
 from __future__ import annotations
 
 import torch
@@ -78,8 +79,12 @@ class Recognizer(nn.Module):
         def n(m):
             return sum(p.numel() for p in m.parameters()) if m is not None else 0
 
-        parts = {"backbone": n(self.backbone), "temporal_conv": n(self.temporal) + n(self.cnn_classifier),
-                 "bigru": n(self.gru) + n(self.gru_classifier), "projection": n(self.project)}
+        parts = {
+            "backbone": n(self.backbone),
+            "temporal_conv": n(self.temporal) + n(self.cnn_classifier),
+            "bigru": n(self.gru) + n(self.gru_classifier),
+            "projection": n(self.project),
+        }
         parts["total"] = sum(parts.values())
         parts["inference"] = parts["total"] - parts["projection"]
         return parts

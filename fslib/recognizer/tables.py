@@ -6,10 +6,12 @@ A row of the study tables (pages 05 and 06) is ``(variant, teacher)``: a loss va
 :data:`fslib.recognizer.config.LOSS_VARIANTS` and the distillation target ("" when the variant does not
 distil); :func:`fslib.recognizer.experiment.train_rows` trains them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,8 +33,9 @@ def seed_table(test_metrics: Mapping[int, Mapping[str, float]], baseline: Mappin
     return t
 
 
-def learned_verdict(test_metrics: Mapping[int, Mapping[str, float]], baseline: Mapping[str, float],
-                    goal: float | None = None) -> str:
+def learned_verdict(
+    test_metrics: Mapping[int, Mapping[str, float]], baseline: Mapping[str, float], goal: float | None = None
+) -> str:
     """Whether the model is above the constant output on the test signers, by how much, and whether it reaches
     ``goal`` (plain letter accuracy), as a sentence computed from the numbers."""
     accs = np.array([m["letter_accuracy"] for m in test_metrics.values()])
@@ -41,17 +44,22 @@ def learned_verdict(test_metrics: Mapping[int, Mapping[str, float]], baseline: M
     n = len(accs)
     spread = f" (s.d. {accs.std(ddof=1):.3f} over {n} seeds)" if n > 1 else " (one seed)"
     if accs.min() > base + 0.05:
-        head = (f"The recognizer learned: test letter accuracy {mean:.3f}{spread}, "
-                f"{mean - base:+.3f} above the constant output ({base:.3f}) for every seed.")
+        head = (
+            f"The recognizer learned: test letter accuracy {mean:.3f}{spread}, "
+            f"{mean - base:+.3f} above the constant output ({base:.3f}) for every seed."
+        )
     elif mean > base:
-        head = (f"The recognizer is only marginally above the constant output: {mean:.3f}{spread} vs {base:.3f}; "
-                "it has barely learned to read the hand at this budget.")
+        head = (
+            f"The recognizer is only marginally above the constant output: {mean:.3f}{spread} vs {base:.3f}; "
+            "it has barely learned to read the hand at this budget."
+        )
     else:
-        head = (f"The recognizer did not learn: test letter accuracy {mean:.3f}{spread} is not above the "
-                f"constant output ({base:.3f}).")
+        head = (
+            f"The recognizer did not learn: test letter accuracy {mean:.3f}{spread} is not above the "
+            f"constant output ({base:.3f})."
+        )
     if goal is not None:
-        head += (f" The goal of {goal:.2f} is {'reached' if mean >= goal else 'not reached'} at this profile's "
-                 "budget.")
+        head += f" The goal of {goal:.2f} is {'reached' if mean >= goal else 'not reached'} at this profile's budget."
     return head
 
 
@@ -76,9 +84,15 @@ def split_table(splits: Mapping[str, Any], sequences: Mapping[str, Any]) -> pd.D
     rows = []
     for name, d in splits.items():
         seqs = [sequences[f] for f in d.filenames]
-        rows.append({"split": name, "sequences": len(d), "frames": int(sum(d.lengths())),
-                     "signers": len({s.signer for s in seqs}),
-                     "mean label length": float(np.mean([len(s.label) for s in seqs]))})
+        rows.append(
+            {
+                "split": name,
+                "sequences": len(d),
+                "frames": int(sum(d.lengths())),
+                "signers": len({s.signer for s in seqs}),
+                "mean label length": float(np.mean([len(s.label) for s in seqs])),
+            }
+        )
     return pd.DataFrame(rows).set_index("split")
 
 
@@ -122,23 +136,31 @@ def speed_verdict(speed: pd.DataFrame, video_fps: float = 30.0, claimed_factor: 
     released HaMeR (when that row was measured)."""
     student = speed.iloc[0]
     rt = student["frames_per_s"] >= video_fps
-    out = (f"Real time: the RGB student decodes {student['frames_per_s']:.0f} frames/s on this CPU, "
-           f"{'above' if rt else 'below'} {video_fps:.0f} frames/s video, so the claim "
-           f"{'replicates' if rt else 'does not replicate'} here.")
+    out = (
+        f"Real time: the RGB student decodes {student['frames_per_s']:.0f} frames/s on this CPU, "
+        f"{'above' if rt else 'below'} {video_fps:.0f} frames/s video, so the claim "
+        f"{'replicates' if rt else 'does not replicate'} here."
+    )
     released = [i for i in speed.index if i.startswith("released")]
     if released:
         f = float(speed.loc[released[0], "times_slower_than_student"])
-        out += (f" A pose stream that first runs the released HaMeR on each crop is {f:.0f}x slower per frame, so "
-                f"'more than {claimed_factor:.0f}x faster than pose-stream methods' "
-                f"{'replicates' if f > claimed_factor else 'does not replicate'} (measured on CPU, batch of one clip).")
+        out += (
+            f" A pose stream that first runs the released HaMeR on each crop is {f:.0f}x slower per frame, so "
+            f"'more than {claimed_factor:.0f}x faster than pose-stream methods' "
+            f"{'replicates' if f > claimed_factor else 'does not replicate'} (measured on CPU, batch of one clip)."
+        )
     else:
         out += " The released HaMeR was not timed in this run (notebook 03's latency_crops = 0), so the speed-up over a pose stream is not measured."
     return out
 
 
-VARIANT_LABELS = {"ctc_gru": "CTC on the BiGRU only", "ctc_both": "+ CTC on the 1D-CNN",
-                  "ctc_both_kl": "+ KL between the stages", "full": "+ distillation (full model)",
-                  "ctc_gru_distill": "CTC on the BiGRU + distillation"}
+VARIANT_LABELS = {
+    "ctc_gru": "CTC on the BiGRU only",
+    "ctc_both": "+ CTC on the 1D-CNN",
+    "ctc_both_kl": "+ KL between the stages",
+    "full": "+ distillation (full model)",
+    "ctc_gru_distill": "CTC on the BiGRU + distillation",
+}
 
 
 def ablation_rows(teacher: str) -> list[tuple[str, str]]:
@@ -159,8 +181,12 @@ def baseline_value(results: pd.DataFrame, metric: str = "letter_accuracy", split
     return float(t["value"].iloc[0])
 
 
-def table(results: pd.DataFrame, rows: Sequence[tuple[str, str]],
-          metrics: Sequence[str] = ("letter_accuracy", "letter_accuracy_htk"), split: str = "test") -> pd.DataFrame:
+def table(
+    results: pd.DataFrame,
+    rows: Sequence[tuple[str, str]],
+    metrics: Sequence[str] = ("letter_accuracy", "letter_accuracy_htk"),
+    split: str = "test",
+) -> pd.DataFrame:
     """One line per row: its label, teacher, seeds and each metric as mean +- s.d., then the constant row."""
     out = None
     for m in metrics:
@@ -177,12 +203,22 @@ def table(results: pd.DataFrame, rows: Sequence[tuple[str, str]],
 
 def _claim(results, claim, a, b, names, metric, split) -> claims.Verdict:
     """:func:`fslib.claims.compare` against the table's constant output, in letter accuracy."""
-    return claims.compare(results, claim, a, b, names, metric, split, baseline=baseline_value(results, metric, split),
-                          label="letter accuracy")
+    return claims.compare(
+        results,
+        claim,
+        a,
+        b,
+        names,
+        metric,
+        split,
+        baseline=baseline_value(results, metric, split),
+        label="letter accuracy",
+    )
 
 
-def learning_note(results: pd.DataFrame, rows: Sequence[tuple[str, str]], metric: str = "letter_accuracy",
-                  split: str = "test") -> str:
+def learning_note(
+    results: pd.DataFrame, rows: Sequence[tuple[str, str]], metric: str = "letter_accuracy", split: str = "test"
+) -> str:
     """A sentence on how far the table's best row is above the constant output, against that row's spread
     over seeds: within two seed s.d.s the models have barely learned, and every verdict on the table is
     weak however it comes out."""
@@ -193,32 +229,49 @@ def learning_note(results: pd.DataFrame, rows: Sequence[tuple[str, str]], metric
     best = s.loc[s["mean"].idxmax()]
     label = VARIANT_LABELS.get(best["variant"], best["variant"])
     if best["mean"] <= base:
-        return (f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, at or below the constant output "
-                f"({base:.3f}): no model learned anything the constant string does not already get right.")
-    head = (f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, {best['mean'] - base:+.3f} above the "
-            f"constant output ({base:.3f})")
+        return (
+            f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, at or below the constant output "
+            f"({base:.3f}): no model learned anything the constant string does not already get right."
+        )
+    head = (
+        f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, {best['mean'] - base:+.3f} above the "
+        f"constant output ({base:.3f})"
+    )
     if pd.isna(best["std"]):
         return f"{head}; one seed, so no spread to compare the margin with."
     if best["mean"] - base <= 2 * best["std"]:
-        return (f"{head}, within two seed s.d.s ({best['std']:.3f}): these models have barely learned to read the "
-                "hand, so every verdict on this table is weak.")
+        return (
+            f"{head}, within two seed s.d.s ({best['std']:.3f}): these models have barely learned to read the "
+            "hand, so every verdict on this table is weak."
+        )
     return f"{head}, more than two seed s.d.s ({best['std']:.3f}): the models learned."
 
 
-def coverage_note(results: pd.DataFrame, rows: Sequence[tuple[str, str]], wanted: int = 3,
-                  metric: str = "letter_accuracy", split: str = "test") -> str:
+def coverage_note(
+    results: pd.DataFrame,
+    rows: Sequence[tuple[str, str]],
+    wanted: int = 3,
+    metric: str = "letter_accuracy",
+    split: str = "test",
+) -> str:
     """A sentence saying which rows have fewer than ``wanted`` seeds (or none) in ``results``, so a page
     states what was cut instead of hiding it."""
     s = claims.summarise(results, rows, metric, split)
-    short = [f"{VARIANT_LABELS.get(r.variant, r.variant)} ({r.teacher}): {r.seeds} seed(s)"
-             for r in s.itertuples() if r.seeds < wanted]
+    short = [
+        f"{VARIANT_LABELS.get(r.variant, r.variant)} ({r.teacher}): {r.seeds} seed(s)"
+        for r in s.itertuples()
+        if r.seeds < wanted
+    ]
     if not short:
         return f"Every row has at least {wanted} seeds."
     return f"Rows with fewer than {wanted} seeds: " + "; ".join(short) + "."
 
 
-def run_configs(results: pd.DataFrame, results_path, fields: Sequence[str] = (
-        "w_ctc_gru", "w_ctc_cnn", "w_kl", "w_distill", "teacher", "epochs", "width", "input_size")) -> pd.DataFrame:
+def run_configs(
+    results: pd.DataFrame,
+    results_path,
+    fields: Sequence[str] = ("w_ctc_gru", "w_ctc_cnn", "w_kl", "w_distill", "teacher", "epochs", "width", "input_size"),
+) -> pd.DataFrame:
     """One line per trained run of ``results``: its id, the loss weights and sizes that tell the rows apart,
     and the file holding its whole configuration (``configs/<run_id>.json`` beside the results table)."""
     import json
@@ -229,44 +282,92 @@ def run_configs(results: pd.DataFrame, results_path, fields: Sequence[str] = (
     for run_id in results.loc[results["variant"] != "constant", "run_id"].drop_duplicates():
         f = folder / f"{run_id}.json"
         cfg = json.loads(f.read_text()) if f.exists() else {}
-        out.append({"run_id": run_id, **{k: cfg.get(k, "") for k in fields},
-                    "configuration": f"tables/configs/{f.name}" if f.exists() else "missing"})
+        out.append(
+            {
+                "run_id": run_id,
+                **{k: cfg.get(k, "") for k in fields},
+                "configuration": f"tables/configs/{f.name}" if f.exists() else "missing",
+            }
+        )
     return pd.DataFrame(out)
 
 
-def ablation_claims(results: pd.DataFrame, teacher: str, metric: str = "letter_accuracy",
-                    split: str = "test") -> list[claims.Verdict]:
+def ablation_claims(
+    results: pd.DataFrame, teacher: str, metric: str = "letter_accuracy", split: str = "test"
+) -> list[claims.Verdict]:
     """The source study's loss-ablation claims, each checked on the table."""
     L = VARIANT_LABELS
     return [
-        _claim(results, "Distillation helps the full model", ("full", teacher), ("ctc_both_kl", ""),
-               ("full model", "full model without distillation"), metric, split),
-        _claim(results, "Distillation alone helps", ("ctc_gru_distill", teacher), ("ctc_gru", ""),
-               (L["ctc_gru_distill"], L["ctc_gru"]), metric, split),
-        _claim(results, "CTC on the 1D-CNN contributes", ("ctc_both", ""), ("ctc_gru", ""),
-               (L["ctc_both"], L["ctc_gru"]), metric, split),
-        _claim(results, "The KL term contributes", ("ctc_both_kl", ""), ("ctc_both", ""),
-               (L["ctc_both_kl"], L["ctc_both"]), metric, split),
+        _claim(
+            results,
+            "Distillation helps the full model",
+            ("full", teacher),
+            ("ctc_both_kl", ""),
+            ("full model", "full model without distillation"),
+            metric,
+            split,
+        ),
+        _claim(
+            results,
+            "Distillation alone helps",
+            ("ctc_gru_distill", teacher),
+            ("ctc_gru", ""),
+            (L["ctc_gru_distill"], L["ctc_gru"]),
+            metric,
+            split,
+        ),
+        _claim(
+            results,
+            "CTC on the 1D-CNN contributes",
+            ("ctc_both", ""),
+            ("ctc_gru", ""),
+            (L["ctc_both"], L["ctc_gru"]),
+            metric,
+            split,
+        ),
+        _claim(
+            results,
+            "The KL term contributes",
+            ("ctc_both_kl", ""),
+            ("ctc_both", ""),
+            (L["ctc_both_kl"], L["ctc_both"]),
+            metric,
+            split,
+        ),
     ]
 
 
-def teacher_claims(results: pd.DataFrame, teachers: Sequence[str], best: str = REFERENCE,
-                   metric: str = "letter_accuracy", split: str = "test") -> list[claims.Verdict]:
-    """"HaMeR teaches better than the other hand models": one paired comparison per other hand model. A
+def teacher_claims(
+    results: pd.DataFrame,
+    teachers: Sequence[str],
+    best: str = REFERENCE,
+    metric: str = "letter_accuracy",
+    split: str = "test",
+) -> list[claims.Verdict]:
+    """ "HaMeR teaches better than the other hand models": one paired comparison per other hand model. A
     reference that is not a hand model (an upper bound of the teacher registry: the ground-truth pose) is not
     part of the claim: :func:`upper_bound_gaps` says how far ``best`` is from it instead."""
-    return [_claim(results, f"{best} teaches better than {t}", ("full", best), ("full", t), (best, t), metric, split)
-            for t in teachers if t != best and t not in upper_bounds()]
+    return [
+        _claim(results, f"{best} teaches better than {t}", ("full", best), ("full", t), (best, t), metric, split)
+        for t in teachers
+        if t != best and t not in upper_bounds()
+    ]
 
 
-def upper_bound_gaps(results: pd.DataFrame, teachers: Sequence[str], best: str = REFERENCE,
-                     metric: str = "letter_accuracy", split: str = "test") -> list[str]:
+def upper_bound_gaps(
+    results: pd.DataFrame,
+    teachers: Sequence[str],
+    best: str = REFERENCE,
+    metric: str = "letter_accuracy",
+    split: str = "test",
+) -> list[str]:
     """:func:`upper_bound_gap` for each teacher of ``teachers`` that the registry calls an upper bound."""
     return [upper_bound_gap(results, best, t, metric, split) for t in teachers if t in upper_bounds()]
 
 
-def upper_bound_gap(results: pd.DataFrame, best: str, bound: str, metric: str = "letter_accuracy",
-                    split: str = "test") -> str:
+def upper_bound_gap(
+    results: pd.DataFrame, best: str, bound: str, metric: str = "letter_accuracy", split: str = "test"
+) -> str:
     """A sentence on ``best`` against a teacher that is an upper bound rather than a competitor (the oracle
     pose): the paired per-seed difference and whether ``best`` is below it, level with it within seed noise,
     or above it. Not a verdict on the source study's claim."""
@@ -274,16 +375,25 @@ def upper_bound_gap(results: pd.DataFrame, best: str, bound: str, metric: str = 
     head = f"{best} against {bound} (an upper bound, not a hand model; not part of the claim)"
     if c["outcome"] == "not testable":
         return f"{head}: not comparable here ({c['seeds']} seed(s) in common)."
-    where = {"worse": "below the upper bound", "better": "above the upper bound",
-             "within noise": "level with the upper bound within seed noise"}[c["outcome"]]
+    where = {
+        "worse": "below the upper bound",
+        "better": "above the upper bound",
+        "within noise": "level with the upper bound within seed noise",
+    }[c["outcome"]]
     diffs = ", ".join(f"{x:+.3f}" for x in c["differences"])
     return f"{head}: {where} ({best} - {bound} per seed: {diffs}; mean {c['mean']:+.3f}, s.d. {c['std']:.3f})."
 
 
 # ------------------------------------------------------------------------------ the teacher comparison page
 SEPARABILITY_COLUMNS = {"nearest_centroid": "teacher separability (NC)", "linear_probe": "teacher separability (LP)"}
-COMPARISON_COLUMNS = ("row", "teacher", "seeds", "letter_accuracy", "letter_accuracy_htk",
-                      *SEPARABILITY_COLUMNS.values())
+COMPARISON_COLUMNS = (
+    "row",
+    "teacher",
+    "seeds",
+    "letter_accuracy",
+    "letter_accuracy_htk",
+    *SEPARABILITY_COLUMNS.values(),
+)
 
 
 def with_separability(table_: pd.DataFrame, sep: pd.DataFrame) -> pd.DataFrame:
@@ -308,8 +418,13 @@ class SeparabilityRelation(NamedTuple):
     sentence: str
 
 
-def separability_relation(both: pd.DataFrame, teachers: Sequence[str], baseline: float,
-                          x: str = SEPARABILITY_COLUMNS["nearest_centroid"], minimum: int = 3) -> SeparabilityRelation:
+def separability_relation(
+    both: pd.DataFrame,
+    teachers: Sequence[str],
+    baseline: float,
+    x: str = SEPARABILITY_COLUMNS["nearest_centroid"],
+    minimum: int = 3,
+) -> SeparabilityRelation:
     """Whether a teacher whose vectors separate the letters better (column ``x`` of :func:`with_separability`)
     also teaches better: over the students distilled from ``teachers`` that have both numbers, the Spearman
     rank correlation of ``x`` with the mean letter accuracy, read only when at least ``minimum`` teachers
@@ -319,13 +434,23 @@ def separability_relation(both: pd.DataFrame, teachers: Sequence[str], baseline:
     if len(models) < minimum:
         return SeparabilityRelation(models, False, "")
     if learned < minimum:
-        return SeparabilityRelation(models, False, (
-            f"Only {learned} of {len(models)} distilled students are above the constant output: "
-            "no relation between teacher separability and student accuracy to read at this profile."))
+        return SeparabilityRelation(
+            models,
+            False,
+            (
+                f"Only {learned} of {len(models)} distilled students are above the constant output: "
+                "no relation between teacher separability and student accuracy to read at this profile."
+            ),
+        )
     rho = models[x].corr(models["letter_accuracy_mean"], method="spearman")
-    return SeparabilityRelation(models, True, (
-        f"Spearman rank correlation of teacher separability and student accuracy over {len(models)} teachers: "
-        f"{rho:+.2f} (with so few teachers, only a sign, not a test)"))
+    return SeparabilityRelation(
+        models,
+        True,
+        (
+            f"Spearman rank correlation of teacher separability and student accuracy over {len(models)} teachers: "
+            f"{rho:+.2f} (with so few teachers, only a sign, not a test)"
+        ),
+    )
 
 
 def teacher_claim_lines(results: pd.DataFrame, teachers: Sequence[str], best: str = REFERENCE) -> str:

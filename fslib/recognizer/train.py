@@ -15,6 +15,7 @@ Several GPUs: start the same entry point under ``torchrun --nproc_per_node=N``; 
 N-th batch, gradients are averaged by DistributedDataParallel, rank 0 evaluates and writes. Mixed precision
 (float16 autocast with a gradient scaler) is used on CUDA.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -31,7 +32,7 @@ from ..paths import cache_dir
 from ..training import fit, warmup_cosine
 from .augment import augment_images
 from .config import RecognizerConfig
-from .data import RecognizerData, TeacherStats, loader, skip_report
+from .data import RecognizerData, loader, skip_report
 from .evaluate import predict, split_metrics
 from .losses import total_loss
 from .model import Recognizer, build_recognizer, to_input
@@ -39,10 +40,22 @@ from .model import Recognizer, build_recognizer, to_input
 # What a trained run depends on (its cache key): the modules that build, feed, train and select the model.
 # The pages' helpers (tables, figures, comparisons, experiment, benchmarks) are left out on purpose, so
 # editing a table does not retrain every model.
-CODE = ["fslib.recognizer.config", "fslib.recognizer.backbones", "fslib.recognizer.heads", "fslib.recognizer.model",
-        "fslib.recognizer.losses", "fslib.recognizer.data", "fslib.recognizer.augment", "fslib.recognizer.train",
-        "fslib.recognizer.evaluate", "fslib.recognizer.decode", "fslib.recognizer.metrics",
-        "fslib.preprocess.dataset", "fslib.alphabet", "fslib.training"]
+CODE = [
+    "fslib.recognizer.config",
+    "fslib.recognizer.backbones",
+    "fslib.recognizer.heads",
+    "fslib.recognizer.model",
+    "fslib.recognizer.losses",
+    "fslib.recognizer.data",
+    "fslib.recognizer.augment",
+    "fslib.recognizer.train",
+    "fslib.recognizer.evaluate",
+    "fslib.recognizer.decode",
+    "fslib.recognizer.metrics",
+    "fslib.preprocess.dataset",
+    "fslib.alphabet",
+    "fslib.training",
+]
 FORMAT = 1
 
 
@@ -54,6 +67,7 @@ class CheckpointMismatch(ValueError):
 class TrainResult:
     """A finished run: the selected ``model`` (eval mode), its ``history`` (one dict per epoch), ``report``
     (configuration, data sizes, skipped inputs, timings, best epoch) and ``folder``."""
+
     model: Recognizer
     history: list[dict[str, Any]]
     report: dict[str, Any]
@@ -77,8 +91,13 @@ def _distributed() -> tuple[int, int]:
 
 
 def run_key(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None) -> str:
-    ident = {"format": FORMAT, "config": cfg, "crops": str(Path(store.root).resolve()), "alphabet": alphabet.symbols,
-             "teacher": str(Path(features.root).resolve()) if features is not None else None}
+    ident = {
+        "format": FORMAT,
+        "config": cfg,
+        "crops": str(Path(store.root).resolve()),
+        "alphabet": alphabet.symbols,
+        "teacher": str(Path(features.root).resolve()) if features is not None else None,
+    }
     return cache_key(ident, code=CODE)
 
 
@@ -88,15 +107,21 @@ def run_id(cfg: RecognizerConfig, key: str) -> str:
 
 def save_checkpoint(path: Path, model: Recognizer, alphabet: Alphabet, extra: dict[str, Any]) -> None:
     """The selected weights with everything needed to rebuild and check them."""
-    payload = {"format": FORMAT, "config": as_dict(model.cfg), "alphabet": {"name": alphabet.name,
-                                                                            "symbols": list(alphabet.symbols)},
-               "teacher_dim": model.teacher_dim, "state": model.state_dict(), **extra}
+    payload = {
+        "format": FORMAT,
+        "config": as_dict(model.cfg),
+        "alphabet": {"name": alphabet.name, "symbols": list(alphabet.symbols)},
+        "teacher_dim": model.teacher_dim,
+        "state": model.state_dict(),
+        **extra,
+    }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
 
 
-def load_checkpoint(path: str | os.PathLike, cfg: RecognizerConfig | None = None,
-                    alphabet: Alphabet | None = None) -> tuple[Recognizer, dict[str, Any]]:
+def load_checkpoint(
+    path: str | os.PathLike, cfg: RecognizerConfig | None = None, alphabet: Alphabet | None = None
+) -> tuple[Recognizer, dict[str, Any]]:
     """A recognizer from ``model.pt``. With ``cfg`` / ``alphabet`` given, a checkpoint whose network shape or
     alphabet differs raises :class:`CheckpointMismatch` naming the differences."""
     from .config import make_config
@@ -106,34 +131,63 @@ def load_checkpoint(path: str | os.PathLike, cfg: RecognizerConfig | None = None
     if cfg is not None:
         diff = {k: (v, cfg.model_fields()[k]) for k, v in saved.model_fields().items() if cfg.model_fields()[k] != v}
         if diff:
-            raise CheckpointMismatch(f"{path}: the checkpoint's network differs from the configuration asked for: "
-                                     + ", ".join(f"{k} saved {a!r} vs asked {b!r}" for k, (a, b) in diff.items()))
+            raise CheckpointMismatch(
+                f"{path}: the checkpoint's network differs from the configuration asked for: "
+                + ", ".join(f"{k} saved {a!r} vs asked {b!r}" for k, (a, b) in diff.items())
+            )
     if alphabet is not None and tuple(payload["alphabet"]["symbols"]) != tuple(alphabet.symbols):
-        raise CheckpointMismatch(f"{path}: trained on the {payload['alphabet']['name']} alphabet "
-                                 f"({''.join(payload['alphabet']['symbols'])!r}), not on {alphabet.name} "
-                                 f"({''.join(alphabet.symbols)!r}); train a model for this alphabet")
+        raise CheckpointMismatch(
+            f"{path}: trained on the {payload['alphabet']['name']} alphabet "
+            f"({''.join(payload['alphabet']['symbols'])!r}), not on {alphabet.name} "
+            f"({''.join(alphabet.symbols)!r}); train a model for this alphabet"
+        )
     model = Recognizer(saved, len(payload["alphabet"]["symbols"]) + 1, payload["teacher_dim"])
     model.load_state_dict(payload["state"])
     return model.eval(), payload
 
 
 # ---------------------------------------------------------------------------------------------- train
-def make_splits(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None,
-                train_partitions=("train",), dev_partitions=("dev",)) -> tuple[RecognizerData, RecognizerData]:
+def make_splits(
+    cfg: RecognizerConfig,
+    store: Any,
+    alphabet: Alphabet,
+    features: Any = None,
+    train_partitions=("train",),
+    dev_partitions=("dev",),
+) -> tuple[RecognizerData, RecognizerData]:
     """The training split (augmented, with the teacher's vectors standardised on it) and the dev split."""
-    tr = RecognizerData(store, alphabet, train_partitions, features=features if cfg.distills else None,
-                        subsample=cfg.subsample, max_frames=cfg.max_frames, train=True, speed=cfg.speed,
-                        teacher_norm=cfg.teacher_norm, seed=cfg.seed)
+    tr = RecognizerData(
+        store,
+        alphabet,
+        train_partitions,
+        features=features if cfg.distills else None,
+        subsample=cfg.subsample,
+        max_frames=cfg.max_frames,
+        train=True,
+        speed=cfg.speed,
+        teacher_norm=cfg.teacher_norm,
+        seed=cfg.seed,
+    )
     dev = RecognizerData(store, alphabet, dev_partitions, subsample=cfg.subsample, max_frames=cfg.max_frames)
     if len(tr) == 0:
-        raise ValueError(f"no usable training sequence in {store.root} (partitions {train_partitions}); "
-                         f"skipped: {skip_report(tr)}")
+        raise ValueError(
+            f"no usable training sequence in {store.root} (partitions {train_partitions}); skipped: {skip_report(tr)}"
+        )
     return tr, dev
 
 
-def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None, *,
-          progress: bool = True, device: str | None = None, stop_after: int | None = None,
-          root: str | os.PathLike | None = None, eval_every: int = 1) -> TrainResult | None:
+def train(
+    cfg: RecognizerConfig,
+    store: Any,
+    alphabet: Alphabet,
+    features: Any = None,
+    *,
+    progress: bool = True,
+    device: str | None = None,
+    stop_after: int | None = None,
+    root: str | os.PathLike | None = None,
+    eval_every: int = 1,
+) -> TrainResult | None:
     """Train (or load, or resume) the recognizer of ``cfg`` on ``store``'s train split, selecting the epoch by
     dev letter accuracy.
 
@@ -145,8 +199,9 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
     if cfg.distills and features is None:
         raise ValueError(f"configuration distils from teacher {cfg.teacher!r} but no teacher features were given")
     if cfg.distills and getattr(features.teacher, "name", cfg.teacher) != cfg.teacher:
-        raise ValueError(f"configuration names teacher {cfg.teacher!r} but the features are "
-                         f"{features.teacher.name!r}'s")
+        raise ValueError(
+            f"configuration names teacher {cfg.teacher!r} but the features are {features.teacher.name!r}'s"
+        )
     key = run_key(cfg, store, alphabet, features if cfg.distills else None)
     folder = Path(root) if root else cache_dir() / "recognizer" / key
     final = folder / "model.pt"
@@ -170,8 +225,10 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
     train_loader = loader(tr, cfg.batch_size, shuffle=True, seed=cfg.seed)
     steps_per_epoch = len(train_loader) // world if world > 1 else len(train_loader)
     if steps_per_epoch == 0:
-        raise ValueError(f"{len(train_loader)} training batches cannot be shared by {world} processes; "
-                         "lower batch_size or the number of processes")
+        raise ValueError(
+            f"{len(train_loader)} training batches cannot be shared by {world} processes; "
+            "lower batch_size or the number of processes"
+        )
     amp = dev_name.startswith("cuda")
 
     def batches(rnd):
@@ -180,7 +237,7 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
         train_loader.batch_sampler.set_epoch(rnd.epoch)
         for b, batch in enumerate(train_loader):
             if b >= steps_per_epoch * world:
-                break                      # every process takes the same number of steps
+                break  # every process takes the same number of steps
             if b % world != rank:
                 continue
             B, T = batch["frames"].shape[:2]
@@ -199,27 +256,59 @@ def train(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any =
         metrics = split_metrics(predict(model, dev, device=dev_name)) if len(dev) else {}
         return {k: v for k, v in metrics.items() if k != "sequences"}
 
-    report = {"run_id": run_id(cfg, key), "key": key, "config": as_dict(cfg), "variant": cfg.variant,
-              "teacher": cfg.teacher if cfg.distills else "", "alphabet": alphabet.name,
-              "train_sequences": len(tr), "dev_sequences": len(dev), "skipped": skip_report(tr, dev),
-              "parameters": model.parameter_counts(), "device": dev_name, "world_size": world,
-              "threads": torch.get_num_threads()}
+    report = {
+        "run_id": run_id(cfg, key),
+        "key": key,
+        "config": as_dict(cfg),
+        "variant": cfg.variant,
+        "teacher": cfg.teacher if cfg.distills else "",
+        "alphabet": alphabet.name,
+        "train_sequences": len(tr),
+        "dev_sequences": len(dev),
+        "skipped": skip_report(tr, dev),
+        "parameters": model.parameter_counts(),
+        "device": dev_name,
+        "world_size": world,
+        "threads": torch.get_num_threads(),
+    }
     if cfg.distills:
         report["teacher_features"] = str(Path(features.root).name)
-    fitted = fit(model, batches=batches, step=step, steps_per_epoch=steps_per_epoch, epochs=cfg.epochs,
-                 lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed, resume=folder / "resume.pt",
-                 evaluate=evaluate, eval_prefix="dev", select="letter_accuracy", eval_every=eval_every,
-                 schedule=warmup_cosine(cfg.epochs * steps_per_epoch, round(cfg.warmup * cfg.epochs * steps_per_epoch)),
-                 clip=cfg.clip, amp=amp, unit="frames", module=net, rank=rank, desc=f"train {report['run_id']}",
-                 progress=progress, stop_after=stop_after, device=dev_name)
+    fitted = fit(
+        model,
+        batches=batches,
+        step=step,
+        steps_per_epoch=steps_per_epoch,
+        epochs=cfg.epochs,
+        lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
+        seed=cfg.seed,
+        resume=folder / "resume.pt",
+        evaluate=evaluate,
+        eval_prefix="dev",
+        select="letter_accuracy",
+        eval_every=eval_every,
+        schedule=warmup_cosine(cfg.epochs * steps_per_epoch, round(cfg.warmup * cfg.epochs * steps_per_epoch)),
+        clip=cfg.clip,
+        amp=amp,
+        unit="frames",
+        module=net,
+        rank=rank,
+        desc=f"train {report['run_id']}",
+        progress=progress,
+        stop_after=stop_after,
+        device=dev_name,
+    )
     if fitted is None:
         return None
     model.eval()
     history = fitted.history
-    report.update(best_epoch=fitted.best_epoch, best_dev_letter_accuracy=fitted.best_value,
-                  train_seconds=sum(h["train_seconds"] for h in history),
-                  train_frames_per_s=sum(h["train_frames_per_s"] * h["train_seconds"] for h in history)
-                  / max(sum(h["train_seconds"] for h in history), 1e-9))
+    report.update(
+        best_epoch=fitted.best_epoch,
+        best_dev_letter_accuracy=fitted.best_value,
+        train_seconds=sum(h["train_seconds"] for h in history),
+        train_frames_per_s=sum(h["train_frames_per_s"] * h["train_seconds"] for h in history)
+        / max(sum(h["train_seconds"] for h in history), 1e-9),
+    )
     if rank == 0:
         save_checkpoint(final, model, alphabet, {"history": history, "report": report})
         write_json_atomic(folder / "report.json", report)

@@ -1,4 +1,5 @@
 """The study runner: executes the notebooks of a profile with papermill, with a cache and a manifest."""
+
 from .plan import PROFILES, Plan, load_plan
 from .runner import StudyError, run_study
 

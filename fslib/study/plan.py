@@ -1,11 +1,13 @@
 """The study plan: notebook order, profiles and parameter resolution (``fslib/study.yml``)."""
+
 from __future__ import annotations
 
 import ast
 import dataclasses
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import yaml
 
@@ -204,7 +206,9 @@ class Plan:
                 # child's own block
                 inherited = self.inherited(nb)
                 own = notebook_parameters(self.path(nb))
-                resolved[nb].update({k: p.default for k, p in inherited.items() if k not in own and k not in resolved[nb]})
+                resolved[nb].update(
+                    {k: p.default for k, p in inherited.items() if k not in own and k not in resolved[nb]}
+                )
                 for key, value in (prof.params.get(rule.parent) or {}).items():
                     if key in inherited:
                         apply(nb, key, value, f"profile {profile} ({rule.parent}, inherited)")
@@ -280,7 +284,9 @@ def load_plan(plan_file: Path | None = None, notebooks_dir: Path | None = None) 
         children = tuple(rule.get("children") or ())
         stray = [n for n in (parent, *children) if n not in notebooks]
         if stray or set(rule) - {"children", "own"}:
-            raise ValueError(f"{plan_file.name}: inherit of {parent}: unknown notebooks {stray} or keys "
-                             f"{sorted(set(rule) - {'children', 'own'})}")
+            raise ValueError(
+                f"{plan_file.name}: inherit of {parent}: unknown notebooks {stray} or keys "
+                f"{sorted(set(rule) - {'children', 'own'})}"
+            )
         inherits.append(Inheritance(parent, children, tuple(rule.get("own") or ())))
     return Plan(notebooks, profiles, Path(notebooks_dir or repo_root() / "notebooks"), tuple(inherits))

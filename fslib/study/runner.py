@@ -8,6 +8,7 @@ Layout of one profile's run directory (``runs/<profile>/``)::
     manifest.json             profile, parameters, git commit, package versions, machine, durations
     tables/, figures/         what the notebooks write (``out_dir``)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -18,14 +19,15 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import nbformat
 
 from .. import envinfo
 from ..cache import atomic_path, code_digest, stable_json, write_json_atomic
-from ..paths import repo_root, runs_dir
+from ..paths import repo_root
 from .plan import Plan, load_plan
 
 
@@ -160,8 +162,12 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
             upstream[prev] = st["key"] if st else None
         key = hashlib.sha256(
             stable_json(
-                {"notebook": notebook_digest(plan.path(name)), "params": params[name], "env": env_digest,
-                 "upstream": upstream}
+                {
+                    "notebook": notebook_digest(plan.path(name)),
+                    "params": params[name],
+                    "env": env_digest,
+                    "upstream": upstream,
+                }
             ).encode()
         ).hexdigest()[:20]
         state_path = run_dir / ".state" / f"{name}.json"
@@ -181,8 +187,12 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
                 tmp_nb = tmp_out.with_suffix(".ipynb")
                 try:
                     papermill.execute_notebook(
-                        str(plan.path(name)), str(tmp_nb), parameters=params[name],
-                        cwd=str(plan.notebooks_dir), kernel_name="python3", progress_bar=progress,
+                        str(plan.path(name)),
+                        str(tmp_nb),
+                        parameters=params[name],
+                        cwd=str(plan.notebooks_dir),
+                        kernel_name="python3",
+                        progress_bar=progress,
                         log_output=False,
                     )
                 except BaseException:
@@ -192,26 +202,34 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
                 _scrub_paths(tmp_nb, plan.path(name), output, run_dir.parent.parent)
                 os.replace(tmp_nb, tmp_out)
         except PapermillExecutionError as err:
-            run_log.append({"name": name, "cached": False, "failed": True,
-                            "wall_s": round(time.perf_counter() - t0, 2)})
+            run_log.append(
+                {"name": name, "cached": False, "failed": True, "wall_s": round(time.perf_counter() - t0, 2)}
+            )
             write_manifest("failed")
             raise StudyError(_describe_failure(name, err, failed_copy)) from None
         except KeyboardInterrupt:
-            run_log.append({"name": name, "cached": False, "interrupted": True,
-                            "wall_s": round(time.perf_counter() - t0, 2)})
+            run_log.append(
+                {"name": name, "cached": False, "interrupted": True, "wall_s": round(time.perf_counter() - t0, 2)}
+            )
             write_manifest("interrupted")
             raise
         except Exception as err:  # kernel died, notebook unreadable, ...
-            run_log.append({"name": name, "cached": False, "failed": True,
-                            "wall_s": round(time.perf_counter() - t0, 2)})
+            run_log.append(
+                {"name": name, "cached": False, "failed": True, "wall_s": round(time.perf_counter() - t0, 2)}
+            )
             write_manifest("failed")
             raise StudyError(f"notebook {name} could not be executed: {type(err).__name__}: {err}") from err
         wall = round(time.perf_counter() - t0, 2)
         failed_copy.unlink(missing_ok=True)
         write_json_atomic(
             state_path,
-            {"key": key, "params": params[name], "wall_s": wall, "executed_at": _now(),
-             "git": envinfo.git_state(repo_root_or_none())},
+            {
+                "key": key,
+                "params": params[name],
+                "wall_s": wall,
+                "executed_at": _now(),
+                "git": envinfo.git_state(repo_root_or_none()),
+            },
         )
         run_log.append({"name": name, "cached": False, "wall_s": wall})
         # after every executed notebook, so an interrupted or still running study has an up-to-date manifest
@@ -219,8 +237,10 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
         log(f"{tag}: done in {_fmt_duration(wall)}")
 
     manifest = write_manifest("complete")
-    log(f"profile {profile}: {len(selected)} notebook(s) in {_fmt_duration(time.perf_counter() - t_run)}; "
-        f"manifest {manifest_path}")
+    log(
+        f"profile {profile}: {len(selected)} notebook(s) in {_fmt_duration(time.perf_counter() - t_run)}; "
+        f"manifest {manifest_path}"
+    )
     return manifest
 
 

@@ -11,6 +11,7 @@ holds for this embarrassingly parallel job up to memory bandwidth).
 
 Run it: ``python -m fslib.synth.bench --size 128 256``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,14 +68,16 @@ class BenchResult:
         return None if self.target is None else self.frames_per_second >= self.target
 
 
-def benchmark(image_size: int = 128, sequences: int = 8, workers: int = 2, word: str = "fingerspelling",
-              seed: int = 0) -> BenchResult:
+def benchmark(
+    image_size: int = 128, sequences: int = 8, workers: int = 2, word: str = "fingerspelling", seed: int = 0
+) -> BenchResult:
     """Render ``sequences`` sequences of ``word`` (different signers and shots) at ``image_size`` px with
     ``workers`` processes; return the measured throughput."""
     from . import corpus
 
-    cfg = corpus.make_config(signers=max(3, min(sequences, 12)), sequences=max(sequences, 3),
-                             image_size=image_size, seed=seed, words=(word,))
+    cfg = corpus.make_config(
+        signers=max(3, min(sequences, 12)), sequences=max(sequences, 3), image_size=image_size, seed=seed, words=(word,)
+    )
     specs = corpus.signer_plan(cfg)
     jobs = [(cfg, specs[j % cfg.signers], j, word) for j in range(sequences)]
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -94,9 +97,18 @@ def benchmark(image_size: int = 128, sequences: int = 8, workers: int = 2, word:
     n = sum(r[0] for r in res)
     cpu_render = 1000 * sum(r[1] for r in res) / n
     cpu_jpeg = 1000 * sum(r[2] for r in res) / n
-    return BenchResult(image_size, workers, sequences, n, round(wall, 3), round(n / wall, 1),
-                       TARGETS.get(image_size), round(cpu_render, 2), round(cpu_jpeg, 2),
-                       round(max(workers, 1) * 1000 / (cpu_render + cpu_jpeg), 1))
+    return BenchResult(
+        image_size,
+        workers,
+        sequences,
+        n,
+        round(wall, 3),
+        round(n / wall, 1),
+        TARGETS.get(image_size),
+        round(cpu_render, 2),
+        round(cpu_jpeg, 2),
+        round(max(workers, 1) * 1000 / (cpu_render + cpu_jpeg), 1),
+    )
 
 
 def run(sizes=(128, 256), sequences: int = 8, workers: int = 2, seed: int = 0):

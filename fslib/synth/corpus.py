@@ -23,12 +23,12 @@ depend on the number of worker processes or the order they finish in; the same c
 byte-identical CSV and identical JPEG files. Generation resumes: finished sequences are kept in a
 ``.partial`` folder and skipped when an interrupted run is restarted.
 """
+
 from __future__ import annotations
 
 import csv
 import dataclasses
 import io
-import json
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -41,8 +41,19 @@ from ..cache import atomic_path, cache_key, code_digest, write_json_atomic
 from ..config import build_config
 from ..paths import cache_dir
 
-CSV_COLUMNS = ("filename", "url", "start_time", "number_of_frames", "width", "height", "label_proc",
-               "label_raw", "label_notes", "partition", "signer")
+CSV_COLUMNS = (
+    "filename",
+    "url",
+    "start_time",
+    "number_of_frames",
+    "width",
+    "height",
+    "label_proc",
+    "label_raw",
+    "label_notes",
+    "partition",
+    "signer",
+)
 PARTITIONS = ("train", "dev", "test")
 MIN_IMAGE_SIZE = 64
 
@@ -88,17 +99,22 @@ class CorpusConfig:
         if self.alphabet not in alph.ALPHABETS:
             raise CorpusError(f"alphabet={self.alphabet!r} is unknown; use one of {', '.join(alph.ALPHABETS)}")
         if self.signers < 1:
-            raise CorpusError(f"signers={self.signers}: a corpus needs signers; use at least 3 "
-                              "(one per train/dev/test split)")
+            raise CorpusError(
+                f"signers={self.signers}: a corpus needs signers; use at least 3 (one per train/dev/test split)"
+            )
         if self.signers < 3:
-            raise CorpusError(f"signers={self.signers} is too few for three signer-disjoint splits "
-                              "(train/dev/test); use at least 3")
+            raise CorpusError(
+                f"signers={self.signers} is too few for three signer-disjoint splits (train/dev/test); use at least 3"
+            )
         if self.sequences < self.signers:
-            raise CorpusError(f"sequences={self.sequences} < signers={self.signers}: every signer needs at "
-                              "least one sequence; raise sequences or lower signers")
+            raise CorpusError(
+                f"sequences={self.sequences} < signers={self.signers}: every signer needs at "
+                "least one sequence; raise sequences or lower signers"
+            )
         if self.image_size < MIN_IMAGE_SIZE:
-            raise CorpusError(f"image_size={self.image_size} px is too small for a visible hand; use at "
-                              f"least {MIN_IMAGE_SIZE}")
+            raise CorpusError(
+                f"image_size={self.image_size} px is too small for a visible hand; use at least {MIN_IMAGE_SIZE}"
+            )
         if len(self.split) != 3 or any(f <= 0 for f in self.split):
             raise CorpusError(f"split={self.split!r} must be three positive fractions (train, dev, test)")
         if not (0 <= self.left_handed_fraction <= 1):
@@ -112,7 +128,8 @@ class CorpusConfig:
                 if bad:
                     raise alph.AlphabetError(
                         f"word {w!r} has character(s) {', '.join(map(repr, bad))} outside the "
-                        f"{a.name} alphabet ({''.join(a.symbols)!r}); remove them or choose another word")
+                        f"{a.name} alphabet ({''.join(a.symbols)!r}); remove them or choose another word"
+                    )
                 if not w.strip():
                     raise CorpusError(f"word {w!r} has no letter to spell")
 
@@ -153,8 +170,8 @@ def signer_plan(cfg: CorpusConfig) -> list[SignerSpec]:
     order = rng.permutation(n)
     parts = np.empty(n, object)
     parts[order[:n_train]] = "train"
-    parts[order[n_train:n_train + n_dev]] = "dev"
-    parts[order[n_train + n_dev:]] = "test"
+    parts[order[n_train : n_train + n_dev]] = "dev"
+    parts[order[n_train + n_dev :]] = "test"
     tones = np.resize(np.arange(len(SKIN_TONES)), n)
     tones = tones[rng.permutation(n)]
     return [SignerSpec(i, f"signer{i + 1:03d}", str(parts[i]), int(tones[i])) for i in range(n)]
@@ -204,11 +221,18 @@ def render_sequence(cfg: CorpusConfig, spec: SignerSpec, j: int, word: str):
         hand_box.append(scene.mask_box(mask, SIGNING_HAND))
         other_box.append(scene.mask_box(mask, OTHER_HAND))
     gt = dict(
-        pose=pose.astype(np.float32), shape=kin.hand_shape.as_vector(), translation=translation,
-        keypoints3d=kp3, keypoints2d=sc.camera.project(kp3).astype(np.float32),
-        hand_box=np.stack(hand_box).astype(np.float32), other_box=np.stack(other_box).astype(np.float32),
-        signing_side=np.array(side), letters=mo.letter_index.astype(np.int32),
-        camera=sc.camera.as_array(), skin_tone=np.int32(spec.skin_tone), label=np.array(word),
+        pose=pose.astype(np.float32),
+        shape=kin.hand_shape.as_vector(),
+        translation=translation,
+        keypoints3d=kp3,
+        keypoints2d=sc.camera.project(kp3).astype(np.float32),
+        hand_box=np.stack(hand_box).astype(np.float32),
+        other_box=np.stack(other_box).astype(np.float32),
+        signing_side=np.array(side),
+        letters=mo.letter_index.astype(np.int32),
+        camera=sc.camera.as_array(),
+        skin_tone=np.int32(spec.skin_tone),
+        label=np.array(word),
     )
     return frames, gt, shot
 
@@ -244,9 +268,17 @@ def _sequence_job(args) -> dict:
         with np.load(gt_path) as z:
             n = len(z["letters"])
     return {
-        "filename": fname, "url": f"synthetic://{fname}", "start_time": "0", "number_of_frames": n,
-        "width": cfg.image_size, "height": cfg.image_size, "label_proc": word, "label_raw": word,
-        "label_notes": f"synthetic; seed {cfg.seed}", "partition": spec.partition, "signer": spec.name,
+        "filename": fname,
+        "url": f"synthetic://{fname}",
+        "start_time": "0",
+        "number_of_frames": n,
+        "width": cfg.image_size,
+        "height": cfg.image_size,
+        "label_proc": word,
+        "label_raw": word,
+        "label_notes": f"synthetic; seed {cfg.seed}",
+        "partition": spec.partition,
+        "signer": spec.name,
     }
 
 
@@ -255,8 +287,13 @@ def corpus_key(cfg: CorpusConfig) -> str:
     return cache_key(cfg, code=["fslib.synth", "fslib.alphabet"])
 
 
-def generate(config: CorpusConfig | dict | None = None, *, workers: int | None = None, progress: bool = True,
-             root: str | os.PathLike | None = None) -> Path:
+def generate(
+    config: CorpusConfig | dict | None = None,
+    *,
+    workers: int | None = None,
+    progress: bool = True,
+    root: str | os.PathLike | None = None,
+) -> Path:
     """Generate (or find in the cache) the corpus of ``config``; return its root folder.
 
     The root is ``cache_dir()/corpora/<key>`` unless ``root`` is given. ``workers`` processes render
@@ -275,8 +312,9 @@ def generate(config: CorpusConfig | dict | None = None, *, workers: int | None =
     workers = workers or min(os.cpu_count() or 1, 2)
     from fslib.progress import tqdm
 
-    bar = tqdm(total=len(jobs), desc=f"synth {cfg.alphabet} corpus ({cfg.image_size} px)", unit="seq",
-               disable=not progress)
+    bar = tqdm(
+        total=len(jobs), desc=f"synth {cfg.alphabet} corpus ({cfg.image_size} px)", unit="seq", disable=not progress
+    )
     rows: list[dict] = []
     if workers <= 1:
         for job in jobs:
@@ -290,8 +328,10 @@ def generate(config: CorpusConfig | dict | None = None, *, workers: int | None =
     bar.close()
     _write_csv(work / f"{cfg.name}.csv", rows)
     _write_signers(work / "signers.csv", cfg, signers)
-    write_json_atomic(work / "config.json", {"config": dataclasses.asdict(cfg), "key": key,
-                                             "code_digest": code_digest("fslib.synth", "fslib.alphabet")})
+    write_json_atomic(
+        work / "config.json",
+        {"config": dataclasses.asdict(cfg), "key": key, "code_digest": code_digest("fslib.synth", "fslib.alphabet")},
+    )
     if final.exists():
         shutil.rmtree(final)
     os.replace(work, final)
@@ -334,8 +374,16 @@ def _write_signers(path: Path, cfg: CorpusConfig, signers: list[SignerSpec]) -> 
     w.writerow(["signer", "partition", "skin_tone", "skin_tone_name", "side", "letters_per_second"])
     for s in signers:
         kin, _ = _signer_models(cfg, s)
-        w.writerow([s.name, s.partition, s.skin_tone, SKIN_TONES[s.skin_tone][0], kin.dominant,
-                    f"{kin.letters_per_second:.3f}"])
+        w.writerow(
+            [
+                s.name,
+                s.partition,
+                s.skin_tone,
+                SKIN_TONES[s.skin_tone][0],
+                kin.dominant,
+                f"{kin.letters_per_second:.3f}",
+            ]
+        )
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")
 
@@ -354,8 +402,7 @@ def read_csv(root: str | os.PathLike, name: str | None = None):
         path = cands[0]
     else:
         path = root / f"{name}.csv"
-    return pd.read_csv(path, dtype={"label_proc": str, "label_raw": str, "start_time": str},
-                       keep_default_na=False)
+    return pd.read_csv(path, dtype={"label_proc": str, "label_raw": str, "start_time": str}, keep_default_na=False)
 
 
 def load_groundtruth(root: str | os.PathLike, filename: str) -> dict:
@@ -384,11 +431,17 @@ def split_statistics(root: str | os.PathLike):
     df = read_csv(root)
     df["label_len"] = df["label_proc"].str.len()
     g = df.groupby("partition")
-    out = pd.DataFrame({
-        "signers": g["signer"].nunique(), "sequences": g.size(), "frames": g["number_of_frames"].sum(),
-        "label_len_mean": g["label_len"].mean().round(2), "label_len_min": g["label_len"].min(),
-        "label_len_max": g["label_len"].max(), "frames_per_seq_mean": g["number_of_frames"].mean().round(1),
-    })
+    out = pd.DataFrame(
+        {
+            "signers": g["signer"].nunique(),
+            "sequences": g.size(),
+            "frames": g["number_of_frames"].sum(),
+            "label_len_mean": g["label_len"].mean().round(2),
+            "label_len_min": g["label_len"].min(),
+            "label_len_max": g["label_len"].max(),
+            "frames_per_seq_mean": g["number_of_frames"].mean().round(1),
+        }
+    )
     return out.reindex([p for p in PARTITIONS if p in out.index])
 
 
@@ -397,16 +450,16 @@ def letter_frequencies(root: str | os.PathLike):
     import pandas as pd
 
     df = read_csv(root)
-    counts = {p: pd.Series(list("".join(df.loc[df.partition == p, "label_proc"]))).value_counts()
-              for p in PARTITIONS}
+    counts = {p: pd.Series(list("".join(df.loc[df.partition == p, "label_proc"]))).value_counts() for p in PARTITIONS}
     table = pd.DataFrame(counts).fillna(0).astype(int)
     table.index = [("␣" if c == " " else c) for c in table.index]
     return table.sort_index()
 
 
 # ------------------------------------------------------------------------------------------- figures
-def letter_images(alphabet: str, image_size: int = 256, skin_tone: int = 2, crop: float = 1.6,
-                  seed: int = 0) -> dict[str, np.ndarray]:
+def letter_images(
+    alphabet: str, image_size: int = 256, skin_tone: int = 2, crop: float = 1.6, seed: int = 0
+) -> dict[str, np.ndarray]:
     """Every letter of ``alphabet`` held by one right-handed signer in front of a frontal camera, cropped
     around the hand: letter -> (S, S, 3) uint8 RGB with S = ``image_size`` // 2. Movement letters (J, Z)
     show the hand shape their movement starts from. ``crop`` is the crop side over the hand's extent."""
@@ -416,8 +469,15 @@ def letter_images(alphabet: str, image_size: int = 256, skin_tone: int = 2, crop
 
     rng = _rng(seed, 9)
     look = scene.sample_look(rng, skin_tone=skin_tone)
-    shot = dataclasses.replace(scene.sample_shot(rng, image_size), yaw_deg=0.0, pitch_deg=0.0, blur_sigma=0.3,
-                               noise_sigma=0.0, other_hand=False, offset=(0.0, -0.1))
+    shot = dataclasses.replace(
+        scene.sample_shot(rng, image_size),
+        yaw_deg=0.0,
+        pitch_deg=0.0,
+        blur_sigma=0.3,
+        noise_sigma=0.0,
+        other_hand=False,
+        offset=(0.0, -0.1),
+    )
     shape = hand.HandShape.default()
     sc = scene.SignerScene(look, shot, "right", shape, rng)
     out = {}
@@ -431,8 +491,7 @@ def letter_images(alphabet: str, image_size: int = 256, skin_tone: int = 2, crop
         half = max(np.ptp(k2[:, 0]), np.ptp(k2[:, 1]), 8) * crop / 2
         x0, y0 = int(max(c[0] - half, 0)), int(max(c[1] - half, 0))
         x1, y1 = int(min(c[0] + half, image_size)), int(min(c[1] + half, image_size))
-        out[letter] = cv2.resize(img[y0:y1, x0:x1], (image_size // 2, image_size // 2),
-                                 interpolation=cv2.INTER_AREA)
+        out[letter] = cv2.resize(img[y0:y1, x0:x1], (image_size // 2, image_size // 2), interpolation=cv2.INTER_AREA)
     return out
 
 
@@ -469,8 +528,15 @@ def plot_filmstrip(root: str | os.PathLike, n_sequences: int = 3, n_frames: int 
             li = int(gt["letters"][t])
             ax.set_title(f"{t + 1}: {gt['label'][li] if li >= 0 else '·'}", fontsize=8)
             ax.axis("off")
-        axes[r, 0].text(-0.1, 0.5, f"'{row.label_proc}'\n{row.signer}", transform=axes[r, 0].transAxes,
-                        ha="right", va="center", fontsize=8)
+        axes[r, 0].text(
+            -0.1,
+            0.5,
+            f"'{row.label_proc}'\n{row.signer}",
+            transform=axes[r, 0].transAxes,
+            ha="right",
+            va="center",
+            fontsize=8,
+        )
     fig.tight_layout()
     return fig
 
@@ -487,14 +553,17 @@ def _add_cli(sub) -> None:
         "corpus (byte-identical CSV and identical images). Without --out the corpus is cached under the "
         "study's cache folder (corpora/<key>) and reused; an interrupted run resumes.",
     )
-    p.add_argument("--alphabet", default="fswild", choices=sorted(alph.ALPHABETS),
-                   help="fswild: ASL with ChicagoFSWild labels; greek: Greek Sign Language (default fswild)")
+    p.add_argument(
+        "--alphabet",
+        default="fswild",
+        choices=sorted(alph.ALPHABETS),
+        help="fswild: ASL with ChicagoFSWild labels; greek: Greek Sign Language (default fswild)",
+    )
     p.add_argument("--signers", type=int, default=6, help="number of signers, >= 3 (default 6)")
     p.add_argument("--sequences", type=int, default=12, help="number of sequences, >= signers (default 12)")
     p.add_argument("--image-size", type=int, default=256, help="frame side in pixels, >= 64 (default 256)")
     p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
-    p.add_argument("--words", default="",
-                   help="comma-separated labels to spell (cycled) instead of the Faker lexicon")
+    p.add_argument("--words", default="", help="comma-separated labels to spell (cycled) instead of the Faker lexicon")
     p.add_argument("--workers", type=int, default=0, help="processes (default: all cores, at most 2)")
     p.add_argument("--out", default="", help="write the corpus to this folder instead of the cache")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -506,10 +575,15 @@ def _run_cli(args) -> int:
 
     words = tuple(w for w in args.words.split(",") if w) if args.words else None
     try:
-        cfg = make_config(alphabet=args.alphabet, signers=args.signers, sequences=args.sequences,
-                          image_size=args.image_size, seed=args.seed, words=words)
-        root = generate(cfg, workers=args.workers or None, progress=not args.no_progress,
-                        root=args.out or None)
+        cfg = make_config(
+            alphabet=args.alphabet,
+            signers=args.signers,
+            sequences=args.sequences,
+            image_size=args.image_size,
+            seed=args.seed,
+            words=words,
+        )
+        root = generate(cfg, workers=args.workers or None, progress=not args.no_progress, root=args.out or None)
     except (CorpusError, alph.AlphabetError) as err:
         print(f"fslib synth: error: {err}", file=sys.stderr)
         return 1

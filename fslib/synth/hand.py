@@ -29,6 +29,7 @@ right hand with exactly the stored pose (how HaMeR treats left hands). The rotat
 left hand are the proper world rotations ``M G M`` with ``M = diag(-1, 1, 1)``; the stored axis-angle of a
 left hand differs from a MANO left-hand theta by the sign of its y and z components (:func:`mirror_pose`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,24 +42,53 @@ from . import primitives as prim
 
 KEYPOINT_NAMES: tuple[str, ...] = (
     "wrist",
-    "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip",
-    "index_mcp", "index_pip", "index_dip", "index_tip",
-    "middle_mcp", "middle_pip", "middle_dip", "middle_tip",
-    "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
-    "pinky_mcp", "pinky_pip", "pinky_dip", "pinky_tip",
+    "thumb_cmc",
+    "thumb_mcp",
+    "thumb_ip",
+    "thumb_tip",
+    "index_mcp",
+    "index_pip",
+    "index_dip",
+    "index_tip",
+    "middle_mcp",
+    "middle_pip",
+    "middle_dip",
+    "middle_tip",
+    "ring_mcp",
+    "ring_pip",
+    "ring_dip",
+    "ring_tip",
+    "pinky_mcp",
+    "pinky_pip",
+    "pinky_dip",
+    "pinky_tip",
 )
 MANO_JOINT_NAMES: tuple[str, ...] = (
     "wrist",
-    "index1", "index2", "index3",
-    "middle1", "middle2", "middle3",
-    "pinky1", "pinky2", "pinky3",
-    "ring1", "ring2", "ring3",
-    "thumb1", "thumb2", "thumb3",
+    "index1",
+    "index2",
+    "index3",
+    "middle1",
+    "middle2",
+    "middle3",
+    "pinky1",
+    "pinky2",
+    "pinky3",
+    "ring1",
+    "ring2",
+    "ring3",
+    "thumb1",
+    "thumb2",
+    "thumb3",
 )
 FINGERS: tuple[str, ...] = ("thumb", "index", "middle", "ring", "pinky")
 # MANO joints of each finger (proximal to distal), in FINGERS order
 FINGER_JOINTS: dict[str, tuple[int, int, int]] = {
-    "thumb": (13, 14, 15), "index": (1, 2, 3), "middle": (4, 5, 6), "ring": (10, 11, 12), "pinky": (7, 8, 9),
+    "thumb": (13, 14, 15),
+    "index": (1, 2, 3),
+    "middle": (4, 5, 6),
+    "ring": (10, 11, 12),
+    "pinky": (7, 8, 9),
 }
 MANO_PARENTS: tuple[int, ...] = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 0, 10, 11, 0, 13, 14)
 # keypoint index of each MANO joint, and of each finger's tip (FINGERS order)
@@ -67,31 +97,54 @@ TIP_KEYPOINTS: tuple[int, ...] = (4, 8, 12, 16, 20)
 TIP_PARENT_JOINT: tuple[int, ...] = (15, 3, 6, 12, 9)
 # bones of the 21-keypoint skeleton (parent, child), as drawn by MediaPipe
 SKELETON: tuple[tuple[int, int], ...] = (
-    (0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11), (11, 12),
-    (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17), (17, 18), (18, 19), (19, 20),
+    (0, 1),
+    (1, 2),
+    (2, 3),
+    (3, 4),
+    (0, 5),
+    (5, 6),
+    (6, 7),
+    (7, 8),
+    (5, 9),
+    (9, 10),
+    (10, 11),
+    (11, 12),
+    (9, 13),
+    (13, 14),
+    (14, 15),
+    (15, 16),
+    (13, 17),
+    (0, 17),
+    (17, 18),
+    (18, 19),
+    (19, 20),
 )
 MIRROR = np.diag([-1.0, 1.0, 1.0])
 
 # thumb geometry in the rest pose (right hand, canonical frame)
-_THUMB_SPLAY_DEG = 40.0     # angle between the thumb and the index finger, in the palm plane
-_THUMB_LIFT = 0.25          # how far the rest thumb points in front of the palm (z component before norm)
-_THUMB_FLEX_TILT = 0.45     # how much thumb flexion also moves the thumb towards the palm side
+_THUMB_SPLAY_DEG = 40.0  # angle between the thumb and the index finger, in the palm plane
+_THUMB_LIFT = 0.25  # how far the rest thumb points in front of the palm (z component before norm)
+_THUMB_FLEX_TILT = 0.45  # how much thumb flexion also moves the thumb towards the palm side
 
 
 # ----------------------------------------------------------------------------------------------- rotations
 def rotvec_to_matrix(v: np.ndarray) -> np.ndarray:
     """Rodrigues: axis-angle ``(..., 3)`` radians -> rotation matrices ``(..., 3, 3)`` (float64)."""
     v = np.asarray(v, np.float64)
-    if v.shape == (3,):   # fast path for one vector (used heavily by the motion code)
+    if v.shape == (3,):  # fast path for one vector (used heavily by the motion code)
         th = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
         if th < 1e-8:
             return np.array([[1.0, -v[2], v[1]], [v[2], 1.0, -v[0]], [-v[1], v[0], 1.0]])
         x, y, z = v / th
         c, s_ = math.cos(th), math.sin(th)
         C = 1.0 - c
-        return np.array([[c + x * x * C, x * y * C - z * s_, x * z * C + y * s_],
-                         [y * x * C + z * s_, c + y * y * C, y * z * C - x * s_],
-                         [z * x * C - y * s_, z * y * C + x * s_, c + z * z * C]])
+        return np.array(
+            [
+                [c + x * x * C, x * y * C - z * s_, x * z * C + y * s_],
+                [y * x * C + z * s_, c + y * y * C, y * z * C - x * s_],
+                [z * x * C - y * s_, z * y * C + x * s_, c + z * z * C],
+            ]
+        )
     theta = np.linalg.norm(v, axis=-1, keepdims=True)
     small = theta < 1e-8
     k = v / np.where(small, 1.0, theta)
@@ -101,8 +154,9 @@ def rotvec_to_matrix(v: np.ndarray) -> np.ndarray:
     s, c = np.sin(theta)[..., None], np.cos(theta)[..., None]
     R = np.eye(3) + s * K + (1 - c) * (K @ K)
     # first-order formula for tiny angles (exact limit, avoids 0/0)
-    Ks = np.stack([zero, -v[..., 2], v[..., 1], v[..., 2], zero, -v[..., 0], -v[..., 1], v[..., 0], zero],
-                  -1).reshape(R.shape)
+    Ks = np.stack([zero, -v[..., 2], v[..., 1], v[..., 2], zero, -v[..., 0], -v[..., 1], v[..., 0], zero], -1).reshape(
+        R.shape
+    )
     return np.where(small[..., None], np.eye(3) + Ks, R)
 
 
@@ -144,11 +198,23 @@ class HandShape:
     palm_thickness: full dorso-palmar thickness of the palm.
     """
 
-    phalanges: tuple[float, ...] = (0.041, 0.031, 0.027,
-                                    0.041, 0.025, 0.021,
-                                    0.045, 0.029, 0.022,
-                                    0.042, 0.027, 0.022,
-                                    0.033, 0.020, 0.019)
+    phalanges: tuple[float, ...] = (
+        0.041,
+        0.031,
+        0.027,
+        0.041,
+        0.025,
+        0.021,
+        0.045,
+        0.029,
+        0.022,
+        0.042,
+        0.027,
+        0.022,
+        0.033,
+        0.020,
+        0.019,
+    )
     palm_length: float = 0.094
     palm_width: float = 0.062
     finger_radius: tuple[float, ...] = (0.0105, 0.0092, 0.0093, 0.0088, 0.0078)
@@ -165,12 +231,12 @@ class HandShape:
             raise ValueError(f"HandShape lengths must be metres between 0.001 and 0.3, got {vals}")
 
     @classmethod
-    def default(cls) -> "HandShape":
+    def default(cls) -> HandShape:
         """An average adult hand (hand length about 0.185 m)."""
         return cls()
 
     @classmethod
-    def sample(cls, rng: np.random.Generator, scale_sd: float = 0.07, part_sd: float = 0.04) -> "HandShape":
+    def sample(cls, rng: np.random.Generator, scale_sd: float = 0.07, part_sd: float = 0.04) -> HandShape:
         """A random signer: an overall size factor ~ N(1, scale_sd) (clipped to 0.8-1.2) times small
         independent proportions per part ~ N(1, part_sd) (clipped to +-3 sd)."""
         d = cls()
@@ -190,11 +256,12 @@ class HandShape:
 
     def as_vector(self) -> np.ndarray:
         """``(23,)`` float32: 15 phalanges, palm length, palm width, 5 finger radii, palm thickness (m)."""
-        return np.array([*self.phalanges, self.palm_length, self.palm_width, *self.finger_radius,
-                         self.palm_thickness], np.float32)
+        return np.array(
+            [*self.phalanges, self.palm_length, self.palm_width, *self.finger_radius, self.palm_thickness], np.float32
+        )
 
     @classmethod
-    def from_vector(cls, v: np.ndarray) -> "HandShape":
+    def from_vector(cls, v: np.ndarray) -> HandShape:
         """Inverse of :meth:`as_vector`."""
         v = [float(x) for x in np.asarray(v).ravel()]
         if len(v) != 23:
@@ -204,7 +271,7 @@ class HandShape:
     def lengths(self, finger: str) -> np.ndarray:
         """``(3,)`` phalanx lengths of one finger (name from :data:`FINGERS`), metres."""
         i = FINGERS.index(finger)
-        return np.asarray(self.phalanges[3 * i: 3 * i + 3])
+        return np.asarray(self.phalanges[3 * i : 3 * i + 3])
 
 
 def _thumb_direction() -> np.ndarray:
@@ -299,9 +366,9 @@ def _joint_limits() -> tuple[np.ndarray, np.ndarray]:
 
 
 _LIMITS = _joint_limits()
-DIP_PIP_RATIO = 2.0 / 3.0     # DIP flexion follows PIP flexion (tendon coupling) ...
-DIP_PIP_TOLERANCE = np.deg2rad(30.0)   # ... within this many radians
-ABDUCTION_AT_FULL_FLEXION = 0.35       # fraction of the MCP abduction range left when the MCP is fully flexed
+DIP_PIP_RATIO = 2.0 / 3.0  # DIP flexion follows PIP flexion (tendon coupling) ...
+DIP_PIP_TOLERANCE = np.deg2rad(30.0)  # ... within this many radians
+ABDUCTION_AT_FULL_FLEXION = 0.35  # fraction of the MCP abduction range left when the MCP is fully flexed
 
 
 def clamp_pose(pose: np.ndarray) -> np.ndarray:
@@ -322,8 +389,11 @@ def clamp_pose(pose: np.ndarray) -> np.ndarray:
         keep = 1.0 - (1.0 - ABDUCTION_AT_FULL_FLEXION) * frac
         a[..., j1, 2] = np.clip(a[..., j1, 2], lo[j1, 2] * keep, hi[j1, 2] * keep)
         centre = DIP_PIP_RATIO * a[..., j2, 0]
-        a[..., j3, 0] = np.clip(a[..., j3, 0], np.maximum(centre - DIP_PIP_TOLERANCE, lo[j3, 0]),
-                                np.minimum(centre + DIP_PIP_TOLERANCE, hi[j3, 0]))
+        a[..., j3, 0] = np.clip(
+            a[..., j3, 0],
+            np.maximum(centre - DIP_PIP_TOLERANCE, lo[j3, 0]),
+            np.minimum(centre + DIP_PIP_TOLERANCE, hi[j3, 0]),
+        )
     out = angles_to_pose(a)
     out[..., 0, :] = pose[..., 0, :]
     return out
@@ -333,7 +403,7 @@ def random_rotvec(rng: np.random.Generator, n: int) -> np.ndarray:
     """``(n, 3)`` axis-angle vectors of rotations drawn uniformly over SO(3) (Haar measure)."""
     q = rng.normal(size=(n, 4))
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    q *= np.where(q[:, :1] < 0, -1.0, 1.0)   # w >= 0 -> angle in [0, pi]
+    q *= np.where(q[:, :1] < 0, -1.0, 1.0)  # w >= 0 -> angle in [0, pi]
     w = np.clip(q[:, 0], -1.0, 1.0)
     angle = 2 * np.arccos(w)
     s = np.sqrt(np.maximum(1 - w * w, 1e-16))
@@ -379,8 +449,9 @@ class FKResult(NamedTuple):
     joints: np.ndarray
 
 
-def forward_kinematics(pose: np.ndarray, shape: HandShape | None = None, side: str = "right",
-                       translation: np.ndarray | None = None) -> FKResult:
+def forward_kinematics(
+    pose: np.ndarray, shape: HandShape | None = None, side: str = "right", translation: np.ndarray | None = None
+) -> FKResult:
     """Pose ``(..., 16, 3)`` axis-angle (MANO order; row 0 = global orientation, camera frame) and wrist
     position ``translation`` ``(..., 3)`` metres (default zero) -> :class:`FKResult`. ``side`` "right" or
     "left" (a left hand is the mirror image of the right hand with the same pose, see the module docstring).
@@ -392,12 +463,15 @@ def forward_kinematics(pose: np.ndarray, shape: HandShape | None = None, side: s
     if pose.shape[-2:] != (16, 3):
         raise ValueError(f"forward_kinematics: pose must have shape (..., 16, 3), got {pose.shape}")
     batch = pose.shape[:-2]
-    t = np.zeros(batch + (3,)) if translation is None else np.broadcast_to(
-        np.asarray(translation, np.float64), batch + (3,))
+    t = (
+        np.zeros(batch + (3,))
+        if translation is None
+        else np.broadcast_to(np.asarray(translation, np.float64), batch + (3,))
+    )
     if side == "left":
         t = t * np.array([-1.0, 1.0, 1.0])
     J, tips = rest_joints(shape)
-    R = rotvec_to_matrix(pose)                     # (..., 16, 3, 3) local rotations
+    R = rotvec_to_matrix(pose)  # (..., 16, 3, 3) local rotations
     G = np.empty_like(R)
     P = np.empty(batch + (16, 3))
     G[..., 0, :, :] = R[..., 0, :, :]
@@ -409,8 +483,7 @@ def forward_kinematics(pose: np.ndarray, shape: HandShape | None = None, side: s
     kp = np.empty(batch + (21, 3))
     kp[..., list(MANO_TO_KEYPOINT), :] = P
     for fi, j in enumerate(TIP_PARENT_JOINT):
-        kp[..., TIP_KEYPOINTS[fi], :] = P[..., j, :] + np.einsum("...ab,b->...a", G[..., j, :, :],
-                                                                 tips[fi] - J[j])
+        kp[..., TIP_KEYPOINTS[fi], :] = P[..., j, :] + np.einsum("...ab,b->...a", G[..., j, :, :], tips[fi] - J[j])
     if side == "left":
         kp = kp * np.array([-1.0, 1.0, 1.0])
         P = P * np.array([-1.0, 1.0, 1.0])
@@ -419,7 +492,7 @@ def forward_kinematics(pose: np.ndarray, shape: HandShape | None = None, side: s
 
 
 # ------------------------------------------------------------------------------------------ primitives
-SEGMENT_TAPER = (1.0, 0.9, 0.82)   # radius of proximal, middle, distal segment relative to finger_radius
+SEGMENT_TAPER = (1.0, 0.9, 0.82)  # radius of proximal, middle, distal segment relative to finger_radius
 
 
 def palm_frame(keypoints: np.ndarray, side: str = "right") -> tuple[np.ndarray, np.ndarray]:
@@ -437,8 +510,13 @@ def palm_frame(keypoints: np.ndarray, side: str = "right") -> tuple[np.ndarray, 
     return centre, np.stack([u, v, n], axis=1)
 
 
-def hand_primitives(keypoints: np.ndarray, shape: HandShape | None = None, side: str = "right",
-                    color=(0.85, 0.65, 0.52), part: int = prim.SIGNING_HAND) -> prim.Primitives:
+def hand_primitives(
+    keypoints: np.ndarray,
+    shape: HandShape | None = None,
+    side: str = "right",
+    color=(0.85, 0.65, 0.52),
+    part: int = prim.SIGNING_HAND,
+) -> prim.Primitives:
     """Solid hand of capsules and ellipsoids from its 21 keypoints ``(21, 3)`` metres (camera frame).
 
     Fingers: one capsule per phalanx (thumb metacarpal included) tapering towards the tip; the last capsule
@@ -483,8 +561,13 @@ def hand_primitives(keypoints: np.ndarray, shape: HandShape | None = None, side:
     nc, ne = len(r), 1
     col = np.asarray(color, np.float32)
     return prim.Primitives(
-        cap_a=np.asarray(a, np.float32), cap_b=np.asarray(b, np.float32), cap_r=np.asarray(r, np.float32),
-        cap_color=np.tile(col, (nc, 1)), cap_part=np.full(nc, part, np.int8),
-        ell_centre=np.asarray(ell_c, np.float32), ell_axes=np.asarray(ell_ax, np.float32),
-        ell_color=np.tile(col, (ne, 1)), ell_part=np.full(ne, part, np.int8),
+        cap_a=np.asarray(a, np.float32),
+        cap_b=np.asarray(b, np.float32),
+        cap_r=np.asarray(r, np.float32),
+        cap_color=np.tile(col, (nc, 1)),
+        cap_part=np.full(nc, part, np.int8),
+        ell_centre=np.asarray(ell_c, np.float32),
+        ell_axes=np.asarray(ell_ax, np.float32),
+        ell_color=np.tile(col, (ne, 1)),
+        ell_part=np.full(ne, part, np.int8),
     )

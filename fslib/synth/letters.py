@@ -22,6 +22,7 @@ shared with ASL (Α, Β, Ε, Ζ, Η, Ι, Κ, Μ, Ν, Ο, Σ, Τ, Υ) follow the 
 :data:`GSL_UNCERTAIN` names them. For a study of recognition methods what matters is that the 24 shapes are
 distinct, signer-realistic handshapes with realistic confusions; do not use them to learn GSL.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,22 +36,22 @@ from . import hand as H
 # ------------------------------------------------------------------------------------ authoring helpers
 # finger presets (MCP flex, PIP flex, DIP flex, MCP abduction), degrees
 STRAIGHT = (0, 0, 0, 0)
-FIST = (85, 95, 50, 0)           # fully curled into the palm
+FIST = (85, 95, 50, 0)  # fully curled into the palm
 LOOSE_FIST = (75, 95, 55, 0)
-HOOK = (15, 100, 65, 0)          # claw, as in E and X
-CURVE = (30, 45, 25, 0)          # C
-O_CURVE = (50, 65, 40, 0)        # O
-FLAT_BENT = (88, 8, 5, 0)        # bent at the knuckle only
+HOOK = (15, 100, 65, 0)  # claw, as in E and X
+CURVE = (30, 45, 25, 0)  # C
+O_CURVE = (50, 65, 40, 0)  # O
+FLAT_BENT = (88, 8, 5, 0)  # bent at the knuckle only
 HALF = (55, 30, 15, 0)
 
 # thumb presets (CMC flex, CMC abd, CMC twist, MCP flex, IP flex), degrees
-T_SIDE = (28, 0, 0, 0, 0)        # along the side of the index (A)
+T_SIDE = (28, 0, 0, 0, 0)  # along the side of the index (A)
 T_ACROSS = (55, 25, 15, 45, 35)  # folded across the palm (B, 4)
-T_OVER = (40, 50, 25, 30, 10)    # across the front of curled fingers (S)
-T_HOLD = (35, 55, 30, 35, 30)    # tip holding down curled fingers (U, V, W, I)
+T_OVER = (40, 50, 25, 30, 10)  # across the front of curled fingers (S)
+T_HOLD = (35, 55, 30, 35, 30)  # tip holding down curled fingers (U, V, W, I)
 T_OPPOSE = (25, 55, 40, 15, 15)  # opposed, curved (C, O)
-T_OUT = (-35, 5, 0, 0, 0)        # stretched out sideways (L, Y)
-T_UNDER = (40, 40, 20, 15, 5)    # under the fingers (M, N, T)
+T_OUT = (-35, 5, 0, 0, 0)  # stretched out sideways (L, Y)
+T_UNDER = (40, 40, 20, 15, 5)  # under the fingers (M, N, T)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -88,8 +89,16 @@ def rot(*steps: tuple[str, float]) -> np.ndarray:
     return H.matrix_to_rotvec(R)
 
 
-def handshape(index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT, thumb=T_SIDE,
-              orient=(0.0, 0.0, 0.0), touch=None, shape: H.HandShape | None = None) -> np.ndarray:
+def handshape(
+    index=STRAIGHT,
+    middle=STRAIGHT,
+    ring=STRAIGHT,
+    pinky=STRAIGHT,
+    thumb=T_SIDE,
+    orient=(0.0, 0.0, 0.0),
+    touch=None,
+    shape: H.HandShape | None = None,
+) -> np.ndarray:
     """``(16, 3)`` clamped axis-angle pose from presets in degrees (see the module docstring) and a wrist
     orientation ``orient`` (axis-angle radians, e.g. from :func:`rot`).
 
@@ -158,7 +167,7 @@ def _solve_touch(index, middle, ring, pinky, thumb, touch, shape: H.HandShape) -
     return tuple(float(v) for v in res.x)
 
 
-HOLD_RING = ((14, 15), 0.017)     # thumb pad on the curled ring finger's middle phalanx
+HOLD_RING = ((14, 15), 0.017)  # thumb pad on the curled ring finger's middle phalanx
 HOLD_PINKY = ((18, 19), 0.016)
 
 
@@ -167,97 +176,209 @@ def _f(mcp, pip, dip, abd=0):
 
 
 # ------------------------------------------------------------------------------------------ ASL letters
-SIDE_VIEW = rot(("y", -55))       # palm turned to the signer's left: C, O, X ... seen from the side
+SIDE_VIEW = rot(("y", -55))  # palm turned to the signer's left: C, O, X ... seen from the side
 SIDE_FORWARD = rot(("y", -25))
 
 
 def _asl() -> dict[str, dict]:
-    sideways_in = rot(("y", 160), ("z", 90))       # fingers point to the signer's left, palm towards signer
+    sideways_in = rot(("y", 160), ("z", 90))  # fingers point to the signer's left, palm towards signer
     down = rot(("y", -40), ("x", 125))
     return {
         "a": dict(index=FIST, middle=FIST, ring=FIST, pinky=FIST, thumb=(20, 5, 0, 10, 0), orient=SIDE_FORWARD),
         "b": dict(thumb=T_ACROSS),
         "c": dict(index=CURVE, middle=CURVE, ring=CURVE, pinky=CURVE, thumb=T_OPPOSE, orient=rot(("y", -70))),
-        "d": dict(middle=O_CURVE, ring=O_CURVE, pinky=O_CURVE, thumb=(30, 55, 40, 25, 20),
-                  orient=SIDE_FORWARD, touch=((12,), 0.013)),
-        "e": dict(index=HOOK, middle=HOOK, ring=HOOK, pinky=HOOK, thumb=(55, 35, 15, 55, 45),
-                  touch=((12, 16), 0.017)),
-        "f": dict(index=_f(40, 55, 30), middle=_f(0, 0, 0, -4), ring=_f(0, 0, 0, -10), pinky=_f(0, 0, 0, -18),
-                  thumb=(25, 50, 40, 15, 25), orient=SIDE_FORWARD, touch=((8,), 0.012)),
-        "g": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=(30, 15, 0, 0, 0),
-                  orient=sideways_in),
-        "h": dict(index=STRAIGHT, middle=STRAIGHT, ring=FIST, pinky=FIST, thumb=T_HOLD, orient=sideways_in,
-                  touch=HOLD_RING),
-        "i": dict(index=FIST, middle=FIST, ring=FIST, pinky=STRAIGHT, thumb=T_OVER, orient=SIDE_FORWARD,
-                  touch=((10, 14), 0.02)),
-        "k": dict(index=_f(0, 0, 0, 8), middle=_f(45, 0, 0, -8), ring=FIST, pinky=FIST,
-                  thumb=(20, 55, 30, 10, 0), orient=SIDE_FORWARD),
+        "d": dict(
+            middle=O_CURVE,
+            ring=O_CURVE,
+            pinky=O_CURVE,
+            thumb=(30, 55, 40, 25, 20),
+            orient=SIDE_FORWARD,
+            touch=((12,), 0.013),
+        ),
+        "e": dict(index=HOOK, middle=HOOK, ring=HOOK, pinky=HOOK, thumb=(55, 35, 15, 55, 45), touch=((12, 16), 0.017)),
+        "f": dict(
+            index=_f(40, 55, 30),
+            middle=_f(0, 0, 0, -4),
+            ring=_f(0, 0, 0, -10),
+            pinky=_f(0, 0, 0, -18),
+            thumb=(25, 50, 40, 15, 25),
+            orient=SIDE_FORWARD,
+            touch=((8,), 0.012),
+        ),
+        "g": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=(30, 15, 0, 0, 0), orient=sideways_in),
+        "h": dict(
+            index=STRAIGHT, middle=STRAIGHT, ring=FIST, pinky=FIST, thumb=T_HOLD, orient=sideways_in, touch=HOLD_RING
+        ),
+        "i": dict(
+            index=FIST,
+            middle=FIST,
+            ring=FIST,
+            pinky=STRAIGHT,
+            thumb=T_OVER,
+            orient=SIDE_FORWARD,
+            touch=((10, 14), 0.02),
+        ),
+        "k": dict(
+            index=_f(0, 0, 0, 8),
+            middle=_f(45, 0, 0, -8),
+            ring=FIST,
+            pinky=FIST,
+            thumb=(20, 55, 30, 10, 0),
+            orient=SIDE_FORWARD,
+        ),
         "l": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OUT),
-        "m": dict(index=_f(80, 75, 40), middle=_f(80, 75, 40), ring=_f(80, 75, 40), pinky=FIST,
-                  thumb=(45, 45, 20, 20, 10), touch=((14, 18), 0.006)),
-        "n": dict(index=_f(80, 75, 40), middle=_f(80, 75, 40), ring=FIST, pinky=FIST,
-                  thumb=(35, 45, 20, 20, 10), touch=((10, 14), 0.006)),
-        "o": dict(index=O_CURVE, middle=O_CURVE, ring=O_CURVE, pinky=O_CURVE, thumb=(30, 55, 45, 20, 20),
-                  orient=SIDE_VIEW, touch=((8, 12), 0.012)),
-        "p": dict(index=_f(0, 0, 0, 8), middle=_f(45, 0, 0, -8), ring=FIST, pinky=FIST,
-                  thumb=(20, 55, 30, 10, 0), orient=down),
-        "q": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=(30, 15, 0, 0, 0),
-                  orient=rot(("y", -90), ("x", 160))),
-        "r": dict(index=_f(28, 10, 5, -12), middle=_f(0, 0, 0, 18), ring=FIST, pinky=FIST, thumb=T_HOLD,
-                  orient=SIDE_FORWARD, touch=HOLD_RING),
-        "s": dict(index=FIST, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OVER, orient=SIDE_FORWARD,
-                  touch=((6, 10), 0.02)),
-        "t": dict(index=_f(75, 85, 45), middle=FIST, ring=FIST, pinky=FIST, thumb=(20, 45, 20, 15, 0),
-                  orient=SIDE_FORWARD, touch=((6, 10), 0.004)),
+        "m": dict(
+            index=_f(80, 75, 40),
+            middle=_f(80, 75, 40),
+            ring=_f(80, 75, 40),
+            pinky=FIST,
+            thumb=(45, 45, 20, 20, 10),
+            touch=((14, 18), 0.006),
+        ),
+        "n": dict(
+            index=_f(80, 75, 40),
+            middle=_f(80, 75, 40),
+            ring=FIST,
+            pinky=FIST,
+            thumb=(35, 45, 20, 20, 10),
+            touch=((10, 14), 0.006),
+        ),
+        "o": dict(
+            index=O_CURVE,
+            middle=O_CURVE,
+            ring=O_CURVE,
+            pinky=O_CURVE,
+            thumb=(30, 55, 45, 20, 20),
+            orient=SIDE_VIEW,
+            touch=((8, 12), 0.012),
+        ),
+        "p": dict(
+            index=_f(0, 0, 0, 8), middle=_f(45, 0, 0, -8), ring=FIST, pinky=FIST, thumb=(20, 55, 30, 10, 0), orient=down
+        ),
+        "q": dict(
+            index=STRAIGHT,
+            middle=FIST,
+            ring=FIST,
+            pinky=FIST,
+            thumb=(30, 15, 0, 0, 0),
+            orient=rot(("y", -90), ("x", 160)),
+        ),
+        "r": dict(
+            index=_f(28, 10, 5, -12),
+            middle=_f(0, 0, 0, 18),
+            ring=FIST,
+            pinky=FIST,
+            thumb=T_HOLD,
+            orient=SIDE_FORWARD,
+            touch=HOLD_RING,
+        ),
+        "s": dict(
+            index=FIST, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OVER, orient=SIDE_FORWARD, touch=((6, 10), 0.02)
+        ),
+        "t": dict(
+            index=_f(75, 85, 45),
+            middle=FIST,
+            ring=FIST,
+            pinky=FIST,
+            thumb=(20, 45, 20, 15, 0),
+            orient=SIDE_FORWARD,
+            touch=((6, 10), 0.004),
+        ),
         "u": dict(index=STRAIGHT, middle=STRAIGHT, ring=FIST, pinky=FIST, thumb=T_HOLD, touch=HOLD_RING),
-        "v": dict(index=_f(0, 0, 0, 15), middle=_f(0, 0, 0, -12), ring=FIST, pinky=FIST, thumb=T_HOLD,
-                  touch=HOLD_RING),
-        "w": dict(index=_f(0, 0, 0, 15), middle=STRAIGHT, ring=_f(0, 0, 0, -15), pinky=FIST, thumb=T_HOLD,
-                  touch=HOLD_PINKY),
-        "x": dict(index=HOOK, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OVER, orient=SIDE_VIEW,
-                  touch=((10, 11), 0.018)),
+        "v": dict(index=_f(0, 0, 0, 15), middle=_f(0, 0, 0, -12), ring=FIST, pinky=FIST, thumb=T_HOLD, touch=HOLD_RING),
+        "w": dict(
+            index=_f(0, 0, 0, 15), middle=STRAIGHT, ring=_f(0, 0, 0, -15), pinky=FIST, thumb=T_HOLD, touch=HOLD_PINKY
+        ),
+        "x": dict(
+            index=HOOK, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OVER, orient=SIDE_VIEW, touch=((10, 11), 0.018)
+        ),
         "y": dict(index=FIST, middle=FIST, ring=FIST, pinky=_f(0, 0, 0, -30), thumb=T_OUT),
         # dynamic letters: the hold shape here; the movement in _DYNAMIC
-        "j": dict(index=FIST, middle=FIST, ring=FIST, pinky=STRAIGHT, thumb=T_OVER, orient=SIDE_FORWARD,
-                  touch=((10, 14), 0.02)),
+        "j": dict(
+            index=FIST,
+            middle=FIST,
+            ring=FIST,
+            pinky=STRAIGHT,
+            thumb=T_OVER,
+            orient=SIDE_FORWARD,
+            touch=((10, 14), 0.02),
+        ),
         "z": dict(middle=FIST, ring=FIST, pinky=FIST, thumb=T_HOLD, touch=((10, 11), 0.017)),
     }
 
 
 # ----------------------------------------------------------------------------------------- GSL letters
 def _gsl(asl: dict[str, dict]) -> dict[str, dict]:
-    sideways = rot(("z", 90))                       # fingers to the signer's left, palm to the camera
+    sideways = rot(("z", 90))  # fingers to the signer's left, palm to the camera
     sideways_in = rot(("y", 160), ("z", 90))
-    down_out = rot(("x", 160))                      # fingers pointing down, palm away from the camera
-    same = {"α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ν": "n",
-            "ο": "o", "ρ": "p", "σ": "s", "τ": "t", "υ": "y", "φ": "f"}
+    down_out = rot(("x", 160))  # fingers pointing down, palm away from the camera
+    same = {
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "ζ": "z",
+        "η": "h",
+        "ι": "i",
+        "κ": "k",
+        "μ": "m",
+        "ν": "n",
+        "ο": "o",
+        "ρ": "p",
+        "σ": "s",
+        "τ": "t",
+        "υ": "y",
+        "φ": "f",
+    }
     out = {g: dict(asl[a]) for g, a in same.items()}
-    out.update({
-        # Γ: thumb up as the stem, index out sideways as the bar
-        "γ": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OUT, orient=rot(("z", 80))),
-        # Δ: index and thumb tips meet in a triangle, other fingers curled
-        "δ": dict(index=_f(55, 40, 10), middle=FIST, ring=FIST, pinky=FIST, thumb=(0, 45, 35, 0, 0),
-                  touch=((8,), 0.012)),
-        # Θ: a closed O with the index across it
-        "θ": dict(index=_f(70, 15, 5), middle=O_CURVE, ring=O_CURVE, pinky=O_CURVE,
-                  thumb=(30, 55, 45, 20, 20), orient=SIDE_VIEW),
-        # Λ: index and middle spread wide, pointing down
-        "λ": dict(index=_f(0, 0, 0, 22), middle=_f(0, 0, 0, -15), ring=FIST, pinky=FIST, thumb=T_HOLD,
-                  orient=down_out),
-        # Ξ: index, middle and ring stretched sideways, parallel (three bars)
-        "ξ": dict(index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=FIST, thumb=T_HOLD, orient=sideways),
-        # Π: index and middle pointing down, parallel, apart (two legs)
-        "π": dict(index=_f(0, 0, 0, 10), middle=_f(0, 0, 0, -8), ring=FIST, pinky=FIST, thumb=T_OUT,
-                  orient=down_out),
-        # Χ: index and middle crossed, pointing sideways
-        "χ": dict(index=_f(10, 10, 5, -12), middle=_f(0, 0, 0, 18), ring=FIST, pinky=FIST, thumb=T_HOLD,
-                  orient=sideways_in),
-        # Ψ: trident, index, middle and ring up and spread, thumb holding the pinky
-        "ψ": dict(index=_f(0, 0, 0, 20), middle=STRAIGHT, ring=_f(0, 0, 0, -18), pinky=FIST, thumb=T_HOLD),
-        # Ω: a wide claw, palm down
-        "ω": dict(index=_f(45, 70, 45, 10), middle=_f(45, 70, 45), ring=_f(45, 70, 45, -8),
-                  pinky=_f(45, 70, 45, -15), thumb=T_OPPOSE, orient=rot(("x", 70))),
-    })
+    out.update(
+        {
+            # Γ: thumb up as the stem, index out sideways as the bar
+            "γ": dict(index=STRAIGHT, middle=FIST, ring=FIST, pinky=FIST, thumb=T_OUT, orient=rot(("z", 80))),
+            # Δ: index and thumb tips meet in a triangle, other fingers curled
+            "δ": dict(
+                index=_f(55, 40, 10), middle=FIST, ring=FIST, pinky=FIST, thumb=(0, 45, 35, 0, 0), touch=((8,), 0.012)
+            ),
+            # Θ: a closed O with the index across it
+            "θ": dict(
+                index=_f(70, 15, 5),
+                middle=O_CURVE,
+                ring=O_CURVE,
+                pinky=O_CURVE,
+                thumb=(30, 55, 45, 20, 20),
+                orient=SIDE_VIEW,
+            ),
+            # Λ: index and middle spread wide, pointing down
+            "λ": dict(
+                index=_f(0, 0, 0, 22), middle=_f(0, 0, 0, -15), ring=FIST, pinky=FIST, thumb=T_HOLD, orient=down_out
+            ),
+            # Ξ: index, middle and ring stretched sideways, parallel (three bars)
+            "ξ": dict(index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=FIST, thumb=T_HOLD, orient=sideways),
+            # Π: index and middle pointing down, parallel, apart (two legs)
+            "π": dict(
+                index=_f(0, 0, 0, 10), middle=_f(0, 0, 0, -8), ring=FIST, pinky=FIST, thumb=T_OUT, orient=down_out
+            ),
+            # Χ: index and middle crossed, pointing sideways
+            "χ": dict(
+                index=_f(10, 10, 5, -12),
+                middle=_f(0, 0, 0, 18),
+                ring=FIST,
+                pinky=FIST,
+                thumb=T_HOLD,
+                orient=sideways_in,
+            ),
+            # Ψ: trident, index, middle and ring up and spread, thumb holding the pinky
+            "ψ": dict(index=_f(0, 0, 0, 20), middle=STRAIGHT, ring=_f(0, 0, 0, -18), pinky=FIST, thumb=T_HOLD),
+            # Ω: a wide claw, palm down
+            "ω": dict(
+                index=_f(45, 70, 45, 10),
+                middle=_f(45, 70, 45),
+                ring=_f(45, 70, 45, -8),
+                pinky=_f(45, 70, 45, -15),
+                thumb=T_OPPOSE,
+                orient=rot(("x", 70)),
+            ),
+        }
+    )
     return out
 
 
@@ -283,12 +404,13 @@ def _keyframes(letter: str, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     base = H.rotvec_to_matrix(pose[0])
     for k, deg in enumerate(turns):
         if letter == "j":
-            poses[k, 0] = H.matrix_to_rotvec(H.rotvec_to_matrix(rot(("y", deg))) @
-                                             H.rotvec_to_matrix(rot(("y", 25))) @ base)
+            poses[k, 0] = H.matrix_to_rotvec(
+                H.rotvec_to_matrix(rot(("y", deg))) @ H.rotvec_to_matrix(rot(("y", 25))) @ base
+            )
     return times, poses, wrist.astype(np.float64)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _table(alphabet_name: str) -> dict[str, LetterTarget]:
     asl = _asl()
     specs = asl if alphabet_name == "fswild" else _gsl(asl)
@@ -307,10 +429,27 @@ LETTERS: dict[str, list[str]] = {
     "greek": list("αβγδεζηθικλμνξοπρστυφχψω"),
 }
 CONFUSABLE_GROUPS: dict[str, list[tuple[str, ...]]] = {
-    "fswild": [tuple("asemnt"), tuple("uvrk"), tuple("gq"), tuple("hpu"), tuple("ij"), tuple("dz"),
-               tuple("co"), tuple("xe"), tuple("bf")],
-    "greek": [tuple("ασεμντ"), tuple("οθφ"), tuple("λπη"), tuple("ψξ"), tuple("ρκ"), tuple("ιυ"),
-              tuple("γδ"), tuple("χη")],
+    "fswild": [
+        tuple("asemnt"),
+        tuple("uvrk"),
+        tuple("gq"),
+        tuple("hpu"),
+        tuple("ij"),
+        tuple("dz"),
+        tuple("co"),
+        tuple("xe"),
+        tuple("bf"),
+    ],
+    "greek": [
+        tuple("ασεμντ"),
+        tuple("οθφ"),
+        tuple("λπη"),
+        tuple("ψξ"),
+        tuple("ρκ"),
+        tuple("ιυ"),
+        tuple("γδ"),
+        tuple("χη"),
+    ],
 }
 
 
@@ -328,8 +467,9 @@ def letter_pose(alphabet_name: str, letter: str) -> LetterTarget:
     name = _canonical(alphabet_name)
     table = _table(name)
     if letter not in table:
-        raise KeyError(f"letter_pose: the {name} alphabet has no handshape for {letter!r}; it covers "
-                       f"{''.join(LETTERS[name])}")
+        raise KeyError(
+            f"letter_pose: the {name} alphabet has no handshape for {letter!r}; it covers {''.join(LETTERS[name])}"
+        )
     return table[letter]
 
 

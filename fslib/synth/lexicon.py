@@ -6,6 +6,7 @@ Normalisation (:func:`normalise`): Unicode NFKD with combining marks removed (ac
 "α", "é" -> "e"), lowercase, Greek final sigma "ς" -> "σ", hyphens and slashes -> space, runs of spaces
 collapsed. A word that still has a character outside the alphabet is skipped by :func:`words`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,10 +20,22 @@ from .. import alphabet as alph
 LOCALES = {"fswild": "en_US", "greek": "el_GR"}
 # (Faker method, weight); "full_name" is first + " " + last
 _KINDS = {
-    "fswild": (("first_name", 0.3), ("last_name", 0.25), ("full_name", 0.15), ("city", 0.15),
-               ("state", 0.08), ("country", 0.07)),
-    "greek": (("first_name", 0.3), ("last_name", 0.25), ("full_name", 0.1), ("city", 0.2),
-              ("country", 0.1), ("street_name", 0.05)),
+    "fswild": (
+        ("first_name", 0.3),
+        ("last_name", 0.25),
+        ("full_name", 0.15),
+        ("city", 0.15),
+        ("state", 0.08),
+        ("country", 0.07),
+    ),
+    "greek": (
+        ("first_name", 0.3),
+        ("last_name", 0.25),
+        ("full_name", 0.1),
+        ("city", 0.2),
+        ("country", 0.1),
+        ("street_name", 0.05),
+    ),
 }
 
 
@@ -37,7 +50,7 @@ def normalise(text: str, alphabet_name: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _faker(locale: str):
     from faker import Faker
 

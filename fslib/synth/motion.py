@@ -24,6 +24,7 @@ change of handshape or orientation takes longer, as it does for real signers.
 Left-handed signers: the poses are the same numbers (see :mod:`fslib.synth.hand`, a left hand is the mirror
 image of the right hand with the same pose) and the wrist path is mirrored (x -> -x).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -90,8 +91,9 @@ class SignerKinematics:
                 raise ValueError(f"SignerKinematics: {name}={getattr(self, name)!r} is out of range; use {want}")
 
 
-def sample_signer_kinematics(rng: np.random.Generator, left_handed_fraction: float = 0.12,
-                             **overrides) -> SignerKinematics:
+def sample_signer_kinematics(
+    rng: np.random.Generator, left_handed_fraction: float = 0.12, **overrides
+) -> SignerKinematics:
     """A random signer: hand shape from :meth:`HandShape.sample`, 3-7 letters/s, hold 0.3-0.6,
     coarticulation 0.1-0.4, tremor 0.004-0.02 rad, drift 0.005-0.02 m, habitual tilt ~ N(0, 8 deg) per axis,
     left-handed with probability ``left_handed_fraction``. Keyword ``overrides`` replace drawn fields (the
@@ -114,8 +116,9 @@ def sample_signer_kinematics(rng: np.random.Generator, left_handed_fraction: flo
     )
     unknown = sorted(set(overrides) - set(kin))
     if unknown:
-        raise ValueError(f"sample_signer_kinematics: unknown override(s) {', '.join(unknown)}; "
-                         f"allowed: {', '.join(sorted(kin))}")
+        raise ValueError(
+            f"sample_signer_kinematics: unknown override(s) {', '.join(unknown)}; allowed: {', '.join(sorted(kin))}"
+        )
     kin.update(overrides)
     return SignerKinematics(**kin)
 
@@ -147,7 +150,7 @@ class Motion:
 def min_jerk(u: np.ndarray) -> np.ndarray:
     """Minimum-jerk profile ``10u^3 - 15u^4 + 6u^5`` of ``u`` clipped to [0, 1]; same shape."""
     u = np.clip(np.asarray(u, np.float64), 0.0, 1.0)
-    return u ** 3 * (10 - 15 * u + 6 * u * u)
+    return u**3 * (10 - 15 * u + 6 * u * u)
 
 
 def _slerp(r0: np.ndarray, r1: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -161,7 +164,7 @@ def _compose(r_outer: np.ndarray, r_inner: np.ndarray) -> np.ndarray:
     return H.matrix_to_rotvec(H.rotvec_to_matrix(r_outer) @ H.rotvec_to_matrix(r_inner))
 
 
-_RELAXED = np.deg2rad(np.array([20.0, 25.0, 15.0]))   # MCP, PIP, DIP flexion of a relaxed open hand
+_RELAXED = np.deg2rad(np.array([20.0, 25.0, 15.0]))  # MCP, PIP, DIP flexion of a relaxed open hand
 
 
 def _relax(angles: np.ndarray, amount: float) -> np.ndarray:
@@ -174,19 +177,25 @@ def _relax(angles: np.ndarray, amount: float) -> np.ndarray:
     return out
 
 
-def _band_noise(rng: np.random.Generator, t: np.ndarray, shape: tuple[int, ...], f_lo: float, f_hi: float,
-                n_waves: int = 3) -> np.ndarray:
+def _band_noise(
+    rng: np.random.Generator, t: np.ndarray, shape: tuple[int, ...], f_lo: float, f_hi: float, n_waves: int = 3
+) -> np.ndarray:
     """Smooth random signal ``(T, *shape)``: a sum of ``n_waves`` sinusoids with random frequencies in
     [f_lo, f_hi] Hz and random phases, normalised to unit standard deviation."""
     f = rng.uniform(f_lo, f_hi, (n_waves,) + shape)
     ph = rng.uniform(0, 2 * np.pi, (n_waves,) + shape)
     amp = rng.uniform(0.5, 1.0, (n_waves,) + shape)
     sig = (amp[None] * np.sin(2 * np.pi * f[None] * t.reshape((-1,) + (1,) * (len(shape) + 1)) + ph[None])).sum(1)
-    return sig / np.sqrt(0.5 * (amp ** 2).sum(0))[None]
+    return sig / np.sqrt(0.5 * (amp**2).sum(0))[None]
 
 
-def spell(text: str, alphabet: str | alph.Alphabet, signer_kin: SignerKinematics | None,
-          rng: np.random.Generator, fps: int = 30) -> Motion:
+def spell(
+    text: str,
+    alphabet: str | alph.Alphabet,
+    signer_kin: SignerKinematics | None,
+    rng: np.random.Generator,
+    fps: int = 30,
+) -> Motion:
     """Fingerspell ``text`` (lowercase symbols of ``alphabet``, "fswild" or "greek") as ``signer_kin`` would,
     at ``fps`` frames per second. All randomness comes from ``rng`` (same seed -> same motion).
 
@@ -260,8 +269,9 @@ def spell(text: str, alphabet: str | alph.Alphabet, signer_kin: SignerKinematics
             eff[i, 0] = 0.0
             if letter_of[i].dynamic:
                 continue
-            eff_orient[i] = _slerp(orient[i], _slerp(orient[nb[0]], orient[nb[-1]], np.array([0.5]))[0],
-                                   np.array([undershoot]))[0]
+            eff_orient[i] = _slerp(
+                orient[i], _slerp(orient[nb[0]], orient[nb[-1]], np.array([0.5]))[0], np.array([undershoot])
+            )[0]
 
     # ---- lead-in: from a relaxed version of the first shape, 0.2 s, wrist 3 cm lower; lead-out 0.15 s
     lead_in, lead_out = 0.2, 0.15
@@ -306,7 +316,7 @@ def spell(text: str, alphabet: str | alph.Alphabet, signer_kin: SignerKinematics
     out_orient = np.zeros((T, 3))
     out_wrist = np.zeros((T, 3))
     index = np.full(T, -1, np.int32)
-    seg = np.clip(np.searchsorted(t_end, t, side="right"), 0, n - 1)   # slot containing each frame
+    seg = np.clip(np.searchsorted(t_end, t, side="right"), 0, n - 1)  # slot containing each frame
     for i in range(n):
         in_slot = seg == i
         if i == n - 1:
@@ -339,7 +349,7 @@ def spell(text: str, alphabet: str | alph.Alphabet, signer_kin: SignerKinematics
             held = ~trans
             fw = np.where(held[:, None], target_w + kw, fw)
             for m in np.nonzero(held)[0]:
-                r = _slerp(tgt.key_poses[k[m], 0], tgt.key_poses[k[m] + 1, 0], su[m:m + 1])[0]
+                r = _slerp(tgt.key_poses[k[m], 0], tgt.key_poses[k[m] + 1, 0], su[m : m + 1])[0]
                 fo[m] = _compose(neutral, _compose(style_rot[i], r))
         out_angles[frames], out_orient[frames], out_wrist[frames] = fa, fo, fw
         index[frames[~trans & (tf < t_end[i] + (np.inf if i == n - 1 else 0.0))]] = i
@@ -359,9 +369,9 @@ def spell(text: str, alphabet: str | alph.Alphabet, signer_kin: SignerKinematics
     return Motion(text, name, kin.dominant, int(fps), pose.astype(np.float32), w.astype(np.float32), index)
 
 
-MAX_ORIENT_SPEED = 14.0   # rad/s, peak angular speed of the wrist orientation
-MAX_FINGER_SPEED = 20.0   # rad/s, peak speed of any finger joint angle
-MAX_WRIST_SPEED = 1.0     # m/s, peak speed of the wrist
+MAX_ORIENT_SPEED = 14.0  # rad/s, peak angular speed of the wrist orientation
+MAX_FINGER_SPEED = 20.0  # rad/s, peak speed of any finger joint angle
+MAX_WRIST_SPEED = 1.0  # m/s, peak speed of the wrist
 
 
 def _min_jerk_time(a0, o0, w0, a1, o1, w1) -> float:

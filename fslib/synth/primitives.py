@@ -3,6 +3,7 @@
 Coordinates: camera frame, metres, OpenCV convention (x right, y down, z forward, away from the camera).
 Image coordinates: pixels, origin at the top-left corner of the top-left pixel, x right, y down.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,7 +26,7 @@ class Camera:
     height: int
 
     @classmethod
-    def from_fov(cls, width: int, height: int, fov_deg: float = 50.0) -> "Camera":
+    def from_fov(cls, width: int, height: int, fov_deg: float = 50.0) -> Camera:
         """Centred camera with horizontal field of view ``fov_deg``."""
         f = 0.5 * width / np.tan(np.deg2rad(fov_deg) / 2)
         return cls(f, f, width / 2, height / 2, width, height)
@@ -62,14 +63,14 @@ class Primitives:
     ell_part: np.ndarray
 
     @classmethod
-    def empty(cls) -> "Primitives":
+    def empty(cls) -> Primitives:
         z3, z1 = np.zeros((0, 3), np.float32), np.zeros((0,), np.float32)
-        return cls(z3, z3, z1, z3, np.zeros(0, np.int8), z3, np.zeros((0, 3, 3), np.float32), z3,
-                   np.zeros(0, np.int8))
+        return cls(z3, z3, z1, z3, np.zeros(0, np.int8), z3, np.zeros((0, 3, 3), np.float32), z3, np.zeros(0, np.int8))
 
-    def __add__(self, other: "Primitives") -> "Primitives":
-        return Primitives(*(np.concatenate([getattr(self, f.name), getattr(other, f.name)])
-                            for f in dataclasses.fields(self)))
+    def __add__(self, other: Primitives) -> Primitives:
+        return Primitives(
+            *(np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in dataclasses.fields(self))
+        )
 
     @property
     def n_capsules(self) -> int:

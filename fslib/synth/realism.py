@@ -12,6 +12,7 @@ hand is visible:
 
 Targets (issue 3): detection rate >= 0.90 and median normalised error <= 0.10.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -65,11 +66,22 @@ def evaluate_sequence(frames: np.ndarray, gt: dict, cfg: RealismConfig) -> dict[
     k2 = gt["keypoints2d"][:T]
     box = gt["hand_box"][:T]
     visible = np.isfinite(box).all(1)
-    out = dict(visible=visible, detected=np.zeros(T, bool), n_hands=np.zeros(T, np.int32),
-               error_px=np.full(T, np.nan), error_norm=np.full(T, np.nan), landmark_err=np.full((T, 21), np.nan),
-               mp_landmarks=np.full((T, 21, 2), np.nan, np.float32))
-    with MediaPipeHands(static=False, max_hands=cfg.max_hands, complexity=cfg.complexity,
-                        min_detection=cfg.min_detection, min_tracking=cfg.min_tracking) as mph:
+    out = dict(
+        visible=visible,
+        detected=np.zeros(T, bool),
+        n_hands=np.zeros(T, np.int32),
+        error_px=np.full(T, np.nan),
+        error_norm=np.full(T, np.nan),
+        landmark_err=np.full((T, 21), np.nan),
+        mp_landmarks=np.full((T, 21, 2), np.nan, np.float32),
+    )
+    with MediaPipeHands(
+        static=False,
+        max_hands=cfg.max_hands,
+        complexity=cfg.complexity,
+        min_detection=cfg.min_detection,
+        min_tracking=cfg.min_tracking,
+    ) as mph:
         for t, dets in enumerate(mph.detect_sequence(frames)):
             out["n_hands"][t] = len(dets)
             if not visible[t] or not dets:
@@ -103,6 +115,7 @@ def run(root: str | os.PathLike, config: RealismConfig | dict | None = None, pro
     'transition'), visible, detected, n_hands, error_px, error_norm, and err_0 ... err_20 (pixels).
     Cached under ``cache_dir()/realism`` by corpus, configuration and code."""
     import pandas as pd
+
     from fslib.progress import tqdm
 
     from . import corpus as C
@@ -125,12 +138,21 @@ def run(root: str | os.PathLike, config: RealismConfig | dict | None = None, pro
         label = gt["label"]
         for t in range(len(frames)):
             li = int(gt["letters"][t])
-            row = dict(filename=r.filename, frame=t + 1, signer=r.signer, partition=r.partition,
-                       skin_tone=int(signers.loc[r.signer, "skin_tone"]),
-                       skin_tone_name=signers.loc[r.signer, "skin_tone_name"], side=gt["signing_side"],
-                       letter=(label[li] if li >= 0 else "transition"), visible=bool(res["visible"][t]),
-                       detected=bool(res["detected"][t]), n_hands=int(res["n_hands"][t]),
-                       error_px=float(res["error_px"][t]), error_norm=float(res["error_norm"][t]))
+            row = dict(
+                filename=r.filename,
+                frame=t + 1,
+                signer=r.signer,
+                partition=r.partition,
+                skin_tone=int(signers.loc[r.signer, "skin_tone"]),
+                skin_tone_name=signers.loc[r.signer, "skin_tone_name"],
+                side=gt["signing_side"],
+                letter=(label[li] if li >= 0 else "transition"),
+                visible=bool(res["visible"][t]),
+                detected=bool(res["detected"][t]),
+                n_hands=int(res["n_hands"][t]),
+                error_px=float(res["error_px"][t]),
+                error_norm=float(res["error_norm"][t]),
+            )
             row.update({f"err_{i}": float(res["landmark_err"][t, i]) for i in range(21)})
             rows.append(row)
     df = pd.DataFrame(rows)
@@ -141,7 +163,7 @@ def run(root: str | os.PathLike, config: RealismConfig | dict | None = None, pro
     return df
 
 
-def summary(df) -> "pd.DataFrame":
+def summary(df) -> pd.DataFrame:
     """One-row-per-metric table: frames checked, detection rate, median / mean / 90th-percentile normalised
     error, and whether each target is met."""
     import pandas as pd
@@ -153,10 +175,18 @@ def summary(df) -> "pd.DataFrame":
     rows = [
         ("frames with the signing hand visible", len(vis), "", ""),
         ("frames with the hand hidden or out of view", int((~df.visible).sum()), "", ""),
-        ("detection rate of the signing hand", round(rate, 4), f">= {DETECTION_TARGET}",
-         "yes" if rate >= DETECTION_TARGET else "no"),
-        ("median landmark error / hand box size", round(med, 4), f"<= {ERROR_TARGET}",
-         "yes" if med <= ERROR_TARGET else "no"),
+        (
+            "detection rate of the signing hand",
+            round(rate, 4),
+            f">= {DETECTION_TARGET}",
+            "yes" if rate >= DETECTION_TARGET else "no",
+        ),
+        (
+            "median landmark error / hand box size",
+            round(med, 4),
+            f"<= {ERROR_TARGET}",
+            "yes" if med <= ERROR_TARGET else "no",
+        ),
         ("mean landmark error / hand box size", round(float(det.error_norm.mean()), 4), "", ""),
         ("90th percentile error / hand box size", round(float(det.error_norm.quantile(0.9)), 4), "", ""),
         ("median landmark error (px)", round(float(det.error_px.median()), 2), "", ""),
@@ -164,22 +194,24 @@ def summary(df) -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=["metric", "value", "target", "met"])
 
 
-def by(df, column: str) -> "pd.DataFrame":
+def by(df, column: str) -> pd.DataFrame:
     """Detection rate and error distribution grouped by ``column`` (letter, signer, skin_tone_name, ...)."""
     import pandas as pd
 
     vis = df[df.visible]
     g = vis.groupby(column)
-    out = pd.DataFrame({
-        "frames": g.size(),
-        "detection_rate": g["detected"].mean().round(3),
-        "median_error": g["error_norm"].median().round(3),
-        "p90_error": g["error_norm"].quantile(0.9).round(3),
-    })
+    out = pd.DataFrame(
+        {
+            "frames": g.size(),
+            "detection_rate": g["detected"].mean().round(3),
+            "median_error": g["error_norm"].median().round(3),
+            "p90_error": g["error_norm"].quantile(0.9).round(3),
+        }
+    )
     return out
 
 
-def per_landmark(df) -> "pd.DataFrame":
+def per_landmark(df) -> pd.DataFrame:
     """Median pixel and normalised error of each of the 21 landmarks over detected frames."""
     import pandas as pd
 
@@ -189,11 +221,16 @@ def per_landmark(df) -> "pd.DataFrame":
     px = det[[f"err_{i}" for i in range(21)]]
     size = det["error_px"] / det["error_norm"]
     norm = px.div(size, axis=0)
-    return pd.DataFrame({"keypoint": KEYPOINT_NAMES, "median_px": px.median().values.round(2),
-                         "median_norm": norm.median().values.round(3)})
+    return pd.DataFrame(
+        {
+            "keypoint": KEYPOINT_NAMES,
+            "median_px": px.median().values.round(2),
+            "median_norm": norm.median().values.round(3),
+        }
+    )
 
 
-def worst_cases(df, k: int = 8) -> "pd.DataFrame":
+def worst_cases(df, k: int = 8) -> pd.DataFrame:
     """The ``k`` worst visible frames: misses first (by sequence spread), then the largest errors."""
     vis = df[df.visible].copy()
     vis["_rank"] = np.where(vis.detected, vis.error_norm.fillna(0), np.inf)
@@ -204,8 +241,7 @@ def worst_cases(df, k: int = 8) -> "pd.DataFrame":
     return vis.head(k)[cols].reset_index(drop=True)
 
 
-def plot_worst_cases(root: str | os.PathLike, worst, config: RealismConfig | dict | None = None,
-                     margin: float = 0.6):
+def plot_worst_cases(root: str | os.PathLike, worst, config: RealismConfig | dict | None = None, margin: float = 0.6):
     """Figure: crops around the signing hand of the worst frames, ground-truth keypoints in green and
     MediaPipe's landmarks (rerun on that sequence) in red."""
     import matplotlib.pyplot as plt
@@ -280,7 +316,9 @@ def verdict(df, summary_table, image_size: int) -> str:
     err = float(values["median landmark error / hand box size"])
     rate_text = "met" if rate >= DETECTION_TARGET else f"missed by {DETECTION_TARGET - rate:.1%}"
     err_text = "met" if err <= ERROR_TARGET else f"missed by {err - ERROR_TARGET:.3f}"
-    return (f"On {len(df)} frames of {df.filename.nunique()} sequences at {image_size} px, MediaPipe found the "
-            f"signing hand in **{rate:.1%}** of the frames where it is visible (target "
-            f"{DETECTION_TARGET * 100:.0f} %: {rate_text}), with a median normalised landmark error of "
-            f"**{err:.3f}** (target {ERROR_TARGET:.2f}: {err_text}).")
+    return (
+        f"On {len(df)} frames of {df.filename.nunique()} sequences at {image_size} px, MediaPipe found the "
+        f"signing hand in **{rate:.1%}** of the frames where it is visible (target "
+        f"{DETECTION_TARGET * 100:.0f} %: {rate_text}), with a median normalised landmark error of "
+        f"**{err:.3f}** (target {ERROR_TARGET:.2f}: {err_text})."
+    )

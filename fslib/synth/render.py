@@ -13,6 +13,7 @@ head, resting hand) once, and :func:`render_over` re-renders only the region cov
 Coordinates follow :mod:`fslib.synth.primitives`: camera frame in metres, x right, y down, z forward;
 pixel (u, v) has its centre at (u + 0.5, v + 0.5).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -168,8 +169,11 @@ def _pairs(boxes: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     h = np.maximum(boxes[:, 3] - boxes[:, 1], 0).astype(np.int32)
     h = np.where(w > 0, h, 0)
     row_box = np.repeat(np.arange(len(boxes), dtype=np.int32), h)
-    row_y = (np.arange(len(row_box), dtype=np.int32)
-             - np.repeat((np.cumsum(h) - h).astype(np.int32), h) + boxes[row_box, 1].astype(np.int32))
+    row_y = (
+        np.arange(len(row_box), dtype=np.int32)
+        - np.repeat((np.cumsum(h) - h).astype(np.int32), h)
+        + boxes[row_box, 1].astype(np.int32)
+    )
     row_w = w[row_box]
     row_start = row_y * np.int32(width) + boxes[row_box, 0].astype(np.int32)
     total = int(row_w.sum())
@@ -196,7 +200,7 @@ def _capsule_t(d: np.ndarray, a: np.ndarray, b: np.ndarray, r: np.ndarray) -> np
     # cylinder body; with the ray origin at 0: oa = -a, ba = b - a
     baba = bb - 2 * ab + aa
     bard = db - da
-    baoa = aa - ab            # (b - a) . (-a)
+    baoa = aa - ab  # (b - a) . (-a)
     qa = baba * dd - bard * bard
     qb = -baba * da - baoa * bard
     qc = baba * aa - baoa * baoa - rr * baba
@@ -241,9 +245,17 @@ def _shade(albedo: np.ndarray, normal: np.ndarray, d: np.ndarray, light: Light) 
     return out
 
 
-def _raster(prims: Primitives, camera: Camera, depth: np.ndarray, normal: np.ndarray, albedo: np.ndarray,
-            part: np.ndarray, origin: tuple[int, int] = (0, 0), boxes=None,
-            frame_of: np.ndarray | None = None) -> np.ndarray:
+def _raster(
+    prims: Primitives,
+    camera: Camera,
+    depth: np.ndarray,
+    normal: np.ndarray,
+    albedo: np.ndarray,
+    part: np.ndarray,
+    origin: tuple[int, int] = (0, 0),
+    boxes=None,
+    frame_of: np.ndarray | None = None,
+) -> np.ndarray:
     """Z-buffer all primitives into the buffers (modified in place) of the pixel region whose top-left
     pixel is ``origin`` (x, y) and whose size is ``depth.shape[-2:]`` (h, w): depth ([F,] h, w), normal and
     albedo ([F,] h, w, 3), part ([F,] h, w). With a leading frame axis F, ``frame_of`` (n_capsules +
@@ -268,7 +280,7 @@ def _raster(prims: Primitives, camera: Camera, depth: np.ndarray, normal: np.nda
         return covered
     idx = owner[bidx]
     # float64 for the intersection: the quadratics cancel badly in float32 for thin parts far away
-    d = _rays(camera)[oy:oy + h, ox:ox + w].reshape(-1, 3)[pix]
+    d = _rays(camera)[oy : oy + h, ox : ox + w].reshape(-1, 3)[pix]
     if frame_of is not None:
         pix = pix + frame_of[idx] * (h * w)
     nc = prims.n_capsules
@@ -297,8 +309,7 @@ def _raster(prims: Primitives, camera: Camera, depth: np.ndarray, normal: np.nda
         ci = wi[wc]
         a, b = cap_a[ci], cap_b[ci]
         ba = b - a
-        s = np.clip(np.einsum("ij,ij->i", p[wc] - a, ba) / np.maximum(np.einsum("ij,ij->i", ba, ba), 1e-12),
-                    0, 1)
+        s = np.clip(np.einsum("ij,ij->i", p[wc] - a, ba) / np.maximum(np.einsum("ij,ij->i", ba, ba), 1e-12), 0, 1)
         n[wc] = (p[wc] - a - s[:, None] * ba) / cap_r[ci][:, None]
     if (~wc).any():
         ei = wi[~wc] - nc
@@ -315,8 +326,14 @@ def _raster(prims: Primitives, camera: Camera, depth: np.ndarray, normal: np.nda
     return covered
 
 
-def _contact_shadow(image: np.ndarray, depth: np.ndarray, mask: np.ndarray, strength: float = 0.35,
-                    gap: float = 0.006, max_gap: float = 0.12) -> None:
+def _contact_shadow(
+    image: np.ndarray,
+    depth: np.ndarray,
+    mask: np.ndarray,
+    strength: float = 0.35,
+    gap: float = 0.006,
+    max_gap: float = 0.12,
+) -> None:
     """Darken, in place, pixels of ``mask`` that lie just behind a depth edge (a finger in front of the
     palm, the hand in front of the torso): a cheap stand-in for ambient occlusion. A depth step between
     ``gap`` and ``max_gap`` metres counts as contact; larger steps (hand against a far wall) do not."""
@@ -334,8 +351,9 @@ def _contact_shadow(image: np.ndarray, depth: np.ndarray, mask: np.ndarray, stre
     image[edge] *= 1 - strength
 
 
-def render_layer(prims: Primitives, camera: Camera, background: np.ndarray | None = None,
-                 light: Light = Light()) -> Layer:
+def render_layer(
+    prims: Primitives, camera: Camera, background: np.ndarray | None = None, light: Light = Light()
+) -> Layer:
     """Render ``prims`` over ``background`` once, keeping depth for later compositing.
 
     background: (H, W, 3) uint8 or float in [0, 1], or None for a flat mid grey.
@@ -367,8 +385,13 @@ def primitives_box(prims: Primitives, camera: Camera, boxes=None) -> tuple[int, 
     return int(b[:, 0].min()), int(b[:, 1].min()), int(b[:, 2].max()), int(b[:, 3].max())
 
 
-def render_over(layer: Layer, prims: Primitives, light: Light = Light(), as_float: bool = False,
-                palm: tuple[int, np.ndarray, np.ndarray] | None = None):
+def render_over(
+    layer: Layer,
+    prims: Primitives,
+    light: Light = Light(),
+    as_float: bool = False,
+    palm: tuple[int, np.ndarray, np.ndarray] | None = None,
+):
     """Composite moving primitives over a pre-rendered :class:`Layer`; only their pixel box is re-rendered.
 
     palm: optional (part id, palm normal (3,) unit, palm colour (3,) RGB): surfaces of that part facing the
@@ -385,13 +408,22 @@ def _concat(prims_list: list[Primitives]) -> tuple[Primitives, np.ndarray]:
     fields = [f.name for f in dataclasses.fields(Primitives)]
     cat = Primitives(*(np.concatenate([getattr(p, f) for p in prims_list]) for f in fields))
     nf = len(prims_list)
-    frame_of = np.concatenate([np.repeat(np.arange(nf), [p.n_capsules for p in prims_list]),
-                               np.repeat(np.arange(nf), [p.n_ellipsoids for p in prims_list])])
+    frame_of = np.concatenate(
+        [
+            np.repeat(np.arange(nf), [p.n_capsules for p in prims_list]),
+            np.repeat(np.arange(nf), [p.n_ellipsoids for p in prims_list]),
+        ]
+    )
     return cat, frame_of
 
 
-def render_over_batch(layer: Layer, prims_list: list[Primitives], light: Light = Light(),
-                      palms: list[tuple[int, np.ndarray, np.ndarray]] | None = None, as_float: bool = False):
+def render_over_batch(
+    layer: Layer,
+    prims_list: list[Primitives],
+    light: Light = Light(),
+    palms: list[tuple[int, np.ndarray, np.ndarray]] | None = None,
+    as_float: bool = False,
+):
     """:func:`render_over` for F frames at once (one vectorised pass, which amortises numpy's per-call cost).
 
     prims_list: F scenes of moving primitives; palms: None or F (part id, palm normal, palm colour) (the part
@@ -445,8 +477,9 @@ def _dilate(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def render(prims: Primitives, camera: Camera, background: np.ndarray | None = None,
-           light: Light = Light()) -> tuple[np.ndarray, np.ndarray]:
+def render(
+    prims: Primitives, camera: Camera, background: np.ndarray | None = None, light: Light = Light()
+) -> tuple[np.ndarray, np.ndarray]:
     """Render a scene in one go.
 
     prims: the scene (metres, camera frame); background: (H, W, 3) uint8 / float in [0, 1] or None.

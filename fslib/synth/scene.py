@@ -10,6 +10,7 @@ left when facing the camera), y down, z away from the camera, metres. The camera
 ``distance`` metres, turned by ``yaw_deg`` about the vertical axis and ``pitch_deg`` about the horizontal
 one. A right-handed signer signs with the hand on the image's left.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,9 +46,17 @@ def _box3(a, b, r, colour, part) -> Primitives:
     b = np.asarray(b, np.float32).reshape(-1, 3)
     n = len(a)
     p = Primitives.empty()
-    return Primitives(a, b, np.asarray(r, np.float32).reshape(n), np.broadcast_to(
-        np.asarray(colour, np.float32), (n, 3)).copy(), np.full(n, part, np.int8),
-        p.ell_centre, p.ell_axes, p.ell_color, p.ell_part)
+    return Primitives(
+        a,
+        b,
+        np.asarray(r, np.float32).reshape(n),
+        np.broadcast_to(np.asarray(colour, np.float32), (n, 3)).copy(),
+        np.full(n, part, np.int8),
+        p.ell_centre,
+        p.ell_axes,
+        p.ell_color,
+        p.ell_part,
+    )
 
 
 def _ellipsoids(centre, axes, colour, part) -> Primitives:
@@ -55,9 +64,17 @@ def _ellipsoids(centre, axes, colour, part) -> Primitives:
     c = np.asarray(centre, np.float32).reshape(-1, 3)
     m = len(c)
     p = Primitives.empty()
-    return Primitives(p.cap_a, p.cap_b, p.cap_r, p.cap_color, p.cap_part, c,
-                      np.asarray(axes, np.float32).reshape(m, 3, 3),
-                      np.broadcast_to(np.asarray(colour, np.float32), (m, 3)).copy(), np.full(m, part, np.int8))
+    return Primitives(
+        p.cap_a,
+        p.cap_b,
+        p.cap_r,
+        p.cap_color,
+        p.cap_part,
+        c,
+        np.asarray(axes, np.float32).reshape(m, 3, 3),
+        np.broadcast_to(np.asarray(colour, np.float32), (m, 3)).copy(),
+        np.full(m, part, np.int8),
+    )
 
 
 def _diag(rx, ry, rz, rot: np.ndarray | None = None) -> np.ndarray:
@@ -93,15 +110,28 @@ def sample_look(rng: np.random.Generator, skin_tone: int | None = None) -> Signe
     hue = rng.uniform(0, 1)
     sat, val = rng.uniform(0.1, 0.7), rng.uniform(0.15, 0.85)
     shirt = np.array(_hsv_to_rgb(hue, sat, val))
-    hair_choices = np.array([[0.08, 0.06, 0.05], [0.25, 0.16, 0.09], [0.45, 0.32, 0.18], [0.75, 0.6, 0.38],
-                             [0.55, 0.55, 0.55], [0.35, 0.12, 0.06]])
+    hair_choices = np.array(
+        [
+            [0.08, 0.06, 0.05],
+            [0.25, 0.16, 0.09],
+            [0.45, 0.32, 0.18],
+            [0.75, 0.6, 0.38],
+            [0.55, 0.55, 0.55],
+            [0.35, 0.12, 0.06],
+        ]
+    )
     hair = hair_choices[rng.integers(len(hair_choices))] * rng.uniform(0.85, 1.1)
     scale = rng.uniform(0.9, 1.1)
     return SignerLook(
-        skin_tone=tone, skin=tuple(map(float, skin)), shirt=tuple(map(float, shirt)),
-        long_sleeves=bool(rng.random() < 0.6), hair=tuple(map(float, np.clip(hair, 0, 1))),
-        hair_volume=float(rng.uniform(0, 1)), shoulder_half_width=float(0.18 * scale),
-        head_scale=float(rng.uniform(0.92, 1.08)), forearm_length=float(0.25 * scale),
+        skin_tone=tone,
+        skin=tuple(map(float, skin)),
+        shirt=tuple(map(float, shirt)),
+        long_sleeves=bool(rng.random() < 0.6),
+        hair=tuple(map(float, np.clip(hair, 0, 1))),
+        hair_volume=float(rng.uniform(0, 1)),
+        shoulder_half_width=float(0.18 * scale),
+        head_scale=float(rng.uniform(0.92, 1.08)),
+        forearm_length=float(0.25 * scale),
         upper_arm_length=float(0.29 * scale),
     )
 
@@ -141,16 +171,24 @@ def sample_shot(rng: np.random.Generator, image_size: int) -> Shot:
     az = rng.uniform(-0.8, 0.8)
     light = Light(
         direction=(float(np.sin(az)), float(-rng.uniform(0.3, 0.9)), float(-np.cos(az))),
-        ambient=float(rng.uniform(0.3, 0.5)), diffuse=float(rng.uniform(0.55, 0.8)),
-        specular=float(rng.uniform(0.02, 0.1)), wrap=float(rng.uniform(0.2, 0.5)),
+        ambient=float(rng.uniform(0.3, 0.5)),
+        diffuse=float(rng.uniform(0.55, 0.8)),
+        specular=float(rng.uniform(0.02, 0.1)),
+        wrap=float(rng.uniform(0.2, 0.5)),
         colour=tuple(map(float, np.clip(1 + rng.normal(0, 0.04, 3), 0.85, 1.1))),
     )
     return Shot(
-        image_size=int(image_size), fov_deg=float(rng.uniform(42, 52)), distance=float(rng.uniform(0.75, 1.0)),
-        yaw_deg=float(rng.uniform(-15, 15)), pitch_deg=float(rng.uniform(-8, 8)),
-        offset=(float(rng.uniform(-0.04, 0.04)), float(rng.uniform(-0.13, -0.07))), light=light,
-        blur_sigma=float(rng.uniform(0.3, 1.0)), noise_sigma=float(rng.uniform(1.0, 5.0)),
-        jpeg_quality=int(rng.integers(60, 96)), other_hand=bool(rng.random() < 0.5),
+        image_size=int(image_size),
+        fov_deg=float(rng.uniform(42, 52)),
+        distance=float(rng.uniform(0.75, 1.0)),
+        yaw_deg=float(rng.uniform(-15, 15)),
+        pitch_deg=float(rng.uniform(-8, 8)),
+        offset=(float(rng.uniform(-0.04, 0.04)), float(rng.uniform(-0.13, -0.07))),
+        light=light,
+        blur_sigma=float(rng.uniform(0.3, 1.0)),
+        noise_sigma=float(rng.uniform(1.0, 5.0)),
+        jpeg_quality=int(rng.integers(60, 96)),
+        other_hand=bool(rng.random() < 0.5),
         background_seed=int(rng.integers(2**31)),
     )
 
@@ -177,8 +215,9 @@ def background_image(rng: np.random.Generator, width: int, height: int) -> np.nd
             for _ in range(int(rng.integers(0, 4))):  # content of the picture
                 c2 = np.array(_hsv_to_rgb(rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0, 1)))
                 u0, v0 = x0 + rng.uniform(0, w), y0 + rng.uniform(0, h)
-                _rect(img, u0, v0, min(u0 + rng.uniform(4, 30) * s, x0 + w), min(v0 + rng.uniform(4, 30) * s,
-                                                                                 y0 + h), c2)
+                _rect(
+                    img, u0, v0, min(u0 + rng.uniform(4, 30) * s, x0 + w), min(v0 + rng.uniform(4, 30) * s, y0 + h), c2
+                )
         elif kind < 0.65:  # shelf with objects
             w = rng.uniform(60, 200) * s
             _rect(img, x0, y0, x0 + w, y0 + 5 * s, colour * 0.7)
@@ -208,8 +247,9 @@ def _rect(img: np.ndarray, x0, y0, x1, y1, colour) -> None:
         img[c:d, a:b] = colour
 
 
-def elbow_position(shoulder: np.ndarray, wrist: np.ndarray, hand_dir: np.ndarray, upper_arm: float,
-                   forearm: float, side_sign: float) -> np.ndarray:
+def elbow_position(
+    shoulder: np.ndarray, wrist: np.ndarray, hand_dir: np.ndarray, upper_arm: float, forearm: float, side_sign: float
+) -> np.ndarray:
     """Elbow (3,) body frame, by two-bone inverse kinematics from the shoulder to the wrist (metres).
 
     The bend plane is chosen so that the forearm points back from the wrist along a blend of the hand's
@@ -227,8 +267,8 @@ def elbow_position(shoulder: np.ndarray, wrist: np.ndarray, hand_dir: np.ndarray
     if d >= upper_arm + forearm - 1e-6:
         return shoulder + u * upper_arm
     d = max(d, abs(upper_arm - forearm) + 1e-6)
-    a = (upper_arm ** 2 - forearm ** 2 + d * d) / (2 * d)
-    h = np.sqrt(max(upper_arm ** 2 - a * a, 0.0))
+    a = (upper_arm**2 - forearm**2 + d * d) / (2 * d)
+    h = np.sqrt(max(upper_arm**2 - a * a, 0.0))
     pole = preferred - shoulder - ((preferred - shoulder) @ u) * u
     if np.linalg.norm(pole) < 1e-6:
         pole = np.array([0.0, 1.0, 0.0]) - u[1] * u
@@ -256,8 +296,9 @@ class SignerScene:
         self.side_sign = -1.0 if side == "right" else 1.0
         self.rotation = Rotation.from_euler("yx", [shot.yaw_deg, shot.pitch_deg], degrees=True).as_matrix()
         # the camera centres a little towards the signing side, so the signing space stays in the frame
-        self.translation = np.array([-(shot.offset[0] + self.side_sign * SIGNING_SIDE_SHIFT), -shot.offset[1],
-                                     shot.distance])
+        self.translation = np.array(
+            [-(shot.offset[0] + self.side_sign * SIGNING_SIDE_SHIFT), -shot.offset[1], shot.distance]
+        )
         sw = look.shoulder_half_width
         self.shoulder = np.array([self.side_sign * sw, -0.13, 0.03])
         self.other_shoulder = np.array([-self.side_sign * sw, -0.13, 0.03])
@@ -267,8 +308,9 @@ class SignerScene:
         self._noise = None
         # palms are lighter and pinker than the back of the hand, markedly so for dark skin
         skin = np.array(look.skin)
-        self.palm_colour = np.clip(skin + (np.array([0.92, 0.70, 0.62]) - skin) * (0.15 + 0.08 * look.skin_tone),
-                                   0, 1).astype(np.float32)
+        self.palm_colour = np.clip(
+            skin + (np.array([0.92, 0.70, 0.62]) - skin) * (0.15 + 0.08 * look.skin_tone), 0, 1
+        ).astype(np.float32)
         bg = background_image(np.random.default_rng(shot.background_seed), shot.image_size, shot.image_size)
         self.layer: Layer = render_layer(self._static_primitives(rng), self.camera, bg, shot.light)
 
@@ -323,20 +365,42 @@ class SignerScene:
         hc = np.array([0, -0.33 * hs - 0.02, 0.04])
         P += _ellipsoids(hc, _diag(0.074 * hs, 0.098 * hs, 0.088 * hs), skin, HEAD)
         hv = lk.hair_volume
-        P += _ellipsoids(hc + np.array([0, -0.025, 0.025]) * hs,
-                         _diag((0.082 + 0.02 * hv) * hs, (0.092 + 0.03 * hv) * hs, 0.09 * hs), hair, HEAD)
+        P += _ellipsoids(
+            hc + np.array([0, -0.025, 0.025]) * hs,
+            _diag((0.082 + 0.02 * hv) * hs, (0.092 + 0.03 * hv) * hs, 0.09 * hs),
+            hair,
+            HEAD,
+        )
         for sx in (-1, 1):
-            P += _ellipsoids(hc + np.array([sx * 0.074, 0.005, 0.01]) * hs, _diag(0.012, 0.024, 0.016) * hs,
-                             skin * 0.95, HEAD)
-            P += _ellipsoids(hc + np.array([sx * 0.029, -0.012, -0.074]) * hs, _diag(0.012, 0.006, 0.006) * hs,
-                             [0.95, 0.95, 0.93], HEAD)
-            P += _ellipsoids(hc + np.array([sx * 0.029, -0.012, -0.078]) * hs, _diag(0.0055, 0.0055, 0.004) * hs,
-                             [0.1, 0.07, 0.05], HEAD)
-            P += _box3(hc + np.array([sx * 0.015, -0.032, -0.074]) * hs, hc + np.array([sx * 0.045, -0.03, -0.066])
-                       * hs, 0.004 * hs, hair * 0.8, HEAD)
+            P += _ellipsoids(
+                hc + np.array([sx * 0.074, 0.005, 0.01]) * hs, _diag(0.012, 0.024, 0.016) * hs, skin * 0.95, HEAD
+            )
+            P += _ellipsoids(
+                hc + np.array([sx * 0.029, -0.012, -0.074]) * hs,
+                _diag(0.012, 0.006, 0.006) * hs,
+                [0.95, 0.95, 0.93],
+                HEAD,
+            )
+            P += _ellipsoids(
+                hc + np.array([sx * 0.029, -0.012, -0.078]) * hs,
+                _diag(0.0055, 0.0055, 0.004) * hs,
+                [0.1, 0.07, 0.05],
+                HEAD,
+            )
+            P += _box3(
+                hc + np.array([sx * 0.015, -0.032, -0.074]) * hs,
+                hc + np.array([sx * 0.045, -0.03, -0.066]) * hs,
+                0.004 * hs,
+                hair * 0.8,
+                HEAD,
+            )
         P += _ellipsoids(hc + np.array([0, 0.012, -0.085]) * hs, _diag(0.011, 0.02, 0.014) * hs, skin * 0.97, HEAD)
-        P += _ellipsoids(hc + np.array([0, 0.05, -0.075]) * hs, _diag(0.022, 0.006, 0.006) * hs,
-                         skin * np.array([0.8, 0.55, 0.55]), HEAD)
+        P += _ellipsoids(
+            hc + np.array([0, 0.05, -0.075]) * hs,
+            _diag(0.022, 0.006, 0.006) * hs,
+            skin * np.array([0.8, 0.55, 0.55]),
+            HEAD,
+        )
         # the non-signing arm hangs down; its hand rests at the waist, in view or just below the frame
         so = self.other_shoulder
         s_o = -self.side_sign
@@ -372,9 +436,17 @@ class SignerScene:
 
     def _to_camera_prims(self, P: Primitives) -> Primitives:
         R = self.rotation.astype(np.float32)
-        return Primitives(self.to_camera(P.cap_a).astype(np.float32), self.to_camera(P.cap_b).astype(np.float32),
-                          P.cap_r, P.cap_color, P.cap_part, self.to_camera(P.ell_centre).astype(np.float32),
-                          np.einsum("ij,njk->nik", R, P.ell_axes).astype(np.float32), P.ell_color, P.ell_part)
+        return Primitives(
+            self.to_camera(P.cap_a).astype(np.float32),
+            self.to_camera(P.cap_b).astype(np.float32),
+            P.cap_r,
+            P.cap_color,
+            P.cap_part,
+            self.to_camera(P.ell_centre).astype(np.float32),
+            np.einsum("ij,njk->nik", R, P.ell_axes).astype(np.float32),
+            P.ell_color,
+            P.ell_part,
+        )
 
     def arm_primitives(self, keypoints: np.ndarray) -> Primitives:
         """Upper arm and forearm of the signing side for hand keypoints (21, 3) in the camera frame."""
@@ -384,8 +456,7 @@ class SignerScene:
         kp_body = (keypoints - self.translation) @ inv.T
         wrist = kp_body[0]
         hand_dir = kp_body[9] - kp_body[0]  # wrist -> middle-finger MCP
-        elbow = elbow_position(self.shoulder, wrist, hand_dir, lk.upper_arm_length, lk.forearm_length,
-                               self.side_sign)
+        elbow = elbow_position(self.shoulder, wrist, hand_dir, lk.upper_arm_length, lk.forearm_length, self.side_sign)
         a = [self.shoulder]
         b = [elbow]
         r = [0.047]
@@ -412,10 +483,12 @@ class SignerScene:
         hand keypoints (21, 3) in the camera frame, metres. No blur or noise yet (see :meth:`degrade`)."""
         hm = self._hand
         prims = self.arm_primitives(keypoints) + hm.hand_primitives(
-            keypoints, self.hand_shape, self.side, np.array(self.look.skin), part=SIGNING_HAND)
+            keypoints, self.hand_shape, self.side, np.array(self.look.skin), part=SIGNING_HAND
+        )
         palm_normal = hm.palm_frame(keypoints, self.side)[1][:, 2]
-        return render_over(self.layer, prims, self.shot.light, as_float=as_float,
-                           palm=(SIGNING_HAND, palm_normal, self.palm_colour))
+        return render_over(
+            self.layer, prims, self.shot.light, as_float=as_float, palm=(SIGNING_HAND, palm_normal, self.palm_colour)
+        )
 
     def render_frames(self, keypoints: np.ndarray, batch: int = 8):
         """Render a sequence: keypoints (T, 21, 3) camera frame, metres. Yields (image (H, W, 3) uint8,
@@ -423,9 +496,11 @@ class SignerScene:
         hm = self._hand
         skin = np.array(self.look.skin)
         for s in range(0, len(keypoints), batch):
-            kps = keypoints[s:s + batch]
-            prims = [self.arm_primitives(k) + hm.hand_primitives(k, self.hand_shape, self.side, skin,
-                                                                 part=SIGNING_HAND) for k in kps]
+            kps = keypoints[s : s + batch]
+            prims = [
+                self.arm_primitives(k) + hm.hand_primitives(k, self.hand_shape, self.side, skin, part=SIGNING_HAND)
+                for k in kps
+            ]
             palms = [(SIGNING_HAND, hm.palm_frame(k, self.side)[1][:, 2], self.palm_colour) for k in kps]
             images, parts = render_over_batch(self.layer, prims, self.shot.light, palms)
             yield from zip(images, parts)
@@ -445,7 +520,7 @@ class SignerScene:
             self._noise = np.round(nrng.normal(0, self.shot.noise_sigma, (h + 32, w + 32, 3))).astype(np.int16)
         dy, dx = rng.integers(0, 33, 2)
         out = img.astype(np.int16)
-        out += self._noise[dy:dy + h, dx:dx + w]
+        out += self._noise[dy : dy + h, dx : dx + w]
         return np.clip(out, 0, 255).astype(np.uint8)
 
 
@@ -469,5 +544,16 @@ def mask_box(mask: np.ndarray, part: int) -> np.ndarray:
     return np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float32)
 
 
-__all__ = ["SKIN_TONES", "ANCHOR_FROM_SHOULDER", "SignerLook", "sample_look", "Shot", "sample_shot",
-           "background_image", "SignerScene", "elbow_position", "mask_box", "CLUTTER"]
+__all__ = [
+    "SKIN_TONES",
+    "ANCHOR_FROM_SHOULDER",
+    "SignerLook",
+    "sample_look",
+    "Shot",
+    "sample_shot",
+    "background_image",
+    "SignerScene",
+    "elbow_position",
+    "mask_box",
+    "CLUTTER",
+]

@@ -20,6 +20,7 @@ Usage::
     fs = teacher_features(crop_store, teachers["hamer"])                     # cached per sequence
     fs.vectors("aslized/elsie_stecker_0001")                                 # (T, 1024 or configured width)
 """
+
 from .checkpoint import CheckpointError, load_hamer_checkpoint, save_hamer_checkpoint
 from .extract import HamerTeacher, Teacher, hamer_teacher, measure_latency
 from .features import FeatureStore, coverage, teacher_features
@@ -27,8 +28,31 @@ from .hamer import Hamer, HamerConfig, build_hamer, hamer_config
 from .others import KeypointTeacher, MediaPipeTeacher, OracleTeacher, PoseRotationTeacher
 from .registry import REFERENCE, SPECS, TEACHERS, TeacherSpec, build_teachers, spec, teachers_for_corpus, upper_bounds
 
-__all__ = ["CheckpointError", "FeatureStore", "Hamer", "HamerConfig", "HamerTeacher", "KeypointTeacher",
-           "MediaPipeTeacher", "OracleTeacher", "PoseRotationTeacher", "REFERENCE", "SPECS", "TEACHERS", "Teacher",
-           "TeacherSpec", "build_hamer", "build_teachers", "coverage", "hamer_config", "hamer_teacher",
-           "load_hamer_checkpoint", "measure_latency", "save_hamer_checkpoint", "spec", "teacher_features",
-           "teachers_for_corpus", "upper_bounds"]
+__all__ = [
+    "CheckpointError",
+    "FeatureStore",
+    "Hamer",
+    "HamerConfig",
+    "HamerTeacher",
+    "KeypointTeacher",
+    "MediaPipeTeacher",
+    "OracleTeacher",
+    "PoseRotationTeacher",
+    "REFERENCE",
+    "SPECS",
+    "TEACHERS",
+    "Teacher",
+    "TeacherSpec",
+    "build_hamer",
+    "build_teachers",
+    "coverage",
+    "hamer_config",
+    "hamer_teacher",
+    "load_hamer_checkpoint",
+    "measure_latency",
+    "save_hamer_checkpoint",
+    "spec",
+    "teacher_features",
+    "teachers_for_corpus",
+    "upper_bounds",
+]

@@ -1,10 +1,12 @@
 """Tables and figures of the teacher page (notebook 03): pretraining curves, held-out errors, how well each
 teacher's per-frame vectors separate the letters, UMAP embeddings, corpus pose errors, latency."""
+
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -49,16 +51,30 @@ def heldout_table(report: Mapping[str, Any], prior: Mapping[str, float] | None =
     with, when ``prior`` (:func:`prior_errors`) is given, the error of a network that learned nothing from
     the image (column ``learned-nothing baseline``) and the relative gain over it (``gain``)."""
     h, k = report["hamer_val"], report["kp_val"]
-    rows = [("synthetic HaMeR", "global orientation error (deg)", h.get("val_global_orient_deg"), "global_orient_deg"),
-            ("synthetic HaMeR", "finger joint rotation error (deg)", h.get("val_finger_joint_deg"), "finger_joint_deg"),
-            ("synthetic HaMeR", f"2D keypoint error (px of {report['config']['crop_size']})", h.get("val_keypoint2d_px"),
-             "keypoint2d_px"),
-            ("synthetic HaMeR", "3D keypoint error through the hand model, wrist-relative (mm)",
-             h.get("val_keypoint3d_mm"), "keypoint3d_mm"),
-            ("synthetic HaMeR", f"reprojected keypoint error via its camera (px of {report['config']['crop_size']})",
-             h.get("val_reprojection_px"), "keypoint2d_px"),
-            ("synthetic HaMeR", "shape error (standardised RMSE)", h.get("val_shape_rmse"), "shape_rmse"),
-            ("keypoint regressor", "3D keypoint error, wrist-relative (mm)", k.get("val_keypoint3d_mm"), "keypoint3d_mm")]
+    rows = [
+        ("synthetic HaMeR", "global orientation error (deg)", h.get("val_global_orient_deg"), "global_orient_deg"),
+        ("synthetic HaMeR", "finger joint rotation error (deg)", h.get("val_finger_joint_deg"), "finger_joint_deg"),
+        (
+            "synthetic HaMeR",
+            f"2D keypoint error (px of {report['config']['crop_size']})",
+            h.get("val_keypoint2d_px"),
+            "keypoint2d_px",
+        ),
+        (
+            "synthetic HaMeR",
+            "3D keypoint error through the hand model, wrist-relative (mm)",
+            h.get("val_keypoint3d_mm"),
+            "keypoint3d_mm",
+        ),
+        (
+            "synthetic HaMeR",
+            f"reprojected keypoint error via its camera (px of {report['config']['crop_size']})",
+            h.get("val_reprojection_px"),
+            "keypoint2d_px",
+        ),
+        ("synthetic HaMeR", "shape error (standardised RMSE)", h.get("val_shape_rmse"), "shape_rmse"),
+        ("keypoint regressor", "3D keypoint error, wrist-relative (mm)", k.get("val_keypoint3d_mm"), "keypoint3d_mm"),
+    ]
     table = pd.DataFrame([r[:3] for r in rows], columns=["model", "metric", "value"])
     if prior is not None:
         table["learned-nothing baseline"] = [prior.get(r[3]) for r in rows]
@@ -74,10 +90,12 @@ def learning_verdict(heldout: pd.DataFrame, min_gain: float = 0.10) -> str:
     gains = "; ".join(f"{r.model}, {r.metric}: {r.gain:+.0%}" for r in rows.itertuples())
     if weak.empty:
         return f"Every measured error is at least {min_gain:.0%} below the learned-nothing baseline ({gains})."
-    return (f"At least {min_gain:.0%} below the learned-nothing baseline: "
-            f"{', '.join(good['metric']) if len(good) else 'none'}. NOT {min_gain:.0%} below it: "
-            f"{', '.join(weak['metric'])}; with this profile's pretraining budget the teacher has learned little "
-            f"of that, and its embedding carries correspondingly little of it. Gains: {gains}.")
+    return (
+        f"At least {min_gain:.0%} below the learned-nothing baseline: "
+        f"{', '.join(good['metric']) if len(good) else 'none'}. NOT {min_gain:.0%} below it: "
+        f"{', '.join(weak['metric'])}; with this profile's pretraining budget the teacher has learned little "
+        f"of that, and its embedding carries correspondingly little of it. Gains: {gains}."
+    )
 
 
 def mean_rotation(pose: np.ndarray) -> torch.Tensor:
@@ -101,17 +119,22 @@ def prior_errors(train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray])
     mean training keypoint layouts (2D in crop pixels, wrist-relative 3D in mm). Same units as
     :func:`~fslib.teachers.synthetic.evaluate_hamer` and
     :func:`~fslib.teachers.synthetic.evaluate_keypoint_regressor`."""
-    ang = constant_rotation_errors(train, val)                                       # (N, 16)
+    ang = constant_rotation_errors(train, val)  # (N, 16)
     kp_mean = train["keypoints2d"].mean(0)
     kp_err = np.linalg.norm(val["keypoints2d"] - kp_mean, axis=-1).mean() * val["images"].shape[1]
     kp3d_err = np.linalg.norm(val["keypoints3d"] - train["keypoints3d"].mean(0), axis=-1).mean() * 1000.0
-    return {"global_orient_deg": float(ang[:, 0].mean()), "finger_joint_deg": float(ang[:, 1:].mean()),
-            "keypoint2d_px": float(kp_err), "keypoint3d_mm": float(kp3d_err)}
+    return {
+        "global_orient_deg": float(ang[:, 0].mean()),
+        "finger_joint_deg": float(ang[:, 1:].mean()),
+        "keypoint2d_px": float(kp_err),
+        "keypoint3d_mm": float(kp3d_err),
+    }
 
 
 @torch.no_grad()
-def per_finger_errors(model: Any, train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray],
-                      crop_size: int, batch: int = 256) -> pd.DataFrame:
+def per_finger_errors(
+    model: Any, train: Mapping[str, np.ndarray], val: Mapping[str, np.ndarray], crop_size: int, batch: int = 256
+) -> pd.DataFrame:
     """Held-out joint-rotation error per finger (degrees, mean over the finger's three joints and the crops)
     of a HaMeR-style ``model`` on pretraining-format data, beside the learned-nothing baseline (per joint the
     mean training rotation, as :func:`prior_errors`) and the gain over it. The average finger-joint error
@@ -122,9 +145,9 @@ def per_finger_errors(model: Any, train: Mapping[str, np.ndarray], val: Mapping[
     model.eval()
     pred = []
     for s in range(0, len(val["images"]), batch):
-        out = model(to_model_input(val["images"][s:s + batch], crop_size))
+        out = model(to_model_input(val["images"][s : s + batch], crop_size))
         pred.append(out["hand_pose"].double())
-    pred = torch.cat(pred)                                                           # (N, 15, 3, 3)
+    pred = torch.cat(pred)  # (N, 15, 3, 3)
     truth = axis_angle_to_matrix(torch.from_numpy(val["pose"][:, 1:]).double())
     err = torch.rad2deg(geodesic_angle(pred, truth))
     base = constant_rotation_errors(train, val)[:, 1:]
@@ -149,8 +172,15 @@ def hold_frames(store: Any, filenames: Sequence[str]) -> pd.DataFrame:
         label = str(gt["label"]) if "label" in gt else seqs[f].label
         for t, li in enumerate(np.asarray(gt["letters"])):
             if li >= 0:
-                rows.append({"filename": f, "frame": t, "letter": label[li], "signer": seqs[f].signer,
-                             "partition": seqs[f].partition})
+                rows.append(
+                    {
+                        "filename": f,
+                        "frame": t,
+                        "letter": label[li],
+                        "signer": seqs[f].signer,
+                        "partition": seqs[f].partition,
+                    }
+                )
     return pd.DataFrame(rows, columns=["filename", "frame", "letter", "signer", "partition"])
 
 
@@ -168,9 +198,18 @@ def frame_vectors(fs: FeatureStore, frames: pd.DataFrame) -> np.ndarray:
 MIN_BOOTSTRAP_SIGNERS = 3
 
 
-def separability(vectors: Mapping[str, np.ndarray], labels: np.ndarray, train: np.ndarray, test: np.ndarray,
-                 groups: np.ndarray, reference: str | None = None, probe: bool = True, n_boot: int = 1000,
-                 seed: int = 0, min_groups: int = MIN_BOOTSTRAP_SIGNERS) -> pd.DataFrame:
+def separability(
+    vectors: Mapping[str, np.ndarray],
+    labels: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    groups: np.ndarray,
+    reference: str | None = None,
+    probe: bool = True,
+    n_boot: int = 1000,
+    seed: int = 0,
+    min_groups: int = MIN_BOOTSTRAP_SIGNERS,
+) -> pd.DataFrame:
     """How well each system's vectors separate ``labels`` on held-out rows: the measure behind the letter
     and signer separability tables.
 
@@ -214,9 +253,16 @@ def separability(vectors: Mapping[str, np.ndarray], labels: np.ndarray, train: n
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 clf = LogisticRegression(max_iter=300, C=0.5).fit(z[train], y_tr)
             hits[(name, "linear_probe")] = clf.predict(z[test]) == y_te
-        rows.append({"system": name, "dim": x.shape[1],
-                     **{m: float(hits[(name, m)].mean()) if (name, m) in hits else np.nan
-                        for m in ("nearest_centroid", "linear_probe")}})
+        rows.append(
+            {
+                "system": name,
+                "dim": x.shape[1],
+                **{
+                    m: float(hits[(name, m)].mean()) if (name, m) in hits else np.nan
+                    for m in ("nearest_centroid", "linear_probe")
+                },
+            }
+        )
     out = pd.DataFrame(rows)
     enough = len(set(groups[test])) >= min_groups
     boot = signer_bootstrap(hits, groups[test], n_boot, seed) if hits and enough else {}
@@ -236,9 +282,16 @@ def separability(vectors: Mapping[str, np.ndarray], labels: np.ndarray, train: n
     return out
 
 
-def hold_frame_separability(systems: Mapping[str, Any], frames: pd.DataFrame, reference: str | None = None,
-                            train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test",
-                            probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def hold_frame_separability(
+    systems: Mapping[str, Any],
+    frames: pd.DataFrame,
+    reference: str | None = None,
+    train_partitions: Sequence[str] = ("train", "dev"),
+    test_partition: str = "test",
+    probe: bool = True,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """How well each system's vectors separate the letters on the hold ``frames`` of unseen signers
     (:func:`separability` with centroids / probe fitted on the ``train_partitions`` signers and tested on
     the ``test_partition`` signers, who are disjoint; intervals from a bootstrap over the test signers, and
@@ -248,14 +301,28 @@ def hold_frame_separability(systems: Mapping[str, Any], frames: pd.DataFrame, re
     says nothing about the spread."""
     frames = frames.reset_index(drop=True)
     vectors = {name: frame_vectors(fs, frames) for name, fs in systems.items()}
-    return separability(vectors, frames["letter"].to_numpy(), frames["partition"].isin(train_partitions).to_numpy(),
-                        (frames["partition"] == test_partition).to_numpy(), frames["signer"].to_numpy(),
-                        reference=reference, probe=probe, n_boot=n_boot, seed=seed)
+    return separability(
+        vectors,
+        frames["letter"].to_numpy(),
+        frames["partition"].isin(train_partitions).to_numpy(),
+        (frames["partition"] == test_partition).to_numpy(),
+        frames["signer"].to_numpy(),
+        reference=reference,
+        probe=probe,
+        n_boot=n_boot,
+        seed=seed,
+    )
 
 
-def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame,
-                        train_partitions: Sequence[str] = ("train", "dev"), test_partition: str = "test",
-                        probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def letter_separability(
+    stores: Mapping[str, FeatureStore],
+    frames: pd.DataFrame,
+    train_partitions: Sequence[str] = ("train", "dev"),
+    test_partition: str = "test",
+    probe: bool = True,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """The teachers' letter separability (:func:`hold_frame_separability` with HaMeR as the reference), in
     the teacher tables' naming: ``teacher``, ``letters``, ``test_signers`` and ``<measure>_vs_hamer_lo`` /
     ``_hi``."""
@@ -264,8 +331,14 @@ def letter_separability(stores: Mapping[str, FeatureStore], frames: pd.DataFrame
     return out.rename(columns={"system": "teacher", "classes": "letters", "test_groups": "test_signers"})
 
 
-def signer_separability(vectors: Mapping[str, np.ndarray], frames: pd.DataFrame, partition: str = "test",
-                        probe: bool = True, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def signer_separability(
+    vectors: Mapping[str, np.ndarray],
+    frames: pd.DataFrame,
+    partition: str = "test",
+    probe: bool = True,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """How well each system's vectors tell the signers apart: on the hold frames of the ``partition`` signers,
     centroids / probe fitted on every other sequence of each signer and tested on the rest (sequences, not
     frames, are split, so a test frame's neighbours in time are never in training); intervals from a
@@ -273,20 +346,32 @@ def signer_separability(vectors: Mapping[str, np.ndarray], frames: pd.DataFrame,
     feature that encodes the hand shape and not the person scores near chance here."""
     frames = frames.reset_index(drop=True)
     keep = (frames["partition"] == partition).to_numpy()
-    rank = frames.groupby("signer")["filename"].transform(lambda f: f.map({n: i for i, n in enumerate(dict.fromkeys(f))}))
+    rank = frames.groupby("signer")["filename"].transform(
+        lambda f: f.map({n: i for i, n in enumerate(dict.fromkeys(f))})
+    )
     train = keep & (rank.to_numpy() % 2 == 0)
     test = keep & (rank.to_numpy() % 2 == 1)
-    out = separability(vectors, frames["signer"].astype(str).to_numpy(), train, test, frames["filename"].to_numpy(),
-                       probe=probe, n_boot=n_boot, seed=seed)
+    out = separability(
+        vectors,
+        frames["signer"].astype(str).to_numpy(),
+        train,
+        test,
+        frames["filename"].to_numpy(),
+        probe=probe,
+        n_boot=n_boot,
+        seed=seed,
+    )
     return out.rename(columns={"classes": "signers", "test_groups": "test_sequences"})
 
 
-def separability_text(scores: pd.DataFrame, key: str = "system", reference: str | None = None,
-                      label: str | None = None, tag: str = "ref") -> pd.DataFrame:
+def separability_text(
+    scores: pd.DataFrame, key: str = "system", reference: str | None = None, label: str | None = None, tag: str = "ref"
+) -> pd.DataFrame:
     """A separability table for reading, indexed by ``key``: each accuracy with its 95 % bootstrap interval
     and, with ``reference``, each row's difference from the reference row with the paired interval
     (columns ``<measure>_vs_<tag>_lo`` / ``_hi``), as text headed ``<measure> - <label>``. A missing value
     reads "-"; the reference's own difference is empty."""
+
     def fmt(v, lo, hi, signed=False):
         if pd.isna(v):
             return "-"
@@ -302,9 +387,11 @@ def separability_text(scores: pd.DataFrame, key: str = "system", reference: str 
             row[name] = fmt(r[m], r.get(f"{m}_lo", np.nan), r.get(f"{m}_hi", np.nan))
             if reference is not None:
                 d = r[m] - base.loc[reference, m] if reference in base.index else np.nan
-                row[f"{name} - {label or reference}"] = ("" if r[key] == reference else
-                                                        fmt(d, r.get(f"{m}_vs_{tag}_lo", np.nan),
-                                                            r.get(f"{m}_vs_{tag}_hi", np.nan), signed=True))
+                row[f"{name} - {label or reference}"] = (
+                    ""
+                    if r[key] == reference
+                    else fmt(d, r.get(f"{m}_vs_{tag}_lo", np.nan), r.get(f"{m}_vs_{tag}_hi", np.nan), signed=True)
+                )
         rows.append(row)
     return pd.DataFrame(rows).set_index(key)
 
@@ -313,9 +400,11 @@ def separability_display(sep: pd.DataFrame) -> pd.DataFrame:
     """:func:`letter_separability`'s table for reading (:func:`separability_text` with HaMeR as the
     reference); chance and frame counts in ``attrs["note"]``."""
     out = separability_text(sep, key="teacher", reference="hamer", label="HaMeR", tag="hamer")
-    out.attrs["note"] = (f"chance {sep['chance'].iloc[0]:.3f}, majority letter {sep['majority'].iloc[0]:.3f}; "
-                         f"{int(sep['test_frames'].iloc[0])} test hold frames of "
-                         f"{int(sep['test_signers'].iloc[0]) if 'test_signers' in sep else '?'} unseen signers")
+    out.attrs["note"] = (
+        f"chance {sep['chance'].iloc[0]:.3f}, majority letter {sep['majority'].iloc[0]:.3f}; "
+        f"{int(sep['test_frames'].iloc[0])} test hold frames of "
+        f"{int(sep['test_signers'].iloc[0]) if 'test_signers' in sep else '?'} unseen signers"
+    )
     return out
 
 
@@ -328,10 +417,15 @@ def separability_verdict(sep: pd.DataFrame) -> str:
     real = sep[sep["teacher"] != "oracle_pose"]
     if "hamer" not in set(real["teacher"]):
         return "HaMeR is not among the teachers of this run: its ranking cannot be checked."
-    row = lambda name: sep.loc[sep["teacher"] == name].iloc[0]
+
+    def row(name):
+        return sep.loc[sep["teacher"] == name].iloc[0]
+
     h = row("hamer")
-    text = (f"On unseen signers HaMeR's vectors reach {h.nearest_centroid:.3f} nearest-centroid and {h.linear_probe:.3f} "
-            f"linear-probe accuracy (chance {h.chance:.3f}, majority letter {h.majority:.3f}")
+    text = (
+        f"On unseen signers HaMeR's vectors reach {h.nearest_centroid:.3f} nearest-centroid and {h.linear_probe:.3f} "
+        f"linear-probe accuracy (chance {h.chance:.3f}, majority letter {h.majority:.3f}"
+    )
     if "oracle_pose" in set(sep["teacher"]):
         o = row("oracle_pose")
         text += f", ground-truth pose {o.nearest_centroid:.3f} / {o.linear_probe:.3f}"
@@ -349,24 +443,47 @@ def separability_verdict(sep: pd.DataFrame) -> str:
             others = real[real["teacher"] != "hamer"]
             tied = others.loc[(others[lo] <= 0) & (others[hi] >= 0), "teacher"].tolist()
             clear.append(not tied)
-            text += (f" (within the 95 % signer-bootstrap interval of HaMeR: {', '.join(tied)})" if tied
-                     else " (every other teacher differs from HaMeR beyond the 95 % signer-bootstrap interval)")
+            text += (
+                f" (within the 95 % signer-bootstrap interval of HaMeR: {', '.join(tied)})"
+                if tied
+                else " (every other teacher differs from HaMeR beyond the 95 % signer-bootstrap interval)"
+            )
         text += ". "
-    claim = ("The source study reports that HaMeR guides the student better than other hand models; at the level "
-             "of letter separability this ")
+    claim = (
+        "The source study reports that HaMeR guides the student better than other hand models; at the level "
+        "of letter separability this "
+    )
     if all(first) and (not clear or all(clear)):
         return text + claim + "replicates here (HaMeR ranks first under both measures)."
     if all(first):
-        return text + claim + ("replicates only within noise here (HaMeR ranks first under both measures, but "
-                               "not beyond the bootstrap interval of every other teacher).")
+        return (
+            text
+            + claim
+            + (
+                "replicates only within noise here (HaMeR ranks first under both measures, but "
+                "not beyond the bootstrap interval of every other teacher)."
+            )
+        )
     if any(first):
-        return text + claim + ("replicates only partly here (HaMeR ranks first under one measure, not the "
-                               "other); whether it helps the student most is for the distillation pages.")
+        return (
+            text
+            + claim
+            + (
+                "replicates only partly here (HaMeR ranks first under one measure, not the "
+                "other); whether it helps the student most is for the distillation pages."
+            )
+        )
     return text + claim + "does NOT replicate here (HaMeR ranks first under neither measure)."
 
 
-def umap_grid(stores: Mapping[str, FeatureStore], frames: pd.DataFrame, max_frames: int = 1500, seed: int = 0,
-              method: str = "umap", colour_by: str | Sequence[str] = "letter"):
+def umap_grid(
+    stores: Mapping[str, FeatureStore],
+    frames: pd.DataFrame,
+    max_frames: int = 1500,
+    seed: int = 0,
+    method: str = "umap",
+    colour_by: str | Sequence[str] = "letter",
+):
     """Figure: a 2D UMAP (or, with ``method="pca"``, a PCA: no numba compilation, for quick runs) of each
     system's hold-frame vectors (standardised), one column per system; one row per column name of
     ``colour_by`` (e.g. "letter", or ("letter", "signer")): the same embedding coloured by that column.
@@ -384,9 +501,9 @@ def umap_grid(stores: Mapping[str, FeatureStore], frames: pd.DataFrame, max_fram
     for j, (name, fs) in enumerate(stores.items()):
         x = frame_vectors(fs, frames)
         sd = x.std(0)
-        x = (x - x.mean(0)) / np.maximum(sd, 0.1 * np.median(sd) + 1e-6)      # as in separability()
+        x = (x - x.mean(0)) / np.maximum(sd, 0.1 * np.median(sd) + 1e-6)  # as in separability()
         if method == "umap":
-            with warnings.catch_warnings():        # umap imports tqdm.auto, which warns without ipywidgets
+            with warnings.catch_warnings():  # umap imports tqdm.auto, which warns without ipywidgets
                 warnings.simplefilter("ignore")
                 import umap
 
@@ -399,8 +516,10 @@ def umap_grid(stores: Mapping[str, FeatureStore], frames: pd.DataFrame, max_fram
             ax = axes[i, j]
             values = frames[col].to_numpy()
             names = sorted(set(values), key=str)
-            colour = {v: plt.cm.tab20(k % 20) if len(names) <= 20 else plt.cm.gist_ncar(k / len(names))
-                      for k, v in enumerate(names)}
+            colour = {
+                v: plt.cm.tab20(k % 20) if len(names) <= 20 else plt.cm.gist_ncar(k / len(names))
+                for k, v in enumerate(names)
+            }
             ax.scatter(emb[:, 0], emb[:, 1], c=[colour[v] for v in values], s=5)
             for v in names:  # names at their cluster medians
                 m = np.median(emb[values == v], axis=0)
@@ -427,8 +546,13 @@ def corpus_pose_errors(store: Any, fs: FeatureStore, filenames: Sequence[str]) -
         out = fs.load(f)
         rot_gt = axis_angle_to_matrix(torch.from_numpy(np.asarray(gt["pose"], np.float64)))
         ang = torch.rad2deg(geodesic_angle(torch.from_numpy(out["pose"]).double(), rot_gt)).numpy()
-        row = {"filename": f, "partition": store.sequences[f].partition, "frames": len(ang),
-               "global_orient_deg": float(ang[:, 0].mean()), "finger_joint_deg": float(ang[:, 1:].mean())}
+        row = {
+            "filename": f,
+            "partition": store.sequences[f].partition,
+            "frames": len(ang),
+            "global_orient_deg": float(ang[:, 0].mean()),
+            "finger_joint_deg": float(ang[:, 1:].mean()),
+        }
         if "keypoints2d" in out:
             meta = store.meta(f)
             box = meta["boxes"].astype(np.float64)
@@ -456,8 +580,9 @@ def errors_by_partition(per_sequence: pd.DataFrame) -> pd.DataFrame:
 GOALS = {"finger_gain": 0.30, "keypoint3d_mm": 25.0, "linear_probe": 0.6, "nearest_centroid": 0.5}
 
 
-def goal_table(heldout: pd.DataFrame, fingers: pd.DataFrame | None, sep: pd.DataFrame | None,
-               goals: Mapping[str, float] = GOALS) -> pd.DataFrame:
+def goal_table(
+    heldout: pd.DataFrame, fingers: pd.DataFrame | None, sep: pd.DataFrame | None, goals: Mapping[str, float] = GOALS
+) -> pd.DataFrame:
     """The synthetic teacher's targets (held-out hands of unseen shape and look; letters of unseen signers),
     each with the measured value and whether it is met: finger-joint error at least ``finger_gain`` below
     the constant prediction, overall and for every finger; the keypoint regressor's wrist-relative 3D error
@@ -470,25 +595,41 @@ def goal_table(heldout: pd.DataFrame, fingers: pd.DataFrame | None, sep: pd.Data
         rows.append({"goal": goal, "measured": value, "met": bool(met)})
 
     h = heldout.set_index(["model", "metric"])
-    fj = h.loc[("synthetic HaMeR", "finger joint rotation error (deg)")] if (
-        "synthetic HaMeR", "finger joint rotation error (deg)") in h.index else None
+    fj = (
+        h.loc[("synthetic HaMeR", "finger joint rotation error (deg)")]
+        if ("synthetic HaMeR", "finger joint rotation error (deg)") in h.index
+        else None
+    )
     if fj is not None and "gain" in heldout:
-        add(f"finger-joint error >= {goals['finger_gain']:.0%} below the constant prediction", f"{fj['gain']:.0%} below",
-            fj["gain"] >= goals["finger_gain"])
+        add(
+            f"finger-joint error >= {goals['finger_gain']:.0%} below the constant prediction",
+            f"{fj['gain']:.0%} below",
+            fj["gain"] >= goals["finger_gain"],
+        )
     if fingers is not None and len(fingers):
         worst = fingers.sort_values("gain").iloc[0]
-        add("every finger clearly below its constant (gain >= 10 %)", f"weakest: {worst['finger']} {worst['gain']:.0%}",
-            worst["gain"] >= 0.10)
+        add(
+            "every finger clearly below its constant (gain >= 10 %)",
+            f"weakest: {worst['finger']} {worst['gain']:.0%}",
+            worst["gain"] >= 0.10,
+        )
     kp = heldout[(heldout["model"] == "keypoint regressor")]
     if len(kp):
         v = float(kp["value"].iloc[0])
-        add(f"keypoint regressor 3D error <= {goals['keypoint3d_mm']:.0f} mm", f"{v:.1f} mm", v <= goals["keypoint3d_mm"])
+        add(
+            f"keypoint regressor 3D error <= {goals['keypoint3d_mm']:.0f} mm",
+            f"{v:.1f} mm",
+            v <= goals["keypoint3d_mm"],
+        )
     if sep is not None and "hamer" in set(sep["teacher"]):
         s = sep.set_index("teacher")
         lp, nc = s.loc["hamer", "linear_probe"], s.loc["hamer", "nearest_centroid"]
         if "mediapipe" in s.index:
-            add("HaMeR linear probe above MediaPipe's landmarks", f"{lp:.3f} vs {s.loc['mediapipe', 'linear_probe']:.3f}",
-                lp > s.loc["mediapipe", "linear_probe"])
+            add(
+                "HaMeR linear probe above MediaPipe's landmarks",
+                f"{lp:.3f} vs {s.loc['mediapipe', 'linear_probe']:.3f}",
+                lp > s.loc["mediapipe", "linear_probe"],
+            )
         add(f"HaMeR linear probe >= {goals['linear_probe']}", f"{lp:.3f}", lp >= goals["linear_probe"])
         add(f"HaMeR nearest centroid >= {goals['nearest_centroid']}", f"{nc:.3f}", nc >= goals["nearest_centroid"])
     return pd.DataFrame(rows, columns=["goal", "measured", "met"])
@@ -501,10 +642,16 @@ def pretrain_config(params: Mapping[str, Any]):
     ``pretrain_samples``, ``pretrain_val_samples``, ``pretrain_signers``, ``pretrain_epochs``, ``seed``)."""
     from .synthetic import make_config
 
-    return make_config(size=params["teacher_size"], crop_size=params.get("teacher_input_size") or params["crop_size"],
-                       margin=params["margin"], samples=params["pretrain_samples"],
-                       val_samples=params["pretrain_val_samples"], signers=params["pretrain_signers"],
-                       epochs=params["pretrain_epochs"], seed=params["seed"])
+    return make_config(
+        size=params["teacher_size"],
+        crop_size=params.get("teacher_input_size") or params["crop_size"],
+        margin=params["margin"],
+        samples=params["pretrain_samples"],
+        val_samples=params["pretrain_val_samples"],
+        signers=params["pretrain_signers"],
+        epochs=params["pretrain_epochs"],
+        seed=params["seed"],
+    )
 
 
 class TeacherPage(NamedTuple):
@@ -527,8 +674,12 @@ def open_page(params: Mapping[str, Any]) -> TeacherPage:
     synthetic = not params.get("corpus_path")
     teachers = teachers_for_corpus(params["teachers"], synthetic)
     cfg = pretrain_config(params)
-    dirs = report.open_page(params["profile"], params["out_dir"], data=report.describe_corpus_params(params),
-                            teacher=report.describe_teacher_params(params))
+    dirs = report.open_page(
+        params["profile"],
+        params["out_dir"],
+        data=report.describe_corpus_params(params),
+        teacher=report.describe_teacher_params(params),
+    )
     return TeacherPage(synthetic, teachers, cfg, dirs.tables, dirs.figures)
 
 
@@ -541,5 +692,9 @@ def teacher_stores(store: Any, models: Mapping[str, Any]) -> dict[str, FeatureSt
 def teacher_overview(models: Mapping[str, Any], stores: Mapping[str, FeatureStore]) -> pd.DataFrame:
     """One row per teacher: its name, table label, vector size and the share of frames with a vector
     (:func:`~fslib.teachers.features.coverage`)."""
-    return pd.DataFrame([dict(teacher=name, description=t.label, dim=stores[name].dim,
-                              frames_with_vector=coverage(stores[name])) for name, t in models.items()])
+    return pd.DataFrame(
+        [
+            dict(teacher=name, description=t.label, dim=stores[name].dim, frames_with_vector=coverage(stores[name]))
+            for name, t in models.items()
+        ]
+    )

@@ -10,10 +10,11 @@ alike, so the network sees the same convention in both.
 
 All functions are pure: they return new tensors.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F
@@ -26,8 +27,9 @@ def rotation_2d(theta: torch.Tensor) -> torch.Tensor:
     return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
 
 
-def warp_crops(images: torch.Tensor, theta: torch.Tensor, zoom: torch.Tensor | None = None,
-               shift: torch.Tensor | None = None) -> torch.Tensor:
+def warp_crops(
+    images: torch.Tensor, theta: torch.Tensor, zoom: torch.Tensor | None = None, shift: torch.Tensor | None = None
+) -> torch.Tensor:
     """Warp (B, C, S, S) images by the similarity p -> zoom * R(theta) p + shift about the crop centre
     (p in crop units, 0 = centre, +-0.5 = edges; R from :func:`rotation_2d`). theta (B,) radians, zoom (B,)
     (> 1 enlarges the hand), shift (B, 2) crop units. Corners are filled by reflection."""
@@ -43,8 +45,12 @@ def warp_crops(images: torch.Tensor, theta: torch.Tensor, zoom: torch.Tensor | N
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
-def warp_targets(targets: Mapping[str, torch.Tensor], theta: torch.Tensor, zoom: torch.Tensor | None = None,
-                 shift: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+def warp_targets(
+    targets: Mapping[str, torch.Tensor],
+    theta: torch.Tensor,
+    zoom: torch.Tensor | None = None,
+    shift: torch.Tensor | None = None,
+) -> dict[str, torch.Tensor]:
     """The targets of crops warped by :func:`warp_crops`.
 
     targets: ``rot`` (B, 16, 3, 3) (row 0 = global orientation, camera frame), ``kp2d`` (B, 21, 2) crop
@@ -91,14 +97,20 @@ def lower_resolution(x: torch.Tensor, gen: torch.Generator, min_size: int, p: fl
     pick = torch.rand(len(x), generator=gen) < p
     sides = torch.randint(min_size, s + 1, (len(x),), generator=gen)
     for i in torch.nonzero(pick).flatten().tolist():
-        small = F.interpolate(x[i:i + 1], size=(int(sides[i]),) * 2, mode="area")
-        out[i:i + 1] = F.interpolate(small, size=(s, s), mode="bilinear", align_corners=False)
+        small = F.interpolate(x[i : i + 1], size=(int(sides[i]),) * 2, mode="area")
+        out[i : i + 1] = F.interpolate(small, size=(s, s), mode="bilinear", align_corners=False)
     return out
 
 
-def augment_batch(x: torch.Tensor, targets: Mapping[str, torch.Tensor], gen: torch.Generator,
-                  max_rotation_deg: float = 0.0, min_resolution: int = 0, zoom_range: tuple[float, float] = (1.0, 1.0),
-                  max_shift: float = 0.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def augment_batch(
+    x: torch.Tensor,
+    targets: Mapping[str, torch.Tensor],
+    gen: torch.Generator,
+    max_rotation_deg: float = 0.0,
+    min_resolution: int = 0,
+    zoom_range: tuple[float, float] = (1.0, 1.0),
+    max_shift: float = 0.0,
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Photometric jitter, a lower effective resolution for some crops (:func:`lower_resolution`, when
     ``min_resolution`` > 0), then a random similarity per crop applied to the images and their targets alike
     (:func:`warp_crops`, :func:`warp_targets`): rotation uniform in +-max_rotation_deg, zoom log-uniform in

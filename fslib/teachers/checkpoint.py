@@ -5,11 +5,13 @@ prefixes ``backbone.``, ``mano_head.``, ``discriminator.`` (the adversarial prio
 ``mano.`` (MANO buffers, unused here). Only ``backbone.*`` and ``mano_head.*`` are loaded, strictly: every
 missing, unexpected or mis-shaped key among them is named in the error.
 """
+
 from __future__ import annotations
 
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
@@ -42,7 +44,7 @@ class _Missing(dict):
     def __setstate__(self, state: Any) -> None:
         self.state = state
 
-    def __call__(self, *args: Any, **kwargs: Any) -> "_Missing":
+    def __call__(self, *args: Any, **kwargs: Any) -> _Missing:
         return _Missing(*args, **kwargs)
 
 
@@ -93,7 +95,9 @@ def _listing(items: list[str], limit: int = 12) -> str:
     return head + (f", ... ({len(items) - limit} more)" if len(items) > limit else "")
 
 
-def check_state_dict(model: Hamer, state: Mapping[str, torch.Tensor], source: str = "checkpoint") -> dict[str, torch.Tensor]:
+def check_state_dict(
+    model: Hamer, state: Mapping[str, torch.Tensor], source: str = "checkpoint"
+) -> dict[str, torch.Tensor]:
     """The ``backbone.*``/``mano_head.*`` entries of ``state``, checked against ``model``.
 
     Raises :class:`CheckpointError` naming every missing key, unexpected key and mis-shaped key
@@ -103,8 +107,11 @@ def check_state_dict(model: Hamer, state: Mapping[str, torch.Tensor], source: st
     used = {k: v for k, v in state.items() if k.startswith(USED_PREFIXES)}
     missing = sorted(set(wanted) - set(used))
     unexpected = sorted(set(used) - set(wanted))
-    misshaped = sorted(f"{k} (checkpoint {tuple(used[k].shape)}, model {tuple(wanted[k].shape)})"
-                       for k in set(used) & set(wanted) if tuple(used[k].shape) != tuple(wanted[k].shape))
+    misshaped = sorted(
+        f"{k} (checkpoint {tuple(used[k].shape)}, model {tuple(wanted[k].shape)})"
+        for k in set(used) & set(wanted)
+        if tuple(used[k].shape) != tuple(wanted[k].shape)
+    )
     problems = []
     if missing:
         problems.append(f"missing {len(missing)} key(s): {_listing(missing)}")
@@ -123,8 +130,7 @@ def check_state_dict(model: Hamer, state: Mapping[str, torch.Tensor], source: st
 
 
 def _size_summary(c: HamerConfig) -> str:
-    return (f"ViT {c.vit_width}x{c.vit_depth} on {c.crop_hw[0]}x{c.crop_hw[1]}, "
-            f"head {c.token_dim}x{c.head_depth}")
+    return f"ViT {c.vit_width}x{c.vit_depth} on {c.crop_hw[0]}x{c.crop_hw[1]}, head {c.token_dim}x{c.head_depth}"
 
 
 def load_hamer_checkpoint(path: str | Path, config: HamerConfig | None = None) -> Hamer:
@@ -157,8 +163,11 @@ def save_hamer_checkpoint(model: Hamer, path: str | Path, extra: Mapping[str, An
     """Write ``model`` atomically in the checkpoint layout (``state_dict`` with ``backbone.``/``mano_head.``),
     with its configuration under ``fslib_config`` and JSON-able ``extra`` metadata under ``fslib_meta``."""
     path = Path(path)
-    payload = {"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-               "fslib_config": as_dict(model.config), "fslib_meta": dict(extra or {})}
+    payload = {
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "fslib_config": as_dict(model.config),
+        "fslib_meta": dict(extra or {}),
+    }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
     return path

@@ -11,10 +11,12 @@ samples, scaled by the ratio of forward FLOPs per crop (counted by :class:`torch
 a deterministic count, so cache keys do not depend on the machine's speed). The measured seconds are
 reported beside it.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import torch
@@ -30,9 +32,14 @@ LOSS_VARIANTS: dict[str, dict[str, Any]] = {
     "HaMeR losses, hand-frame 3D": {"w_pose": 1.0, "w_kp2d": 1.0, "w_kp3d": 1.0, "w_reproj": 1.0, "kp3d_frame": "hand"},
     "3D and reprojection only": {"w_pose": 0.0, "w_kp2d": 0.0, "w_kp3d": 1.0, "w_reproj": 1.0, "kp3d_frame": "camera"},
 }
-METRICS = {"val_finger_joint_deg": "finger joints (deg)", "val_global_orient_deg": "global orientation (deg)",
-           "val_keypoint3d_mm": "3D keypoints via hand model (mm)", "val_reprojection_px": "reprojection (px)",
-           "val_keypoint2d_px": "2D decoder (px)", "val_shape_rmse": "shape (std. RMSE)"}
+METRICS = {
+    "val_finger_joint_deg": "finger joints (deg)",
+    "val_global_orient_deg": "global orientation (deg)",
+    "val_keypoint3d_mm": "3D keypoints via hand model (mm)",
+    "val_reprojection_px": "reprojection (px)",
+    "val_keypoint2d_px": "2D decoder (px)",
+    "val_shape_rmse": "shape (std. RMSE)",
+}
 
 
 def forward_flops(cfg: SyntheticTeacherConfig) -> int:
@@ -53,13 +60,18 @@ def equal_compute_variants(base: SyntheticTeacherConfig, sizes: list[int]) -> di
     out = {}
     for size in sizes:
         cfg = dataclasses.replace(base, crop_size=size)
-        n = base.samples if size == base.crop_size else max(cfg.batch_size, round(base.samples * ref / forward_flops(cfg)))
+        n = (
+            base.samples
+            if size == base.crop_size
+            else max(cfg.batch_size, round(base.samples * ref / forward_flops(cfg)))
+        )
         out[f"{size} px"] = {"crop_size": size, "samples": n}
     return out
 
 
-def compare_pretraining(base: SyntheticTeacherConfig, variants: Mapping[str, Mapping[str, Any]],
-                        progress: bool = True) -> pd.DataFrame:
+def compare_pretraining(
+    base: SyntheticTeacherConfig, variants: Mapping[str, Mapping[str, Any]], progress: bool = True
+) -> pd.DataFrame:
     """Pretrain the HaMeR of every variant (``name -> overrides of base``) and tabulate its held-out errors.
 
     Columns: variant, the overridden fields as text, samples, seconds (training, from the cache record),
@@ -79,12 +91,19 @@ def compare_pretraining(base: SyntheticTeacherConfig, variants: Mapping[str, Map
         _, record = pretrain_hamer(cfg, progress, loaded[key])
         last = record["history"][-1] if record["history"] else {}
         prior = priors[key]
-        rows.append({"variant": name, "changes": ", ".join(f"{k}={v}" for k, v in overrides.items()) or "(base)",
-                     "samples": cfg.samples, "epochs": cfg.epochs, "seconds": record["seconds"],
-                     **{label: last.get(key) for key, label in METRICS.items()},
-                     "finger baseline (deg)": prior["finger_joint_deg"],
-                     "3D keypoint baseline (mm)": prior["keypoint3d_mm"],
-                     "finger_gain": 1 - last.get("val_finger_joint_deg", float("nan")) / prior["finger_joint_deg"]})
+        rows.append(
+            {
+                "variant": name,
+                "changes": ", ".join(f"{k}={v}" for k, v in overrides.items()) or "(base)",
+                "samples": cfg.samples,
+                "epochs": cfg.epochs,
+                "seconds": record["seconds"],
+                **{label: last.get(key) for key, label in METRICS.items()},
+                "finger baseline (deg)": prior["finger_joint_deg"],
+                "3D keypoint baseline (mm)": prior["keypoint3d_mm"],
+                "finger_gain": 1 - last.get("val_finger_joint_deg", float("nan")) / prior["finger_joint_deg"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -108,24 +127,32 @@ def choice_verdict(table: pd.DataFrame, cfg: SyntheticTeacherConfig, kind: str, 
     col = METRICS["val_finger_joint_deg"]
     t = table.sort_values(col)
     best, runner = t.iloc[0], (t.iloc[1] if len(t) > 1 else None)
-    text = (f"Lowest held-out finger-joint error: {best['variant']} ({best[col]:.2f} deg, baseline "
-            f"{best['finger baseline (deg)']:.2f}, gain {best['finger_gain']:+.0%})")
+    text = (
+        f"Lowest held-out finger-joint error: {best['variant']} ({best[col]:.2f} deg, baseline "
+        f"{best['finger baseline (deg)']:.2f}, gain {best['finger_gain']:+.0%})"
+    )
     if runner is not None:
         gap = runner[col] - best[col]
-        text += (f"; next {runner['variant']} at {runner[col]:.2f} deg" +
-                 (f" (a tie: within {tolerance_deg} deg)" if gap < tolerance_deg else f" ({gap:.2f} deg worse)"))
+        text += f"; next {runner['variant']} at {runner[col]:.2f} deg" + (
+            f" (a tie: within {tolerance_deg} deg)" if gap < tolerance_deg else f" ({gap:.2f} deg worse)"
+        )
     text += ". "
     if kind == "loss":
         chosen = matching_variant(cfg, LOSS_VARIANTS)
-        text += (f"This profile's teacher is pretrained with the weights of '{chosen}'" if chosen else
-                 "This profile's teacher uses weights that are not one of these variants")
+        text += (
+            f"This profile's teacher is pretrained with the weights of '{chosen}'"
+            if chosen
+            else "This profile's teacher uses weights that are not one of these variants"
+        )
     else:
         chosen = f"{cfg.crop_size} px"
         text += f"This profile's teacher reads {chosen} crops"
     if chosen == best["variant"]:
         return text + ", the best row here."
-    return text + (", not the best row of this run; the choice was made on the full profile's comparison "
-                   "(the smaller profiles' comparisons are shorter and noisier).")
+    return text + (
+        ", not the best row of this run; the choice was made on the full profile's comparison "
+        "(the smaller profiles' comparisons are shorter and noisier)."
+    )
 
 
 def loss_variants(names) -> dict[str, dict[str, Any]]:

@@ -9,11 +9,13 @@ For HaMeR (:class:`HamerTeacher`): ``embedding`` (N, token_dim) (1024 for the re
 ``pose`` (N, 16, 3, 3) rotation matrices (global orientation first), ``betas`` (N, n_betas), ``cam`` (N, 3)
 and, for the synthetic teacher, ``keypoints2d`` (N, 21, 2) in crop units, are the decoded outputs.
 """
+
 from __future__ import annotations
 
 import abc
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -48,12 +50,14 @@ class Teacher(abc.ABC):
         """JSON-able identity (configuration, weights' identity) that keys the feature cache."""
 
     @abc.abstractmethod
-    def extract(self, crops: np.ndarray, right: np.ndarray | None = None,
-                truth: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    def extract(
+        self, crops: np.ndarray, right: np.ndarray | None = None, truth: Mapping[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
         """crops (N, S, S, 3) uint8 -> dict of (N, ...) float32 arrays, including ``vector_key``."""
 
-    def vectors(self, crops: np.ndarray, right: np.ndarray | None = None,
-                truth: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    def vectors(
+        self, crops: np.ndarray, right: np.ndarray | None = None, truth: Mapping[str, np.ndarray] | None = None
+    ) -> np.ndarray:
         """(N, D) float32: the per-frame vectors."""
         out = self.extract(crops, right=right, truth=truth)[self.vector_key]
         return out.reshape(len(out), -1)
@@ -70,7 +74,7 @@ def pad_context(crops: np.ndarray, scale: float) -> np.ndarray:
     big = int(round(s * scale))
     off = (big - s) // 2
     canvas = np.zeros((n, big, big, 3), np.uint8)
-    canvas[:, off:off + s, off:off + s] = crops
+    canvas[:, off : off + s, off : off + s] = crops
     return np.stack([cv2.resize(c, (s, s), interpolation=cv2.INTER_AREA) for c in canvas])
 
 
@@ -92,23 +96,37 @@ class HamerTeacher(Teacher):
 
     vector_key = "embedding"
 
-    def __init__(self, model: Hamer, source: str, identity: str, context_scale: float = 1.0, batch_size: int = 64,
-                 name: str = "hamer"):
+    def __init__(
+        self,
+        model: Hamer,
+        source: str,
+        identity: str,
+        context_scale: float = 1.0,
+        batch_size: int = 64,
+        name: str = "hamer",
+    ):
         self.model = model.eval()
         self.source, self.identity, self.context_scale, self.batch_size = source, identity, context_scale, batch_size
         self.name = name
         c = model.config
         what = "the official HaMeR checkpoint" if source == "official" else "HaMeR pretrained on synthetic hands"
-        self.label = (f"{what}: ViT {c.vit_width}x{c.vit_depth} on {c.crop_hw[0]}x{c.crop_hw[1]} px, "
-                      f"{c.token_dim}-d transformer-head embedding")
+        self.label = (
+            f"{what}: ViT {c.vit_width}x{c.vit_depth} on {c.crop_hw[0]}x{c.crop_hw[1]} px, "
+            f"{c.token_dim}-d transformer-head embedding"
+        )
 
     @property
     def dim(self) -> int:
         return self.model.config.token_dim
 
     def describe(self) -> dict[str, Any]:
-        return {"teacher": self.name, "source": self.source, "identity": self.identity,
-                "config": as_dict(self.model.config), "context_scale": self.context_scale}
+        return {
+            "teacher": self.name,
+            "source": self.source,
+            "identity": self.identity,
+            "config": as_dict(self.model.config),
+            "context_scale": self.context_scale,
+        }
 
     @torch.no_grad()
     def extract(self, crops, right=None, truth=None) -> dict[str, np.ndarray]:
@@ -116,8 +134,8 @@ class HamerTeacher(Teacher):
         size = self.model.config.image_size
         outs: dict[str, list[np.ndarray]] = {}
         for s in range(0, len(crops), self.batch_size):
-            part = pad_context(np.asarray(crops[s:s + self.batch_size]), self.context_scale)
-            r = None if right is None else np.asarray(right)[s:s + self.batch_size]
+            part = pad_context(np.asarray(crops[s : s + self.batch_size]), self.context_scale)
+            r = None if right is None else np.asarray(right)[s : s + self.batch_size]
             o = self.model(to_model_input(part, size, r))
             o["pose"] = torch.cat([o.pop("global_orient"), o.pop("hand_pose")], 1)
             o.pop("pose_6d")
@@ -129,15 +147,20 @@ class HamerTeacher(Teacher):
 
     def _empty(self) -> dict[str, np.ndarray]:
         c = self.model.config
-        out = {"embedding": np.zeros((0, c.token_dim), np.float32), "pose": np.zeros((0, c.joints, 3, 3), np.float32),
-               "betas": np.zeros((0, c.betas), np.float32), "cam": np.zeros((0, 3), np.float32)}
+        out = {
+            "embedding": np.zeros((0, c.token_dim), np.float32),
+            "pose": np.zeros((0, c.joints, 3, 3), np.float32),
+            "betas": np.zeros((0, c.betas), np.float32),
+            "cam": np.zeros((0, 3), np.float32),
+        }
         if c.keypoints:
             out["keypoints2d"] = np.zeros((0, c.keypoints, 2), np.float32)
         return out
 
 
-def hamer_teacher(checkpoint: str = "", synthetic: Any = None, margin: float = 0.25, batch_size: int = 64,
-                  progress: bool = True) -> HamerTeacher:
+def hamer_teacher(
+    checkpoint: str = "", synthetic: Any = None, margin: float = 0.25, batch_size: int = 64, progress: bool = True
+) -> HamerTeacher:
     """The study's HaMeR teacher.
 
     checkpoint: path to the official ``hamer.ckpt``; empty -> the synthetic-pretrained teacher
@@ -152,8 +175,7 @@ def hamer_teacher(checkpoint: str = "", synthetic: Any = None, margin: float = 0
 
         path = Path(checkpoint).expanduser()
         model = load_hamer_checkpoint(path, HamerConfig())
-        return HamerTeacher(model, "official", file_digest(path, length=16), hamer_context_scale(margin),
-                            batch_size)
+        return HamerTeacher(model, "official", file_digest(path, length=16), hamer_context_scale(margin), batch_size)
     from .synthetic import SyntheticTeacherConfig, pretrain, teacher_dir
 
     cfg = synthetic or SyntheticTeacherConfig()
@@ -161,8 +183,9 @@ def hamer_teacher(checkpoint: str = "", synthetic: Any = None, margin: float = 0
     return HamerTeacher(pre.hamer, "synthetic", teacher_dir(cfg).name, 1.0, batch_size)
 
 
-def measure_latency(config: HamerConfig | None = None, crops: int = 1, repeats: int = 2, threads: int | None = None,
-                    warmup: bool = True) -> dict[str, float]:
+def measure_latency(
+    config: HamerConfig | None = None, crops: int = 1, repeats: int = 2, threads: int | None = None, warmup: bool = True
+) -> dict[str, float]:
     """Milliseconds per crop of a HaMeR forward pass on CPU (default: the released size, random weights).
 
     Builds the network (fast initialisation), runs one warm-up pass (unless ``warmup=False``), then ``repeats`` timed passes on a
@@ -184,6 +207,12 @@ def measure_latency(config: HamerConfig | None = None, crops: int = 1, repeats: 
             t = time.perf_counter()
             model(x)
             times.append((time.perf_counter() - t) * 1000 / crops)
-    return {"ms_per_crop_best": min(times), "ms_per_crop_mean": float(np.mean(times)), "crops": crops,
-            "repeats": repeats, "threads": torch.get_num_threads(), "build_seconds": build_s,
-            "parameters_millions": model.parameter_counts()["total"] / 1e6}
+    return {
+        "ms_per_crop_best": min(times),
+        "ms_per_crop_mean": float(np.mean(times)),
+        "crops": crops,
+        "repeats": repeats,
+        "threads": torch.get_num_threads(),
+        "build_seconds": build_s,
+        "parameters_millions": model.parameter_counts()["total"] / 1e6,
+    }

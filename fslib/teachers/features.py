@@ -10,23 +10,34 @@ interrupted run keeps what it finished and a rerun extracts only the missing seq
 inside a sequence and spread over sequences by a process pool (``workers``) or a Dask cluster
 (``scheduler``), with a progress bar.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
+
 from fslib.progress import tqdm
 
 from ..cache import atomic_path, cache_key, write_json_atomic
 from ..paths import cache_dir
 from .extract import Teacher
 
-CODE = ["fslib.teachers.features", "fslib.teachers.extract", "fslib.teachers.others", "fslib.teachers.preprocess",
-        "fslib.teachers.hamer", "fslib.teachers.heads", "fslib.teachers.backbones", "fslib.teachers.components",
-        "fslib.mediapipe_hands"]
+CODE = [
+    "fslib.teachers.features",
+    "fslib.teachers.extract",
+    "fslib.teachers.others",
+    "fslib.teachers.preprocess",
+    "fslib.teachers.hamer",
+    "fslib.teachers.heads",
+    "fslib.teachers.backbones",
+    "fslib.teachers.components",
+    "fslib.mediapipe_hands",
+]
 
 
 def load_truth(corpus: Any, filename: str) -> dict[str, np.ndarray] | None:
@@ -64,8 +75,10 @@ class FeatureStore:
     def load(self, filename: str) -> dict[str, np.ndarray]:
         """All outputs of one sequence: dict of (T, ...) arrays."""
         if not self.has(filename):
-            raise KeyError(f"no {self.teacher.name} features for {filename!r} in {self.root}; "
-                           "run teacher_features(store, teacher) first")
+            raise KeyError(
+                f"no {self.teacher.name} features for {filename!r} in {self.root}; "
+                "run teacher_features(store, teacher) first"
+            )
         with np.load(self.path(filename), allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
 
@@ -100,8 +113,10 @@ def _extract_one(teacher: Teacher, store: Any, filename: str, out: Path) -> None
     crops = np.asarray(store.load(filename))
     truth = load_truth(store.corpus, filename) if teacher.needs_truth else None
     if teacher.needs_truth and truth is None:
-        raise ValueError(f"teacher {teacher.name} needs ground truth, but {filename!r} has none "
-                         "(only synthetic corpora carry groundtruth/<filename>.npz)")
+        raise ValueError(
+            f"teacher {teacher.name} needs ground truth, but {filename!r} has none "
+            "(only synthetic corpora carry groundtruth/<filename>.npz)"
+        )
     result = teacher.extract(crops, right=_right_flags(store, filename, len(crops)), truth=truth)
     with atomic_path(out) as tmp:
         with open(tmp, "wb") as fh:
@@ -117,9 +132,16 @@ def _extract_many(teacher: Teacher, store: Any, jobs: list[tuple[str, str]]) -> 
     return len(jobs)
 
 
-def teacher_features(store: Any, teacher: Teacher, *, filenames: Iterable[str] | None = None,
-                     workers: int = 1, scheduler: Any = None, progress: bool = True,
-                     root: str | os.PathLike | None = None) -> FeatureStore:
+def teacher_features(
+    store: Any,
+    teacher: Teacher,
+    *,
+    filenames: Iterable[str] | None = None,
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: bool = True,
+    root: str | os.PathLike | None = None,
+) -> FeatureStore:
     """Run (or resume) ``teacher`` over the cached sequences of ``store``; returns the :class:`FeatureStore`.
 
     filenames: a subset (default: every cached sequence). workers: processes (1 = in this process, where
@@ -139,7 +161,7 @@ def teacher_features(store: Any, teacher: Teacher, *, filenames: Iterable[str] |
         from distributed import Client
 
         client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
-        chunks = [todo[i:i + 4] for i in range(0, len(todo), 4)]
+        chunks = [todo[i : i + 4] for i in range(0, len(todo), 4)]
         futures = client.map(_extract_many, [teacher] * len(chunks), [store] * len(chunks), chunks, pure=False)
         from distributed import as_completed
 
@@ -182,5 +204,10 @@ def summary(fs: FeatureStore) -> Mapping[str, Any]:
     """Sequences, frames and vector size of a feature store."""
     names = fs.filenames
     frames = sum(len(fs.vectors(f)) for f in names)
-    return {"teacher": fs.teacher.name, "sequences": len(names), "frames": frames,
-            "dim": fs.dim if names else 0, "folder": str(fs.root)}
+    return {
+        "teacher": fs.teacher.name,
+        "sequences": len(names),
+        "frames": frames,
+        "dim": fs.dim if names else 0,
+        "folder": str(fs.root),
+    }

@@ -4,10 +4,12 @@ The released HaMeR is the default configuration: ViT-H/16 on the central 256 x 1
 (631 M parameters) and a 6-layer decoder whose 1024-d output token is the pose embedding (39.5 M).
 Smaller presets build the same classes at a size that trains on CPU (the synthetic-pretrained teacher).
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -53,8 +55,10 @@ class HamerConfig:
 
     def __post_init__(self) -> None:
         if self.image_size % 8:
-            raise ValueError(f"HamerConfig.image_size={self.image_size}: must be a multiple of 8 "
-                             "(the backbone crops a 3/4-wide centre)")
+            raise ValueError(
+                f"HamerConfig.image_size={self.image_size}: must be a multiple of 8 "
+                "(the backbone crops a 3/4-wide centre)"
+            )
 
     @property
     def crop_hw(self) -> tuple[int, int]:
@@ -72,15 +76,54 @@ PRESETS: dict[str, dict[str, Any]] = {
     "released": {},
     # synthetic-pretrained teachers: 64 px crops (64 x 48 seen), 8 px patches -> 8 x 6 = 48 tokens,
     # 23 shape numbers (fslib's HandShape vector) and a 21-keypoint 2D decoder
-    "base": dict(image_size=64, patch=8, patch_padding=1, vit_width=192, vit_depth=6, vit_heads=3,
-                 token_dim=256, head_depth=2, head_heads=4, head_dim_head=32, head_mlp_dim=512, betas=23,
-                 keypoints=21, conv_stem=2),
-    "small": dict(image_size=64, patch=8, patch_padding=1, vit_width=128, vit_depth=4, vit_heads=4,
-                  token_dim=192, head_depth=2, head_heads=4, head_dim_head=32, head_mlp_dim=384, betas=23,
-                  keypoints=21, conv_stem=2),
-    "tiny": dict(image_size=64, patch=8, patch_padding=1, vit_width=96, vit_depth=3, vit_heads=3,
-                 token_dim=128, head_depth=1, head_heads=4, head_dim_head=32, head_mlp_dim=256, betas=23,
-                 keypoints=21, conv_stem=2),
+    "base": dict(
+        image_size=64,
+        patch=8,
+        patch_padding=1,
+        vit_width=192,
+        vit_depth=6,
+        vit_heads=3,
+        token_dim=256,
+        head_depth=2,
+        head_heads=4,
+        head_dim_head=32,
+        head_mlp_dim=512,
+        betas=23,
+        keypoints=21,
+        conv_stem=2,
+    ),
+    "small": dict(
+        image_size=64,
+        patch=8,
+        patch_padding=1,
+        vit_width=128,
+        vit_depth=4,
+        vit_heads=4,
+        token_dim=192,
+        head_depth=2,
+        head_heads=4,
+        head_dim_head=32,
+        head_mlp_dim=384,
+        betas=23,
+        keypoints=21,
+        conv_stem=2,
+    ),
+    "tiny": dict(
+        image_size=64,
+        patch=8,
+        patch_padding=1,
+        vit_width=96,
+        vit_depth=3,
+        vit_heads=3,
+        token_dim=128,
+        head_depth=1,
+        head_heads=4,
+        head_dim_head=32,
+        head_mlp_dim=256,
+        betas=23,
+        keypoints=21,
+        conv_stem=2,
+    ),
 }
 
 
@@ -104,16 +147,36 @@ class Hamer(nn.Module):
         super().__init__()
         self.config = config
         c = config
-        self.backbone = ViT(c.crop_hw, c.patch, c.patch_padding, c.vit_width, c.vit_depth, c.vit_heads,
-                            c.vit_mlp_ratio, c.drop_path, c.conv_stem)
-        self.mano_head = ManoTransformerHead(c.vit_width, c.token_dim, c.head_depth, c.head_heads,
-                                             c.head_dim_head, c.head_mlp_dim, c.joints, c.betas, c.keypoints)
+        self.backbone = ViT(
+            c.crop_hw,
+            c.patch,
+            c.patch_padding,
+            c.vit_width,
+            c.vit_depth,
+            c.vit_heads,
+            c.vit_mlp_ratio,
+            c.drop_path,
+            c.conv_stem,
+        )
+        self.mano_head = ManoTransformerHead(
+            c.vit_width,
+            c.token_dim,
+            c.head_depth,
+            c.head_heads,
+            c.head_dim_head,
+            c.head_mlp_dim,
+            c.joints,
+            c.betas,
+            c.keypoints,
+        )
 
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         s = self.config.image_size
         if images.ndim != 4 or tuple(images.shape[1:]) != (3, s, s):
-            raise ValueError(f"Hamer expects normalised crops (B, 3, {s}, {s}), got {tuple(images.shape)}; "
-                             "use fslib.teachers.preprocess.to_model_input")
+            raise ValueError(
+                f"Hamer expects normalised crops (B, 3, {s}, {s}), got {tuple(images.shape)}; "
+                "use fslib.teachers.preprocess.to_model_input"
+            )
         return self.mano_head(self.backbone(central_columns(images)))
 
     def parameter_counts(self) -> dict[str, int]:

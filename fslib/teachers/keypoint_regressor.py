@@ -3,6 +3,7 @@
 It stands for the 3D-skeleton hand models of earlier fingerspelling work (e.g. MediaPipe-style or learned
 2D-to-3D lifting), trained here on the same synthetic pretraining crops as the synthetic HaMeR.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -9,9 +9,10 @@ For the HaMeR-versus-others comparison of the source study, each gives one vecto
 - :class:`OracleTeacher`: the ground-truth pose of synthetic corpora as rotation matrices (16 x 3 x 3), an
   upper bound no real hand model reaches.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -49,8 +50,14 @@ class MediaPipeTeacher(Teacher):
     label = "MediaPipe Hands: 21 x 3 landmarks per crop (wrist-relative, size-normalised)"
     vector_key = "vector"
 
-    def __init__(self, upscale: int = 256, pad: float = 0.5, tracking: bool = True, complexity: int = 1,
-                 min_detection: float = 0.3):
+    def __init__(
+        self,
+        upscale: int = 256,
+        pad: float = 0.5,
+        tracking: bool = True,
+        complexity: int = 1,
+        min_detection: float = 0.3,
+    ):
         if pad < 0:
             raise ValueError(f"MediaPipeTeacher: pad={pad} must be >= 0 (a fraction of the crop side)")
         self.upscale, self.pad, self.tracking = upscale, pad, tracking
@@ -59,9 +66,15 @@ class MediaPipeTeacher(Teacher):
     def describe(self) -> dict[str, Any]:
         import mediapipe
 
-        return {"teacher": self.name, "upscale": self.upscale, "pad": self.pad, "tracking": self.tracking,
-                "complexity": self.complexity, "min_detection": self.min_detection,
-                "mediapipe": mediapipe.__version__}
+        return {
+            "teacher": self.name,
+            "upscale": self.upscale,
+            "pad": self.pad,
+            "tracking": self.tracking,
+            "complexity": self.complexity,
+            "min_detection": self.min_detection,
+            "mediapipe": mediapipe.__version__,
+        }
 
     def _padded(self, crop: np.ndarray, p: int) -> np.ndarray:
         """The crop with ``p`` edge pixels added on every side, resized to ``upscale`` px."""
@@ -79,9 +92,10 @@ class MediaPipeTeacher(Teacher):
         if n:
             side = crops.shape[1]
             p = int(round(self.pad * side))
-            scale = (side + 2 * p) / side          # padded image side in crop sides
-            with MediaPipeHands(static=not self.tracking, max_hands=1, complexity=self.complexity,
-                                min_detection=self.min_detection) as hands:
+            scale = (side + 2 * p) / side  # padded image side in crop sides
+            with MediaPipeHands(
+                static=not self.tracking, max_hands=1, complexity=self.complexity, min_detection=self.min_detection
+            ) as hands:
                 for i, crop in enumerate(crops):
                     found = hands.detect(np.ascontiguousarray(self._padded(crop, p)))
                     if found:
@@ -112,9 +126,16 @@ class KeypointTeacher(Teacher):
     def extract(self, crops, right=None, truth=None) -> dict[str, np.ndarray]:
         crops = check_crops(crops, "keypoint teacher")
         size = self.model.config.image_size
-        parts = [self.model(to_model_input(crops[s:s + self.batch_size], size,
-                                           None if right is None else np.asarray(right)[s:s + self.batch_size])
-                            )["keypoints3d"].numpy() for s in range(0, len(crops), self.batch_size)]
+        parts = [
+            self.model(
+                to_model_input(
+                    crops[s : s + self.batch_size],
+                    size,
+                    None if right is None else np.asarray(right)[s : s + self.batch_size],
+                )
+            )["keypoints3d"].numpy()
+            for s in range(0, len(crops), self.batch_size)
+        ]
         kp = np.concatenate(parts) if parts else np.zeros((0, 21, 3), np.float32)
         vec = np.nan_to_num(normalise_landmarks(kp), nan=0.0).reshape(len(kp), -1).astype(np.float32)
         return {"keypoints3d": kp.astype(np.float32), "vector": vec}
@@ -155,8 +176,10 @@ class OracleTeacher(Teacher):
 
     def extract(self, crops, right=None, truth=None) -> dict[str, np.ndarray]:
         if truth is None or "pose" not in truth:
-            raise ValueError("the oracle teacher needs the ground-truth pose (truth['pose'], (N, 16, 3)); it exists "
-                             "only for synthetic corpora (their groundtruth/<filename>.npz)")
+            raise ValueError(
+                "the oracle teacher needs the ground-truth pose (truth['pose'], (N, 16, 3)); it exists "
+                "only for synthetic corpora (their groundtruth/<filename>.npz)"
+            )
         pose = np.asarray(truth["pose"], np.float64)
         if crops is not None and len(crops) != len(pose):
             raise ValueError(f"oracle teacher: {len(crops)} crops but {len(pose)} ground-truth poses")

@@ -11,6 +11,7 @@
 
 All functions are pure and return new arrays.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -41,8 +42,9 @@ def crop_square(box: np.ndarray, rescale: float = 2.0) -> tuple[np.ndarray, floa
     return centre, side
 
 
-def hamer_crop(image: np.ndarray, box: np.ndarray, right: bool = True, rescale: float = 2.0,
-               out_size: int = 256) -> np.ndarray:
+def hamer_crop(
+    image: np.ndarray, box: np.ndarray, right: bool = True, rescale: float = 2.0, out_size: int = 256
+) -> np.ndarray:
     """HaMeR's crop of one hand: (H, W, 3) uint8 RGB image, box (x0, y0, x1, y1) in pixels of ``image``
     -> (out_size, out_size, 3) uint8. ``right=False`` mirrors the image (and the box) before cropping."""
     if image.ndim != 3 or image.shape[2] != 3:
@@ -58,8 +60,14 @@ def hamer_crop(image: np.ndarray, box: np.ndarray, right: bool = True, rescale: 
     tx = out_size / 2 - scale * centre[0] + 0.5 * (scale - 1)
     ty = out_size / 2 - scale * centre[1] + 0.5 * (scale - 1)
     m = np.array([[scale, 0, tx], [0, scale, ty]], dtype=np.float64)
-    return cv2.warpAffine(np.ascontiguousarray(image), m, (out_size, out_size), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.warpAffine(
+        np.ascontiguousarray(image),
+        m,
+        (out_size, out_size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
 
 
 def resize_crops(crops: np.ndarray, size: int) -> np.ndarray:
@@ -68,8 +76,11 @@ def resize_crops(crops: np.ndarray, size: int) -> np.ndarray:
     if crops.shape[1] == size and crops.shape[2] == size:
         return crops.copy()
     interp = cv2.INTER_AREA if crops.shape[1] > size else cv2.INTER_LINEAR
-    return np.stack([cv2.resize(c, (size, size), interpolation=interp) for c in crops]) if len(crops) else \
-        np.zeros((0, size, size, 3), np.uint8)
+    return (
+        np.stack([cv2.resize(c, (size, size), interpolation=interp) for c in crops])
+        if len(crops)
+        else np.zeros((0, size, size, 3), np.uint8)
+    )
 
 
 def mirror_left(crops: np.ndarray, right: np.ndarray | None) -> np.ndarray:
@@ -100,4 +111,4 @@ def central_columns(images: torch.Tensor) -> torch.Tensor:
     """(B, C, S, S) -> (B, C, S, 3S/4): columns S/8 .. S - S/8 (32 .. 224 for S = 256)."""
     s = images.shape[-1]
     m = s // 8
-    return images[..., m:s - m]
+    return images[..., m : s - m]

@@ -23,6 +23,7 @@ orientation in the camera frame); ``keypoints2d`` (N, 21, 2) in crop units, (0, 
 crop edges; ``keypoints3d`` (N, 21, 3) metres, camera frame, relative to the wrist; ``shape`` (N, 23) the
 :class:`~fslib.synth.hand.HandShape` vector (metres); ``signer`` (N,) int pool index.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,13 +33,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from fslib.progress import tqdm
 
 from ..cache import atomic_path, cache_key
 from ..paths import cache_dir
 
-CODE = ["fslib.teachers.pretrain_data", "fslib.synth.hand", "fslib.synth.render", "fslib.synth.scene",
-        "fslib.synth.primitives"]
+CODE = [
+    "fslib.teachers.pretrain_data",
+    "fslib.synth.hand",
+    "fslib.synth.render",
+    "fslib.synth.scene",
+    "fslib.synth.primitives",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,11 +106,11 @@ def render_sample(cfg: PretrainDataConfig, rng: np.random.Generator, shape, look
         pose[0] = facing_orientation(rng, cfg.facing_tilt_deg)
     z = rng.uniform(*cfg.depth_range)
     t = np.array([rng.uniform(-0.3, 0.3) * z, rng.uniform(-0.3, 0.3) * z, z])
-    kp = hand.forward_kinematics(pose, shape, "right", t).keypoints          # (21, 3) metres
+    kp = hand.forward_kinematics(pose, shape, "right", t).keypoints  # (21, 3) metres
     if kp[:, 2].min() < 0.1:  # a finger reaching behind the camera: push the hand back
         t[2] += 0.1 - kp[:, 2].min()
         kp = hand.forward_kinematics(pose, shape, "right", t).keypoints
-    uv = kp[:, :2] / kp[:, 2:]                                               # normalised image plane
+    uv = kp[:, :2] / kp[:, 2:]  # normalised image plane
     lo, hi = uv.min(0), uv.max(0)
     side = float((hi - lo).max()) * (1 + 2 * cfg.margin) * float(np.exp(rng.normal(0, cfg.box_jitter)))
     centre = (lo + hi) / 2 + rng.normal(0, cfg.box_jitter, 2) * side
@@ -115,9 +122,17 @@ def render_sample(cfg: PretrainDataConfig, rng: np.random.Generator, shape, look
     arm_r = 0.75 * shape.palm_thickness + rng.uniform(0.0, 0.01)
     arm_col = np.asarray(look.skin if (not look.long_sleeves or rng.random() < 0.3) else look.shirt, np.float32)
     e3 = np.zeros((0, 3), np.float32)
-    arm = Primitives(np.asarray([kp[0] + 0.01 * d], np.float32), np.asarray([kp[0] + 0.3 * d], np.float32),
-                     np.asarray([arm_r], np.float32), arm_col[None], np.asarray([ARM], np.int8), e3,
-                     np.zeros((0, 3, 3), np.float32), e3, np.zeros(0, np.int8))
+    arm = Primitives(
+        np.asarray([kp[0] + 0.01 * d], np.float32),
+        np.asarray([kp[0] + 0.3 * d], np.float32),
+        np.asarray([arm_r], np.float32),
+        arm_col[None],
+        np.asarray([ARM], np.int8),
+        e3,
+        np.zeros((0, 3, 3), np.float32),
+        e3,
+        np.zeros(0, np.int8),
+    )
     prims = hand.hand_primitives(kp, shape, "right", color=look.skin) + arm
     bg = scene.background_image(rng, R, R)
     light = scene.sample_shot(rng, R).light

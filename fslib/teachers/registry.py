@@ -6,10 +6,12 @@ are upper bounds (the "HaMeR teaches better" claim compares hand models only), t
 the provenance line of a page, the vector size, and how feature extraction is spread over the cores.
 Adding a teacher is one :class:`TeacherSpec` here plus its :class:`~fslib.teachers.extract.Teacher` class.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .extract import HamerTeacher, Teacher, hamer_teacher
 from .others import KeypointTeacher, MediaPipeTeacher, OracleTeacher, PoseRotationTeacher
@@ -85,19 +87,61 @@ class TeacherSpec:
         return max(1, self.processes_per_core * (cores or 1))
 
 
-SPECS: dict[str, TeacherSpec] = {s.name: s for s in (
-    TeacherSpec("hamer", "HaMeR embedding", HAND_MODEL, HamerTeacher, None, 0, "`hamer` embedding of {hamer}",
-                lambda ctx: ctx.hamer_teacher()),
-    TeacherSpec("pose_rotations", "HaMeR pose rotations", HAND_MODEL, PoseRotationTeacher, 144, 0,
-                "`pose_rotations` from {hamer}", lambda ctx: PoseRotationTeacher(ctx.hamer_teacher())),
-    TeacherSpec("keypoints3d", "3D keypoint regressor", HAND_MODEL, KeypointTeacher, 63, 0,
-                "`keypoints3d` from {hamer}", _keypoints),
-    TeacherSpec("mediapipe", "MediaPipe Hands", HAND_MODEL, MediaPipeTeacher, 63, 1,
-                "`mediapipe`: MediaPipe Hands landmarks on the crops", lambda ctx: MediaPipeTeacher()),
-    TeacherSpec("oracle_pose", "ground-truth pose (oracle)", UPPER_BOUND, OracleTeacher, 144, 0,
-                "`oracle_pose`: the synthetic corpus's ground-truth hand pose (not a model)",
-                lambda ctx: OracleTeacher()),
-)}
+SPECS: dict[str, TeacherSpec] = {
+    s.name: s
+    for s in (
+        TeacherSpec(
+            "hamer",
+            "HaMeR embedding",
+            HAND_MODEL,
+            HamerTeacher,
+            None,
+            0,
+            "`hamer` embedding of {hamer}",
+            lambda ctx: ctx.hamer_teacher(),
+        ),
+        TeacherSpec(
+            "pose_rotations",
+            "HaMeR pose rotations",
+            HAND_MODEL,
+            PoseRotationTeacher,
+            144,
+            0,
+            "`pose_rotations` from {hamer}",
+            lambda ctx: PoseRotationTeacher(ctx.hamer_teacher()),
+        ),
+        TeacherSpec(
+            "keypoints3d",
+            "3D keypoint regressor",
+            HAND_MODEL,
+            KeypointTeacher,
+            63,
+            0,
+            "`keypoints3d` from {hamer}",
+            _keypoints,
+        ),
+        TeacherSpec(
+            "mediapipe",
+            "MediaPipe Hands",
+            HAND_MODEL,
+            MediaPipeTeacher,
+            63,
+            1,
+            "`mediapipe`: MediaPipe Hands landmarks on the crops",
+            lambda ctx: MediaPipeTeacher(),
+        ),
+        TeacherSpec(
+            "oracle_pose",
+            "ground-truth pose (oracle)",
+            UPPER_BOUND,
+            OracleTeacher,
+            144,
+            0,
+            "`oracle_pose`: the synthetic corpus's ground-truth hand pose (not a model)",
+            lambda ctx: OracleTeacher(),
+        ),
+    )
+}
 TEACHERS = tuple(SPECS)
 # the teacher the source study distils from, whose claim is "it teaches better than the other hand models"
 REFERENCE = "hamer"
@@ -133,8 +177,15 @@ def teachers_for_corpus(names: Sequence[str], synthetic: bool) -> list[str]:
     return [n for n in names if not SPECS[n].needs_ground_truth]
 
 
-def build_teachers(names: Sequence[str], *, checkpoint: str = "", synthetic=None, margin: float = 0.25,
-                   pretrained=None, progress: bool = True) -> dict[str, Teacher]:
+def build_teachers(
+    names: Sequence[str],
+    *,
+    checkpoint: str = "",
+    synthetic=None,
+    margin: float = 0.25,
+    pretrained=None,
+    progress: bool = True,
+) -> dict[str, Teacher]:
     """Teachers by name, in the given order (each built by its :class:`TeacherSpec`).
 
     checkpoint: the official HaMeR weights ("" = the synthetic-pretrained HaMeR of configuration

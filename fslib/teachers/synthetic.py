@@ -25,13 +25,15 @@ configuration), ``report.json`` (history, held-out errors) and a per-epoch ``res
 pretraining continues where it stopped. The key hashes the configuration and the source of every module
 that renders data or defines/trains the network.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,8 +42,8 @@ from ..cache import atomic_path, cache_key, write_json_atomic
 from ..config import as_dict, build_config
 from ..paths import cache_dir
 from ..training import fit, warmup_cosine
-from .checkpoint import load_hamer_checkpoint, save_hamer_checkpoint
 from .augment import augment_batch
+from .checkpoint import load_hamer_checkpoint, save_hamer_checkpoint
 from .components.kinematics import forward_kinematics, project, shape_from_betas
 from .components.rotation import axis_angle_to_matrix, geodesic_angle
 from .hamer import Hamer, build_hamer, hamer_config
@@ -49,10 +51,21 @@ from .keypoint_regressor import KeypointRegressor, KeypointRegressorConfig, buil
 from .preprocess import to_model_input
 from .pretrain_data import PretrainDataConfig, generate, load_split
 
-CODE = ["fslib.teachers.synthetic", "fslib.teachers.pretrain_data", "fslib.teachers.augment", "fslib.teachers.hamer",
-        "fslib.teachers.backbones", "fslib.teachers.heads", "fslib.teachers.components",
-        "fslib.teachers.preprocess", "fslib.teachers.keypoint_regressor", "fslib.synth.hand",
-        "fslib.synth.render", "fslib.synth.scene", "fslib.training"]
+CODE = [
+    "fslib.teachers.synthetic",
+    "fslib.teachers.pretrain_data",
+    "fslib.teachers.augment",
+    "fslib.teachers.hamer",
+    "fslib.teachers.backbones",
+    "fslib.teachers.heads",
+    "fslib.teachers.components",
+    "fslib.teachers.preprocess",
+    "fslib.teachers.keypoint_regressor",
+    "fslib.synth.hand",
+    "fslib.synth.render",
+    "fslib.synth.scene",
+    "fslib.training",
+]
 SHAPE_SCALE = 0.1
 
 
@@ -105,10 +118,17 @@ class SyntheticTeacherConfig:
     seed: int = 0
 
     def data_config(self) -> PretrainDataConfig:
-        return PretrainDataConfig(crop_size=self.crop_size, margin=self.margin, train_samples=self.samples,
-                                  val_samples=self.val_samples, train_signers=self.signers,
-                                  val_signers=self.val_signers, facing_fraction=self.facing_fraction,
-                                  chunk=self.data_chunk, seed=self.seed)
+        return PretrainDataConfig(
+            crop_size=self.crop_size,
+            margin=self.margin,
+            train_samples=self.samples,
+            val_samples=self.val_samples,
+            train_signers=self.signers,
+            val_signers=self.val_signers,
+            facing_fraction=self.facing_fraction,
+            chunk=self.data_chunk,
+            seed=self.seed,
+        )
 
     def hamer_config(self):
         return hamer_config(self.size, image_size=self.crop_size)
@@ -129,9 +149,9 @@ def _average_shape() -> np.ndarray:
 def _targets(data: Mapping[str, np.ndarray], idx: np.ndarray) -> dict[str, torch.Tensor]:
     pose = torch.from_numpy(data["pose"][idx]).double()
     return {
-        "rot": axis_angle_to_matrix(pose).float(),                                  # (B, 16, 3, 3)
-        "kp2d": torch.from_numpy(data["keypoints2d"][idx]),                         # (B, 21, 2)
-        "kp3d": torch.from_numpy(data["keypoints3d"][idx]) * 10.0,                  # decimetres
+        "rot": axis_angle_to_matrix(pose).float(),  # (B, 16, 3, 3)
+        "kp2d": torch.from_numpy(data["keypoints2d"][idx]),  # (B, 21, 2)
+        "kp3d": torch.from_numpy(data["keypoints3d"][idx]) * 10.0,  # decimetres
         "shape": torch.from_numpy((data["shape"][idx] / _average_shape() - 1) / SHAPE_SCALE).float(),
     }
 
@@ -161,19 +181,24 @@ def evaluate_hamer(model: Hamer, data: Mapping[str, np.ndarray], crop_size: int,
             kp.append((out["keypoints2d"] - t["kp2d"]).norm(dim=-1).mean(1) * crop_size)
         shp.append((out["betas"] - t["shape"]).pow(2).mean(1))
         k3 = hamer_keypoints(out)
-        kp3.append((k3 - t["kp3d"]).norm(dim=-1).mean(1) * 100.0)                   # dm -> mm
+        kp3.append((k3 - t["kp3d"]).norm(dim=-1).mean(1) * 100.0)  # dm -> mm
         rep.append((project(k3, out["cam"]) - t["kp2d"]).norm(dim=-1).mean(1) * crop_size)
-    res = {"global_orient_deg": float(torch.cat(glob).mean()), "finger_joint_deg": float(torch.cat(fing).mean()),
-           "shape_rmse": float(torch.cat(shp).mean().sqrt()), "keypoint3d_mm": float(torch.cat(kp3).mean()),
-           "reprojection_px": float(torch.cat(rep).mean())}
+    res = {
+        "global_orient_deg": float(torch.cat(glob).mean()),
+        "finger_joint_deg": float(torch.cat(fing).mean()),
+        "shape_rmse": float(torch.cat(shp).mean().sqrt()),
+        "keypoint3d_mm": float(torch.cat(kp3).mean()),
+        "reprojection_px": float(torch.cat(rep).mean()),
+    }
     if kp:
         res["keypoint2d_px"] = float(torch.cat(kp).mean())
     return res
 
 
 @torch.no_grad()
-def evaluate_keypoint_regressor(model: KeypointRegressor, data: Mapping[str, np.ndarray], crop_size: int,
-                                batch: int = 256) -> dict[str, float]:
+def evaluate_keypoint_regressor(
+    model: KeypointRegressor, data: Mapping[str, np.ndarray], crop_size: int, batch: int = 256
+) -> dict[str, float]:
     """Mean per-joint 3D position error (mm, wrist-relative) of the keypoint regressor on held-out data."""
     model.eval()
     errs = []
@@ -186,9 +211,17 @@ def evaluate_keypoint_regressor(model: KeypointRegressor, data: Mapping[str, np.
 
 
 # ------------------------------------------------------------------------------------------------ training
-def _fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable, train: Mapping[str, np.ndarray],
-         val: Mapping[str, np.ndarray], cfg: SyntheticTeacherConfig, folder: Path, desc: str,
-         progress: bool) -> list[dict[str, float]]:
+def _fit(
+    model: torch.nn.Module,
+    loss_fn: Callable,
+    evaluate: Callable,
+    train: Mapping[str, np.ndarray],
+    val: Mapping[str, np.ndarray],
+    cfg: SyntheticTeacherConfig,
+    folder: Path,
+    desc: str,
+    progress: bool,
+) -> list[dict[str, float]]:
     """Pretrain ``model`` through the study's loop (:func:`fslib.training.fit`): warm-up (first 5% of the
     steps) and cosine decay over the whole run, gradient clipping at 1, held-out errors every epoch, the
     last epoch kept. The crops' order and augmentation come from one run-long stream."""
@@ -199,20 +232,40 @@ def _fit(model: torch.nn.Module, loss_fn: Callable, evaluate: Callable, train: M
     def batches(rnd):
         perm = torch.randperm(n, generator=rnd.run).numpy()
         for s in range(steps_per_epoch):
-            idx = np.sort(perm[s * cfg.batch_size:(s + 1) * cfg.batch_size])
-            yield augment_batch(to_model_input(train["images"][idx], cfg.crop_size), _targets(train, idx),
-                                rnd.run, cfg.rotation_deg, cfg.min_resolution, cfg.zoom_range, cfg.max_shift)
+            idx = np.sort(perm[s * cfg.batch_size : (s + 1) * cfg.batch_size])
+            yield augment_batch(
+                to_model_input(train["images"][idx], cfg.crop_size),
+                _targets(train, idx),
+                rnd.run,
+                cfg.rotation_deg,
+                cfg.min_resolution,
+                cfg.zoom_range,
+                cfg.max_shift,
+            )
 
     def step(batch):
         x, target = batch
         loss, parts = loss_fn(model(x), target)
         return loss, parts, len(x)
 
-    return fit(model, batches=batches, step=step, steps_per_epoch=steps_per_epoch, epochs=cfg.epochs, lr=cfg.lr,
-               weight_decay=cfg.weight_decay, seed=cfg.seed, resume=folder / f"resume_{desc}.pt",
-               evaluate=lambda: evaluate(model, val, cfg.crop_size), eval_prefix="val",
-               schedule=warmup_cosine(total, total // 20, cosine_from_start=True), clip=1.0, unit="crops",
-               desc=f"pretraining {desc}", progress=progress).history
+    return fit(
+        model,
+        batches=batches,
+        step=step,
+        steps_per_epoch=steps_per_epoch,
+        epochs=cfg.epochs,
+        lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
+        seed=cfg.seed,
+        resume=folder / f"resume_{desc}.pt",
+        evaluate=lambda: evaluate(model, val, cfg.crop_size),
+        eval_prefix="val",
+        schedule=warmup_cosine(total, total // 20, cosine_from_start=True),
+        clip=1.0,
+        unit="crops",
+        desc=f"pretraining {desc}",
+        progress=progress,
+    ).history
 
 
 def hamer_keypoints(out: Mapping[str, torch.Tensor], global_orient: torch.Tensor | None = None) -> torch.Tensor:
@@ -236,10 +289,16 @@ def _hamer_loss(cfg: SyntheticTeacherConfig):
             else:
                 parts["kp3d"] = (kp3d - t["kp3d"]).abs().mean()
             parts["reproj"] = (project(kp3d, out["cam"]) - t["kp2d"]).abs().mean()
-        weights = {"pose": cfg.w_pose, "shape": cfg.w_shape, "kp2d": cfg.w_kp2d, "kp3d": cfg.w_kp3d,
-                   "reproj": cfg.w_reproj}
+        weights = {
+            "pose": cfg.w_pose,
+            "shape": cfg.w_shape,
+            "kp2d": cfg.w_kp2d,
+            "kp3d": cfg.w_kp3d,
+            "reproj": cfg.w_reproj,
+        }
         loss = sum(weights[k] * v for k, v in parts.items())
         return loss, {"loss": loss, **parts}
+
     return loss_fn
 
 
@@ -250,6 +309,7 @@ def _kp_loss(cfg: SyntheticTeacherConfig):
             parts["reproj"] = (project(out["keypoints3d"], out["cam"]) - t["kp2d"]).abs().mean()
         loss = (cfg.w_kp3d or 1.0) * parts["kp3d"] + cfg.w_reproj * parts.get("reproj", 0.0)
         return loss, {"loss": loss, **parts}
+
     return loss_fn
 
 
@@ -307,8 +367,9 @@ def pretrain_hamer(cfg: SyntheticTeacherConfig, progress: bool = True, data=None
     return _freeze(load_hamer_checkpoint(ckpt)), json.loads(hist_path.read_text())
 
 
-def pretrain_keypoint_regressor(cfg: SyntheticTeacherConfig, progress: bool = True,
-                                data=None) -> tuple[KeypointRegressor, dict[str, Any]]:
+def pretrain_keypoint_regressor(
+    cfg: SyntheticTeacherConfig, progress: bool = True, data=None
+) -> tuple[KeypointRegressor, dict[str, Any]]:
     """As :func:`pretrain_hamer`, for the keypoint regressor (``keypoint_regressor.pt``, ``kp_history.json``)."""
     folder = teacher_dir(cfg)
     folder.mkdir(parents=True, exist_ok=True)
@@ -319,7 +380,9 @@ def pretrain_keypoint_regressor(cfg: SyntheticTeacherConfig, progress: bool = Tr
         t0 = time.perf_counter()
         torch.manual_seed(cfg.seed + 1)
         model = build_keypoint_regressor(kp_cfg)
-        history = _fit(model, _kp_loss(cfg), evaluate_keypoint_regressor, train, val, cfg, folder, "keypoints", progress)
+        history = _fit(
+            model, _kp_loss(cfg), evaluate_keypoint_regressor, train, val, cfg, folder, "keypoints", progress
+        )
         with atomic_path(ckpt) as tmp:
             torch.save({"state_dict": model.state_dict(), "fslib_config": as_dict(kp_cfg)}, tmp)
         write_json_atomic(hist_path, {"history": history, "seconds": time.perf_counter() - t0})
@@ -344,12 +407,22 @@ def pretrain(cfg: SyntheticTeacherConfig | None = None, progress: bool = True) -
     t_data = time.perf_counter() - t0
     hamer, h = pretrain_hamer(cfg, progress, data)
     kp_model, k = pretrain_keypoint_regressor(cfg, progress, data)
-    report = {"config": as_dict(cfg), "hamer_config": as_dict(hamer.config), "hamer_history": h["history"],
-              "kp_history": k["history"], "hamer_val": h["history"][-1] if h["history"] else {},
-              "kp_val": k["history"][-1] if k["history"] else {}, "parameters": hamer.parameter_counts(),
-              "kp_parameters": sum(p.numel() for p in kp_model.parameters()),
-              "data_seconds": t_data, "hamer_seconds": h["seconds"], "kp_seconds": k["seconds"],
-              "seconds": time.perf_counter() - t0, "train_signers": cfg.signers, "val_signers": cfg.val_signers}
+    report = {
+        "config": as_dict(cfg),
+        "hamer_config": as_dict(hamer.config),
+        "hamer_history": h["history"],
+        "kp_history": k["history"],
+        "hamer_val": h["history"][-1] if h["history"] else {},
+        "kp_val": k["history"][-1] if k["history"] else {},
+        "parameters": hamer.parameter_counts(),
+        "kp_parameters": sum(p.numel() for p in kp_model.parameters()),
+        "data_seconds": t_data,
+        "hamer_seconds": h["seconds"],
+        "kp_seconds": k["seconds"],
+        "seconds": time.perf_counter() - t0,
+        "train_signers": cfg.signers,
+        "val_signers": cfg.val_signers,
+    }
     write_json_atomic(report_path, report)
     return PretrainedTeachers(hamer, kp_model, report, folder, cfg)
 

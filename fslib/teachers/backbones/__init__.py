@@ -1,4 +1,5 @@
 """Image backbones of the teachers."""
+
 from .convnet import ConvNet
 from .vit import ViT
 

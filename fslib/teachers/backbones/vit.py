@@ -4,6 +4,7 @@ Input: a normalised image (B, 3, H, W) with H = patch grid rows x patch and W = 
 the central 256 x 192 of the 256 x 256 crop). Output: a feature map (B, width, H/patch, W/patch).
 No class token: the stored position embedding has one extra leading slot that is broadcast onto every patch.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,7 @@ class ConvStem(nn.Module):
     def __init__(self, width: int, patch: int, depth: int = 1):
         super().__init__()
         stages = int(round(math.log2(patch)))
-        if 2 ** stages != patch:
+        if 2**stages != patch:
             raise ValueError(f"a convolutional stem needs a power-of-two patch size, got {patch}")
         if depth < 1:
             raise ValueError(f"a convolutional stem needs at least one conv per stage, got depth={depth}")
@@ -44,8 +45,11 @@ class ConvStem(nn.Module):
         for i in range(stages):
             cout = max(16, width // 2 ** (stages - i))
             for k in range(depth):
-                layers += [nn.Conv2d(cin, cout, 3, stride=2 if k == 0 else 1, padding=1, bias=False),
-                           nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+                layers += [
+                    nn.Conv2d(cin, cout, 3, stride=2 if k == 0 else 1, padding=1, bias=False),
+                    nn.BatchNorm2d(cout),
+                    nn.ReLU(inplace=True),
+                ]
                 cin = cout
         self.convs = nn.Sequential(*layers)
         self.proj = nn.Conv2d(cin, width, 1)
@@ -69,9 +73,18 @@ class ViT(nn.Module):
             teachers, which learn far faster with it from scratch).
     """
 
-    def __init__(self, image_hw: tuple[int, int] = (256, 192), patch: int = 16, padding: int = 2,
-                 width: int = 1280, depth: int = 32, heads: int = 16, mlp_ratio: float = 4.0,
-                 drop_path: float = 0.0, conv_stem: int = 0):
+    def __init__(
+        self,
+        image_hw: tuple[int, int] = (256, 192),
+        patch: int = 16,
+        padding: int = 2,
+        width: int = 1280,
+        depth: int = 32,
+        heads: int = 16,
+        mlp_ratio: float = 4.0,
+        drop_path: float = 0.0,
+        conv_stem: int = 0,
+    ):
         super().__init__()
         h, w = image_hw
         if conv_stem:

@@ -4,6 +4,7 @@ Module and parameter names follow the layout of the released HaMeR checkpoint (s
 ``/work/shared/design/hamer.md``) so that its ``state_dict`` loads without renaming. Token tensors are
 (B, N, C): batch, tokens, channels.
 """
+
 from __future__ import annotations
 
 import torch
@@ -106,7 +107,7 @@ class SelfAttention(nn.Module):
         super().__init__()
         inner = heads * dim_head
         self.heads = heads
-        self.scale = dim_head ** -0.5
+        self.scale = dim_head**-0.5
         self.to_qkv = nn.Linear(dim, 3 * inner, bias=False)
         self.to_out = nn.Sequential(nn.Linear(inner, dim), nn.Dropout(dropout))
 
@@ -126,7 +127,7 @@ class CrossAttention(nn.Module):
         super().__init__()
         inner = heads * dim_head
         self.heads = heads
-        self.scale = dim_head ** -0.5
+        self.scale = dim_head**-0.5
         self.to_q = nn.Linear(dim, inner, bias=False)
         self.to_kv = nn.Linear(context_dim, 2 * inner, bias=False)
         self.to_out = nn.Sequential(nn.Linear(inner, dim), nn.Dropout(dropout))
@@ -143,8 +144,9 @@ class FeedForward(nn.Module):
 
     def __init__(self, dim: int, hidden: int, dropout: float = 0.0):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout),
-                                 nn.Linear(hidden, dim), nn.Dropout(dropout))
+        self.net = nn.Sequential(
+            nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, dim), nn.Dropout(dropout)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -156,15 +158,18 @@ class CrossDecoder(nn.Module):
     x: (B, Nq, dim), context: (B, Nc, context_dim) -> (B, Nq, dim). No final LayerNorm.
     """
 
-    def __init__(self, dim: int, depth: int, heads: int, dim_head: int, mlp_dim: int, context_dim: int,
-                 dropout: float = 0.0):
+    def __init__(
+        self, dim: int, depth: int, heads: int, dim_head: int, mlp_dim: int, context_dim: int, dropout: float = 0.0
+    ):
         super().__init__()
         self.layers = nn.ModuleList(
-            nn.ModuleList([
-                PreNorm(dim, SelfAttention(dim, heads, dim_head, dropout)),
-                PreNorm(dim, CrossAttention(dim, context_dim, heads, dim_head, dropout)),
-                PreNorm(dim, FeedForward(dim, mlp_dim, dropout)),
-            ])
+            nn.ModuleList(
+                [
+                    PreNorm(dim, SelfAttention(dim, heads, dim_head, dropout)),
+                    PreNorm(dim, CrossAttention(dim, context_dim, heads, dim_head, dropout)),
+                    PreNorm(dim, FeedForward(dim, mlp_dim, dropout)),
+                ]
+            )
             for _ in range(depth)
         )
 

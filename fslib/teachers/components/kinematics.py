@@ -15,6 +15,7 @@ projection of wrist-relative keypoints ``X`` (decimetres) into crop units (0 = c
 is ``s * X[..., :2] + (tx, ty)``; the perspective of the real crops (a hand 0.35-1 m from the camera) makes
 this an approximation of a few per cent of the hand's size, as it is in HaMeR.
 """
+
 from __future__ import annotations
 
 import functools
@@ -42,8 +43,10 @@ def rest_joint_basis() -> np.ndarray:
         cols.append((_rest_points(v) - ref) / (0.5 * base[i]))
     basis = np.stack(cols, -1)
     if not np.allclose(basis @ base, ref, atol=1e-12):
-        raise AssertionError("fslib.synth.hand.rest_joints is no longer linear in the shape vector; "
-                             "fslib.teachers.components.kinematics must be updated")
+        raise AssertionError(
+            "fslib.synth.hand.rest_joints is no longer linear in the shape vector; "
+            "fslib.teachers.components.kinematics must be updated"
+        )
     return basis
 
 
@@ -61,8 +64,10 @@ def forward_kinematics(rotations: torch.Tensor, shape: torch.Tensor) -> torch.Te
     (the numpy model with ``translation`` zero). Differentiable in both inputs; dtype follows ``rotations``.
     """
     if rotations.shape[-3:] != (16, 3, 3) or shape.shape[-1] != SHAPE_DIM:
-        raise ValueError(f"forward_kinematics: rotations (B, 16, 3, 3) and shape (B, {SHAPE_DIM}) expected, got "
-                         f"{tuple(rotations.shape)} and {tuple(shape.shape)}")
+        raise ValueError(
+            f"forward_kinematics: rotations (B, 16, 3, 3) and shape (B, {SHAPE_DIM}) expected, got "
+            f"{tuple(rotations.shape)} and {tuple(shape.shape)}"
+        )
     basis = torch.as_tensor(rest_joint_basis(), dtype=rotations.dtype, device=rotations.device)
     rest = torch.einsum("kac,bc->bka", basis, shape.to(rotations.dtype))  # (B, 21, 3)
     J, tips = rest[:, :16], rest[:, 16:]

@@ -3,6 +3,7 @@
 All functions are pure, work on torch tensors with any leading batch shape, and return new tensors.
 Angles are in radians; a rotation matrix acts on column vectors (``x' = R @ x``).
 """
+
 from __future__ import annotations
 
 import torch
@@ -55,8 +56,9 @@ def matrix_to_axis_angle(rot: torch.Tensor) -> torch.Tensor:
     trace = rot[..., 0, 0] + rot[..., 1, 1] + rot[..., 2, 2]
     cos = ((trace - 1) / 2).clamp(-1.0, 1.0)
     angle = torch.acos(cos)
-    skew = torch.stack([rot[..., 2, 1] - rot[..., 1, 2], rot[..., 0, 2] - rot[..., 2, 0],
-                        rot[..., 1, 0] - rot[..., 0, 1]], dim=-1)
+    skew = torch.stack(
+        [rot[..., 2, 1] - rot[..., 1, 2], rot[..., 0, 2] - rot[..., 2, 0], rot[..., 1, 0] - rot[..., 0, 1]], dim=-1
+    )
     sin = torch.sin(angle)
     # generic case: axis = skew / (2 sin)
     axis_generic = skew / (2 * sin.clamp_min(1e-8))[..., None]

@@ -1,4 +1,5 @@
 """Regression heads of the teachers."""
+
 from .keypoints import KeypointHead
 from .mano_transformer import ManoTransformerHead, TokenDecoder
 

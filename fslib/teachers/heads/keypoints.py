@@ -1,4 +1,5 @@
 """Linear regression of 3D hand keypoints from a pooled feature vector."""
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ The output token (B, token_dim) is the pose embedding the fingerspelling study d
 it give 16 joint rotations in 6D (global orientation + 15 finger joints), shape coefficients and a weak-
 perspective camera, each added to a stored initial value.
 """
+
 from __future__ import annotations
 
 import torch
@@ -44,8 +45,18 @@ class ManoTransformerHead(nn.Module):
             synthetic-pretrained teacher uses one because fslib has no differentiable MANO.
     """
 
-    def __init__(self, context_dim: int = 1280, dim: int = 1024, depth: int = 6, heads: int = 8,
-                 dim_head: int = 64, mlp_dim: int = 1024, joints: int = 16, betas: int = 10, keypoints: int = 0):
+    def __init__(
+        self,
+        context_dim: int = 1280,
+        dim: int = 1024,
+        depth: int = 6,
+        heads: int = 8,
+        dim_head: int = 64,
+        mlp_dim: int = 1024,
+        joints: int = 16,
+        betas: int = 10,
+        keypoints: int = 0,
+    ):
         super().__init__()
         self.joints, self.n_betas, self.n_keypoints = joints, betas, keypoints
         self.transformer = TokenDecoder(dim, depth, heads, dim_head, mlp_dim, context_dim)

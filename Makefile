@@ -7,12 +7,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv test study book book-only clean-build
+.PHONY: help venv test format study book book-only clean-build
 
 help:
 	@echo "make book [PROFILE=ci|full|smoke]  run the study and build the book"
 	@echo "make book-only                     rebuild the book from runs/ without running anything"
-	@echo "make test                          run the tests"
+	@echo "make test                          lint (ruff) and run the tests"
+	@echo "make format                        fix imports and format the code (ruff)"
 
 # Re-installs when pyproject.toml or constraints.txt changes. pyproject.toml pins torch/torchvision exactly;
 # constraints.txt fixes every other package to the versions the published run used.
@@ -24,8 +25,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-# pytest exits 5 when it collected no tests: that means the suite is broken, so it fails here on purpose.
+format: $(STAMP)
+	$(BIN)/ruff check --fix fslib tests
+	$(BIN)/ruff format fslib tests
+
+# ruff first (lint, then the formatting check; `make format` rewrites), then pytest. pytest exits 5 when it
+# collected no tests: that means the suite is broken, so it fails here on purpose.
 test: $(STAMP)
+	$(BIN)/ruff check fslib tests
+	$(BIN)/ruff format --check fslib tests
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; treating that as a failure" >&2; fi; \
 	exit $$rc

@@ -8,6 +8,7 @@ run at this profile is "not testable", with the reason; nothing here is written 
 off a :class:`fslib.claims.Verdict`: its outcome is the verdict column, its sentence after the claim the
 detail column.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,14 +21,29 @@ from .islr import tables as islr_tables
 from .recognizer import tables as fs_tables
 from .teachers.registry import REFERENCE, upper_bounds
 
-ISLR_PAGES = (("11 normalization", islr_tables.NORMALIZATION_CLAIMS), ("12 temporal models", islr_tables.TEMPORAL_CLAIMS),
-              ("13 dropout and augmentation", islr_tables.DROPOUT_CLAIMS + islr_tables.AUGMENT_CLAIMS))
+ISLR_PAGES = (
+    ("11 normalization", islr_tables.NORMALIZATION_CLAIMS),
+    ("12 temporal models", islr_tables.TEMPORAL_CLAIMS),
+    ("13 dropout and augmentation", islr_tables.DROPOUT_CLAIMS + islr_tables.AUGMENT_CLAIMS),
+)
 EMBEDDING_CLAIM = "Distillation makes the encoder's per-frame features separate the letters better"
+
+# The provenance box of the findings page, and the colour of each verdict in its table.
+DATA = "the corpus named in each row (the pages 04-13 of this run trained on them)"
+COLOURS = {"replicates": "#d9f2d9", "opposite": "#f8d7d7", "within noise": "#fff3cd", "not testable": "#e9ecef"}
+SHOWN = ["study", "page", "corpus", "teacher", "claim", "verdict"]
 
 
 def _row(study: str, page: str, corpus: str, teacher: str, v: Verdict) -> dict[str, str]:
-    return {"study": study, "page": page, "corpus": corpus, "teacher": teacher, "claim": v.claim,
-            "verdict": v.outcome, "detail": v.detail}
+    return {
+        "study": study,
+        "page": page,
+        "corpus": corpus,
+        "teacher": teacher,
+        "claim": v.claim,
+        "verdict": v.outcome,
+        "detail": v.detail,
+    }
 
 
 def _corpus_name(corpus: str, alphabet: str) -> str:
@@ -55,31 +71,48 @@ def fingerspelling_claims(results: pd.DataFrame, best: str = REFERENCE) -> list[
             out.append(_row("fingerspelling", "05 loss ablation", name, teacher, v))
         others = sorted(set(part.loc[part["variant"] == "full", "teacher"].dropna()) - {best, *upper_bounds()})
         if others and (part["teacher"] == best).any():
-            out += [_row("fingerspelling", "06 teacher comparison", name, f"{best} vs {t}", v)
-                    for t, v in zip(others, fs_tables.teacher_claims(part, [best, *others], best))]
+            out += [
+                _row("fingerspelling", "06 teacher comparison", name, f"{best} vs {t}", v)
+                for t, v in zip(others, fs_tables.teacher_claims(part, [best, *others], best))
+            ]
     return out
 
 
-def embedding_claims(scores: pd.DataFrame, distilled: str = "student, distilled",
-                     undistilled: str = "student, not distilled", corpus: str = "synthetic, ASL",
-                     teacher: str = REFERENCE) -> list[dict[str, str]]:
-    """"Distillation makes the features separate the letters better", per measure (nearest centroid,
+def embedding_claims(
+    scores: pd.DataFrame,
+    distilled: str = "student, distilled",
+    undistilled: str = "student, not distilled",
+    corpus: str = "synthetic, ASL",
+    teacher: str = REFERENCE,
+) -> list[dict[str, str]]:
+    """ "Distillation makes the features separate the letters better", per measure (nearest centroid,
     linear probe), from the embedding page's scores: the paired per-seed comparison of the two students,
     against chance."""
     long = []
     for r in scores.itertuples():
         variant = {distilled: "distilled", undistilled: "undistilled"}.get(r.system)
         if variant:
-            long += [dict(variant=variant, teacher="", seed=r.seed, split="test", metric=m, value=getattr(r, m))
-                     for m in ("nearest_centroid", "linear_probe")]
+            long += [
+                dict(variant=variant, teacher="", seed=r.seed, split="test", metric=m, value=getattr(r, m))
+                for m in ("nearest_centroid", "linear_probe")
+            ]
     long = pd.DataFrame(long, columns=["variant", "teacher", "seed", "split", "metric", "value"])
     chance = float(scores["chance"].iloc[0]) if len(scores) else None
     out = []
     for m in ("nearest_centroid", "linear_probe"):
         label = m.replace("_", " ")
-        v = compare(long, f"{EMBEDDING_CLAIM} ({label})", ("distilled", ""), ("undistilled", ""),
-                    ("distilled", "undistilled"), m, "test", baseline=chance, label=f"{label} accuracy",
-                    not_run="the embedding page scored no pair of students")
+        v = compare(
+            long,
+            f"{EMBEDDING_CLAIM} ({label})",
+            ("distilled", ""),
+            ("undistilled", ""),
+            ("distilled", "undistilled"),
+            m,
+            "test",
+            baseline=chance,
+            label=f"{label} accuracy",
+            not_run="the embedding page scored no pair of students",
+        )
         out.append(_row("fingerspelling", "07 embeddings", corpus, teacher, v))
     return out
 
@@ -90,8 +123,11 @@ def islr_claims(results: pd.DataFrame, glosses: int) -> list[dict[str, str]]:
     if part.empty:
         return []
     corpus = _corpus_name(str(part["corpus"].iloc[0]), "landmarks")
-    return [_row("isolated signs", page, corpus, "none", v) for page, page_claims in ISLR_PAGES
-            for v in islr_tables.ordering_verdicts(part, page_claims, 1.0 / glosses)]
+    return [
+        _row("isolated signs", page, corpus, "none", v)
+        for page, page_claims in ISLR_PAGES
+        for v in islr_tables.ordering_verdicts(part, page_claims, 1.0 / glosses)
+    ]
 
 
 def collect(tables: str | Path) -> pd.DataFrame:
@@ -113,8 +149,10 @@ def learning_margins(tables: str | Path) -> pd.DataFrame:
     """Per fingerspelling corpus of the run, :func:`fslib.recognizer.tables.learning_note` on its loss
     ablation: whether the table's best row is clearly above the constant output (a verdict on models that
     barely learned is weak however it comes out)."""
-    rows = [{"corpus": name, "margin": fs_tables.learning_note(part, fs_tables.ablation_rows(REFERENCE))}
-            for name, part in _fingerspelling_corpora(results_table.read(Path(tables) / "results.csv"))]
+    rows = [
+        {"corpus": name, "margin": fs_tables.learning_note(part, fs_tables.ablation_rows(REFERENCE))}
+        for name, part in _fingerspelling_corpora(results_table.read(Path(tables) / "results.csv"))
+    ]
     return pd.DataFrame(rows, columns=["corpus", "margin"])
 
 
@@ -123,3 +161,29 @@ def tally(claims: pd.DataFrame) -> pd.DataFrame:
     t = pd.crosstab(claims["study"], pd.Categorical(claims["verdict"], categories=OUTCOMES), dropna=False)
     t.columns.name = None
     return t
+
+
+def teacher_line(hamer_checkpoint: str) -> str:
+    """The teacher line of the findings page's provenance box: which HaMeR ``hamer`` in the table is."""
+    teacher = (
+        "HaMeR from the official checkpoint"
+        if hamer_checkpoint
+        else "this study's HaMeR network pretrained on synthetic hands (notebook 03), not the released model"
+    )
+    return f"`hamer` in the table is {teacher}"
+
+
+def styled(claims: pd.DataFrame):
+    """The claims table as the page shows it: the :data:`SHOWN` columns, no index, each verdict cell
+    coloured by :data:`COLOURS` (a pandas Styler)."""
+    return claims[SHOWN].style.hide(axis="index").map(lambda v: f"background-color: {COLOURS[v]}", subset=["verdict"])
+
+
+def margin_lines(tables: str | Path) -> str:
+    """ "corpus: margin" for each fingerspelling corpus of :func:`learning_margins`, one a line."""
+    return "\n".join(f"{r.corpus}: {r.margin}" for r in learning_margins(tables).itertuples())
+
+
+def detail_lines(claims: pd.DataFrame) -> str:
+    """ "[verdict] claim (page; corpus): detail" for each claim of :func:`collect`, one a line."""
+    return "\n".join(f"[{r.verdict}] {r.claim} ({r.page}; {r.corpus}): {r.detail}" for r in claims.itertuples())

@@ -1,6 +1,7 @@
 """The findings page: each claim's verdict computed from hand-made results tables (a clear win, a tie
 within noise, a loss, rows not run), for the fingerspelling, embedding and isolated-sign claims; the
 studies told apart by the results table's study column."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,14 +13,34 @@ from fslib.islr import tables as islr_tables
 
 def fs_rows(path, alphabet, rows, constant=0.2):
     """``rows``: (variant, teacher) -> per-seed test letter accuracy; plus the constant-output row."""
-    results.record(path, dict(run_id=f"constant-{alphabet}", study="fingerspelling", corpus="synthetic",
-                              alphabet=alphabet, variant="constant", teacher="none", seed=0),
-                   {"test": {"letter_accuracy": constant}})
+    results.record(
+        path,
+        dict(
+            run_id=f"constant-{alphabet}",
+            study="fingerspelling",
+            corpus="synthetic",
+            alphabet=alphabet,
+            variant="constant",
+            teacher="none",
+            seed=0,
+        ),
+        {"test": {"letter_accuracy": constant}},
+    )
     for (variant, teacher), accs in rows.items():
         for seed, acc in enumerate(accs):
-            results.record(path, dict(run_id=f"{variant}-{teacher}-{alphabet}-{seed}", study="fingerspelling",
-                                      corpus="synthetic", alphabet=alphabet, variant=variant, teacher=teacher,
-                                      seed=seed), {"test": {"letter_accuracy": acc}})
+            results.record(
+                path,
+                dict(
+                    run_id=f"{variant}-{teacher}-{alphabet}-{seed}",
+                    study="fingerspelling",
+                    corpus="synthetic",
+                    alphabet=alphabet,
+                    variant=variant,
+                    teacher=teacher,
+                    seed=seed,
+                ),
+                {"test": {"letter_accuracy": acc}},
+            )
 
 
 def by_claim(claims, corpus=None):
@@ -29,16 +50,20 @@ def by_claim(claims, corpus=None):
 
 def test_fingerspelling_claims_win_tie_loss_and_rows_not_run(tmp_path):
     path = tmp_path / "results.csv"
-    fs_rows(path, "ChicagoFSWild", {
-        ("full", "hamer"): [0.40, 0.42, 0.44],                  # distillation: a clear win over ctc_both_kl
-        ("ctc_both_kl", ""): [0.30, 0.31, 0.29],
-        ("ctc_both", ""): [0.31, 0.28, 0.30],                   # KL vs CNN-CTC: a tie within noise
-        ("ctc_gru", ""): [0.35, 0.36, 0.37],                    # the CNN-CTC makes it worse: a loss
-        ("ctc_gru_distill", "hamer"): [0.45, 0.46, 0.47],
-        ("full", "mediapipe"): [0.41, 0.43, 0.43],              # HaMeR vs MediaPipe: a tie
-        ("full", "oracle_pose"): [0.60, 0.61, 0.62],            # an upper bound: not a claim
-    })
-    fs_rows(path, "Greek", {("full", "hamer"): [0.3], ("ctc_both_kl", ""): [0.25]})   # one seed
+    fs_rows(
+        path,
+        "ChicagoFSWild",
+        {
+            ("full", "hamer"): [0.40, 0.42, 0.44],  # distillation: a clear win over ctc_both_kl
+            ("ctc_both_kl", ""): [0.30, 0.31, 0.29],
+            ("ctc_both", ""): [0.31, 0.28, 0.30],  # KL vs CNN-CTC: a tie within noise
+            ("ctc_gru", ""): [0.35, 0.36, 0.37],  # the CNN-CTC makes it worse: a loss
+            ("ctc_gru_distill", "hamer"): [0.45, 0.46, 0.47],
+            ("full", "mediapipe"): [0.41, 0.43, 0.43],  # HaMeR vs MediaPipe: a tie
+            ("full", "oracle_pose"): [0.60, 0.61, 0.62],  # an upper bound: not a claim
+        },
+    )
+    fs_rows(path, "Greek", {("full", "hamer"): [0.3], ("ctc_both_kl", ""): [0.25]})  # one seed
     claims = findings.collect(tmp_path)
     asl = by_claim(claims, "synthetic, ASL")
     assert asl["Distillation helps the full model"] == "replicates"
@@ -51,10 +76,12 @@ def test_fingerspelling_claims_win_tie_loss_and_rows_not_run(tmp_path):
     assert set(greek.values()) == {"not testable"} and len(greek) == 4
     detail = claims.set_index(["corpus", "claim"])["detail"]
     assert detail[("synthetic, Greek", "Distillation helps the full model")] == (
-        "not testable here (1 seed(s) in common; at least 2 are needed to tell a difference from seed noise).")
+        "not testable here (1 seed(s) in common; at least 2 are needed to tell a difference from seed noise)."
+    )
     assert detail[("synthetic, ASL", "Distillation helps the full model")] == (
         "replicates here (full model - full model without distillation in letter accuracy, per seed: +0.100, "
-        "+0.110, +0.150; mean +0.120, s.d. 0.026).")
+        "+0.110, +0.150; mean +0.120, s.d. 0.026)."
+    )
     tally = findings.tally(claims)
     assert list(tally.columns) == list(C.OUTCOMES)
     assert tally.loc["fingerspelling"].sum() == len(claims)
@@ -62,21 +89,27 @@ def test_fingerspelling_claims_win_tie_loss_and_rows_not_run(tmp_path):
 
 def test_a_model_below_the_constant_output_makes_its_claims_untestable(tmp_path):
     path = tmp_path / "results.csv"
-    fs_rows(path, "ChicagoFSWild", {("full", "hamer"): [0.40, 0.42, 0.44], ("ctc_both_kl", ""): [0.10, 0.11, 0.12]},
-            constant=0.2)
+    fs_rows(
+        path,
+        "ChicagoFSWild",
+        {("full", "hamer"): [0.40, 0.42, 0.44], ("ctc_both_kl", ""): [0.10, 0.11, 0.12]},
+        constant=0.2,
+    )
     claims = by_claim(findings.collect(tmp_path))
     assert claims["Distillation helps the full model"] == "not testable"
-    assert claims["Distillation alone helps"] == "not testable"        # its rows were not run
+    assert claims["Distillation alone helps"] == "not testable"  # its rows were not run
 
 
 def test_embedding_claims_per_measure():
     rows = []
-    for seed, (nc_d, nc_u, lp_d, lp_u) in enumerate([(0.5, 0.3, 0.40, 0.41), (0.55, 0.32, 0.42, 0.40),
-                                                      (0.52, 0.31, 0.41, 0.42)]):
-        rows += [dict(system="student, distilled", seed=seed, nearest_centroid=nc_d, linear_probe=lp_d, chance=0.04),
-                 dict(system="student, not distilled", seed=seed, nearest_centroid=nc_u, linear_probe=lp_u,
-                      chance=0.04),
-                 dict(system="teacher (hamer)", seed=seed, nearest_centroid=0.3, linear_probe=0.3, chance=0.04)]
+    for seed, (nc_d, nc_u, lp_d, lp_u) in enumerate(
+        [(0.5, 0.3, 0.40, 0.41), (0.55, 0.32, 0.42, 0.40), (0.52, 0.31, 0.41, 0.42)]
+    ):
+        rows += [
+            dict(system="student, distilled", seed=seed, nearest_centroid=nc_d, linear_probe=lp_d, chance=0.04),
+            dict(system="student, not distilled", seed=seed, nearest_centroid=nc_u, linear_probe=lp_u, chance=0.04),
+            dict(system="teacher (hamer)", seed=seed, nearest_centroid=0.3, linear_probe=0.3, chance=0.04),
+        ]
     out = {r["claim"]: r["verdict"] for r in findings.embedding_claims(pd.DataFrame(rows))}
     assert out[f"{findings.EMBEDDING_CLAIM} (nearest centroid)"] == "replicates"
     assert out[f"{findings.EMBEDDING_CLAIM} (linear probe)"] == "within noise"
@@ -86,15 +119,31 @@ def test_embedding_claims_per_measure():
 
 def test_islr_claims_use_validation_accuracy_and_shared_runs(tmp_path):
     path = tmp_path / "results.csv"
-    val = {"per_frame": [0.60, 0.62, 0.61], "none": [0.50, 0.52, 0.51], "face_anchored": [0.61, 0.60, 0.62],
-           "nose_anchored": [0.55, 0.56, 0.57], "BiLSTM, raw": [0.50, 0.52, 0.51], "LSTM, raw": [0.40, 0.41, 0.42]}
+    val = {
+        "per_frame": [0.60, 0.62, 0.61],
+        "none": [0.50, 0.52, 0.51],
+        "face_anchored": [0.61, 0.60, 0.62],
+        "nose_anchored": [0.55, 0.56, 0.57],
+        "BiLSTM, raw": [0.50, 0.52, 0.51],
+        "LSTM, raw": [0.40, 0.41, 0.42],
+    }
     for variant, accs in val.items():
         for seed, acc in enumerate(accs):
             # one run under two row names, as on the pages (per_frame is also "BiLSTM, normalized")
-            for name in ([variant, "BiLSTM, normalized"] if variant == "per_frame" else [variant]):
-                results.record(path, dict(run_id=f"islr-{variant}-{seed}", study="isolated_signs", corpus="synthetic",
-                                          alphabet="", variant=name, teacher="none", seed=seed),
-                               {"val": {"top1": acc}, "test": {"top1": 0.0}})
+            for name in [variant, "BiLSTM, normalized"] if variant == "per_frame" else [variant]:
+                results.record(
+                    path,
+                    dict(
+                        run_id=f"islr-{variant}-{seed}",
+                        study="isolated_signs",
+                        corpus="synthetic",
+                        alphabet="",
+                        variant=name,
+                        teacher="none",
+                        seed=seed,
+                    ),
+                    {"val": {"top1": acc}, "test": {"top1": 0.0}},
+                )
     pd.DataFrame({"value": {"glosses": 100}}).to_csv(tmp_path / "islr_corpus.csv")
     claims = by_claim(findings.collect(tmp_path))
     assert claims["Per-frame normalization beats no normalization"] == "replicates"
@@ -102,13 +151,22 @@ def test_islr_claims_use_validation_accuracy_and_shared_runs(tmp_path):
     assert claims["The nose-anchored normalization is worse than none"] == "opposite"
     assert claims["The BiLSTM beats the LSTM (raw coordinates)"] == "replicates"
     assert claims["Normalization helps the BiLSTM"] == "replicates"
-    assert claims["Augmentation helps"] == "not testable"                 # not run
+    assert claims["Augmentation helps"] == "not testable"  # not run
     n = sum(len(c) for _, c in findings.ISLR_PAGES)
-    assert len(claims) == n == len(islr_tables.NORMALIZATION_CLAIMS + islr_tables.TEMPORAL_CLAIMS
-                                   + islr_tables.DROPOUT_CLAIMS + islr_tables.AUGMENT_CLAIMS)
+    assert (
+        len(claims)
+        == n
+        == len(
+            islr_tables.NORMALIZATION_CLAIMS
+            + islr_tables.TEMPORAL_CLAIMS
+            + islr_tables.DROPOUT_CLAIMS
+            + islr_tables.AUGMENT_CLAIMS
+        )
+    )
     detail = findings.collect(tmp_path).set_index("claim")["detail"]
     assert detail["Augmentation helps"] == (
-        "not run at this profile (no run of jitter + scale + frame dropout or no augmentation in the table).")
+        "not run at this profile (no run of jitter + scale + frame dropout or no augmentation in the table)."
+    )
 
 
 def test_the_studies_are_told_apart_by_the_study_column(tmp_path):
@@ -118,13 +176,26 @@ def test_the_studies_are_told_apart_by_the_study_column(tmp_path):
     fs_rows(path, "ChicagoFSWild", {("full", "hamer"): [0.40, 0.42, 0.44], ("ctc_both_kl", ""): [0.30, 0.31, 0.29]})
     for seed, (a, b) in enumerate([(0.6, 0.5), (0.62, 0.52), (0.61, 0.51)]):
         for variant, acc in (("per_frame", a), ("none", b)):
-            results.record(path, dict(run_id=f"islr-{variant}-{seed}", study="isolated_signs", corpus="synthetic",
-                                      alphabet="", variant=variant, teacher="none", seed=seed), {"val": {"top1": acc}})
+            results.record(
+                path,
+                dict(
+                    run_id=f"islr-{variant}-{seed}",
+                    study="isolated_signs",
+                    corpus="synthetic",
+                    alphabet="",
+                    variant=variant,
+                    teacher="none",
+                    seed=seed,
+                ),
+                {"val": {"top1": acc}},
+            )
     pd.DataFrame({"value": {"glosses": 100}}).to_csv(tmp_path / "islr_corpus.csv")
     now = findings.collect(tmp_path)
     assert set(now.loc[now["study"] == "fingerspelling", "corpus"]) == {"synthetic, ASL"}
-    assert by_claim(now[now["study"] == "isolated signs"])["Per-frame normalization beats no normalization"] \
+    assert (
+        by_claim(now[now["study"] == "isolated signs"])["Per-frame normalization beats no normalization"]
         == "replicates"
+    )
     old = pd.read_csv(path).drop(columns="study")
     old.loc[old["run_id"].str.startswith("islr-"), "alphabet"] = "islr"
     old.to_csv(path, index=False)

@@ -1,4 +1,5 @@
 """The ISLR pages' tables and verdicts on hand-made results, and a table's rows trained and recorded."""
+
 import pandas as pd
 
 from fslib import results as results_table
@@ -6,24 +7,58 @@ from fslib.islr import experiment, tables
 
 
 def results(rows):
-    return pd.DataFrame([dict(run_id=f"{r}{s}", study="isolated_signs", corpus="synthetic", alphabet="", variant=r,
-                              teacher="none", seed=s, split="val", metric="top1", value=v)
-                         for r, vals in rows.items() for s, v in enumerate(vals)])
+    return pd.DataFrame(
+        [
+            dict(
+                run_id=f"{r}{s}",
+                study="isolated_signs",
+                corpus="synthetic",
+                alphabet="",
+                variant=r,
+                teacher="none",
+                seed=s,
+                split="val",
+                metric="top1",
+                value=v,
+            )
+            for r, vals in rows.items()
+            for s, v in enumerate(vals)
+        ]
+    )
 
 
 def test_verdicts_win_tie_loss_and_ceiling():
-    res = results({"per_frame": [0.8, 0.85, 0.82], "none": [0.5, 0.52, 0.49], "nose_anchored": [0.6, 0.62, 0.58],
-                   "face_anchored": [0.81, 0.84, 0.83], "a": [1.0, 1.0, 1.0], "b": [0.99, 1.0, 1.0]})
-    verdicts = tables.ordering_verdicts(res, [("per-frame best", "per_frame", "none"),
-                                              ("nose worse than none", "none", "nose_anchored"),
-                                              ("per-frame beats face", "per_frame", "face_anchored"),
-                                              ("a beats b", "a", "b")], chance=0.05)
+    res = results(
+        {
+            "per_frame": [0.8, 0.85, 0.82],
+            "none": [0.5, 0.52, 0.49],
+            "nose_anchored": [0.6, 0.62, 0.58],
+            "face_anchored": [0.81, 0.84, 0.83],
+            "a": [1.0, 1.0, 1.0],
+            "b": [0.99, 1.0, 1.0],
+        }
+    )
+    verdicts = tables.ordering_verdicts(
+        res,
+        [
+            ("per-frame best", "per_frame", "none"),
+            ("nose worse than none", "none", "nose_anchored"),
+            ("per-frame beats face", "per_frame", "face_anchored"),
+            ("a beats b", "a", "b"),
+        ],
+        chance=0.05,
+    )
     assert [v.outcome for v in verdicts] == ["replicates", "opposite", "within noise", "not testable"]
     assert verdicts[3].reason == "ceiling" and "too easy" in verdicts[3].sentence
-    assert verdicts[0].sentence == ("per-frame best: replicates here (per_frame - none in val top1, per seed: +0.300, "
-                                    "+0.330, +0.330; mean +0.320, s.d. 0.017).")
+    assert verdicts[0].sentence == (
+        "per-frame best: replicates here (per_frame - none in val top1, per seed: +0.300, "
+        "+0.330, +0.330; mean +0.320, s.d. 0.017)."
+    )
     table = tables.summary(res, ["per_frame", "none"], metrics=("top1",), splits=("val",))
-    assert list(table.columns[:3]) == ["row", "seeds", "val top1"] and tables.best_row(table, "val_top1_mean") == "per_frame"
+    assert (
+        list(table.columns[:3]) == ["row", "seeds", "val top1"]
+        and tables.best_row(table, "val_top1_mean") == "per_frame"
+    )
 
 
 def test_rows_at_chance_are_not_testable():

@@ -32,10 +32,10 @@ On disk (:func:`generate`): ``landmarks/<participant>/<sequence_id>.parquet`` (G
 signer-disjoint. Generation is deterministic in the seed and cached under a hash of the configuration
 and this code.
 """
+
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +49,30 @@ from . import landmarks as lm
 
 CODE = ["fslib.islr.corpus", "fslib.islr.landmarks", "fslib.synth.hand", "fslib.synth.letters"]
 WIDTH, HEIGHT, FOCAL = 640, 480, 600.0
-LOCATIONS = ("forehead", "eyes", "nose", "mouth", "chin", "cheek", "ear", "neck", "chest", "shoulder",
-             "stomach", "neutral")
-PALMS = {"forward": (0.0, 0.0, 0.0), "inward": (0.0, np.pi, 0.0), "side": (0.0, -np.pi / 2, 0.0),
-         "down": (np.pi / 2, 0.0, 0.0), "up": (-np.pi / 2, 0.0, 0.0)}
+LOCATIONS = (
+    "forehead",
+    "eyes",
+    "nose",
+    "mouth",
+    "chin",
+    "cheek",
+    "ear",
+    "neck",
+    "chest",
+    "shoulder",
+    "stomach",
+    "neutral",
+)
+PALMS = {
+    "forward": (0.0, 0.0, 0.0),
+    "inward": (0.0, np.pi, 0.0),
+    "side": (0.0, -np.pi / 2, 0.0),
+    "down": (np.pi / 2, 0.0, 0.0),
+    "up": (-np.pi / 2, 0.0, 0.0),
+}
 MOVEMENTS = ("hold", "straight", "arc", "circle", "tap", "zigzag", "wiggle")
-HANDS = ("one", "one", "one", "symmetric", "alternating", "base")      # one-handed signs are the most common
-SHAPES = "abcdefghiklmnorstuvwxy"                                     # static letters as handshapes
+HANDS = ("one", "one", "one", "symmetric", "alternating", "base")  # one-handed signs are the most common
+SHAPES = "abcdefghiklmnorstuvwxy"  # static letters as handshapes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,10 +158,21 @@ def make_signs(n: int, seed: int, minimal_pairs: float = 0.0) -> list[Sign]:
         seen.add(ident)
         d = rng.normal(size=3) * np.array([1.0, 1.0, 0.5])
         d /= np.linalg.norm(d)
-        signs.append(Sign(f"SIGN{len(signs):03d}", a, b, loc, palm, mov, tuple(float(x) for x in d),
-                          float(rng.uniform(0.05, 0.16)), int(rng.integers(1, 4)) if mov in ("tap", "circle", "wiggle",
-                                                                                             "zigzag") else 1,
-                          hands, float(rng.uniform(0.7, 1.2))))
+        signs.append(
+            Sign(
+                f"SIGN{len(signs):03d}",
+                a,
+                b,
+                loc,
+                palm,
+                mov,
+                tuple(float(x) for x in d),
+                float(rng.uniform(0.05, 0.16)),
+                int(rng.integers(1, 4)) if mov in ("tap", "circle", "wiggle", "zigzag") else 1,
+                hands,
+                float(rng.uniform(0.7, 1.2)),
+            )
+        )
     return signs
 
 
@@ -156,8 +184,11 @@ def perform(sign: Sign, variation: float, rng: np.random.Generator) -> tuple[Sig
         return sign, np.zeros(3), np.zeros(3), sign.shape_a, 0.0
     d = np.asarray(sign.direction) + rng.normal(0, 0.35 * variation, 3)
     d /= max(np.linalg.norm(d), 1e-9)
-    varied = dataclasses.replace(sign, direction=tuple(float(x) for x in d),
-                                 amplitude=float(sign.amplitude * np.exp(rng.normal(0, 0.25 * variation))))
+    varied = dataclasses.replace(
+        sign,
+        direction=tuple(float(x) for x in d),
+        amplitude=float(sign.amplitude * np.exp(rng.normal(0, 0.25 * variation))),
+    )
     offset = rng.normal(0, 0.025 * variation, 3) * np.array([1.0, 1.0, 0.6])
     palm = rng.normal(0, 0.25 * variation, 3)
     return varied, offset, palm, str(rng.choice(list(SHAPES))), float(rng.uniform(0, 0.35 * min(variation, 2.0)))
@@ -192,14 +223,21 @@ def make_signer(seed: int, split: str, index: int, cfg: CorpusConfig) -> Signer:
     rng = np.random.default_rng([seed, {"train": 1, "val": 2, "test": 3}[split], index])
     scale = float(np.clip(rng.normal(1.0, 0.07), 0.82, 1.18))
     return Signer(
-        name=f"{split}{index:02d}", scale=scale, shoulder=float(0.19 * scale * rng.uniform(0.9, 1.1)),
-        head=float(scale * rng.uniform(0.92, 1.08)), left_handed=bool(rng.random() < 0.1),
+        name=f"{split}{index:02d}",
+        scale=scale,
+        shoulder=float(0.19 * scale * rng.uniform(0.9, 1.1)),
+        head=float(scale * rng.uniform(0.92, 1.08)),
+        left_handed=bool(rng.random() < 0.1),
         offset=(float(rng.uniform(-0.25, 0.25)), float(rng.uniform(-0.08, 0.08))),
-        distance=float(rng.uniform(1.0, 1.8)), sway=float(cfg.sway * rng.uniform(0.0, 0.04)),
-        sway_hz=float(rng.uniform(0.2, 0.8)), drift=float(cfg.drift * rng.uniform(0.0, 0.08)),
-        speed=float(rng.uniform(0.75, 1.3)), noise=float(rng.uniform(0.0015, 0.004)),
+        distance=float(rng.uniform(1.0, 1.8)),
+        sway=float(cfg.sway * rng.uniform(0.0, 0.04)),
+        sway_hz=float(rng.uniform(0.2, 0.8)),
+        drift=float(cfg.drift * rng.uniform(0.0, 0.08)),
+        speed=float(rng.uniform(0.75, 1.3)),
+        noise=float(rng.uniform(0.0015, 0.004)),
         extra_repeat=float(rng.uniform(0.0, 0.5)),
-        hand_shape=tuple(float(x) for x in HandShape.sample(rng, scale_sd=0.0).as_vector() * scale))
+        hand_shape=tuple(float(x) for x in HandShape.sample(rng, scale_sd=0.0).as_vector() * scale),
+    )
 
 
 # ------------------------------------------------------------------------------------------------- face
@@ -208,15 +246,26 @@ def _face_template() -> np.ndarray:
     the rest spread over the front of the head's ellipsoid."""
     radii = np.array([0.075, 0.105, 0.09])
     k = np.arange(468) + 0.5
-    theta = np.arccos(1 - k / 468)                        # front hemisphere, spiral
-    phi = np.pi * (1 + 5 ** 0.5) * k
+    theta = np.arccos(1 - k / 468)  # front hemisphere, spiral
+    phi = np.pi * (1 + 5**0.5) * k
     pts = np.stack([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), -np.cos(theta)], 1) * radii
-    place = {1: (0, 0.01, -0.105), 10: (0, -0.085, -0.08), 152: (0, 0.095, -0.07), 234: (-0.075, 0.0, -0.02),
-             454: (0.075, 0.0, -0.02)}
+    place = {
+        1: (0, 0.01, -0.105),
+        10: (0, -0.085, -0.08),
+        152: (0, 0.095, -0.07),
+        234: (-0.075, 0.0, -0.02),
+        454: (0.075, 0.0, -0.02),
+    }
     for side, (outer, inner, upper, lower) in ((-1, (33, 133, 159, 145)), (1, (263, 362, 386, 374))):
         cx = 0.032 * side
-        place.update({outer: (cx + 0.016 * side, -0.025, -0.075), inner: (cx - 0.014 * side, -0.025, -0.08),
-                      upper: (cx, -0.032, -0.08), lower: (cx, -0.018, -0.08)})
+        place.update(
+            {
+                outer: (cx + 0.016 * side, -0.025, -0.075),
+                inner: (cx - 0.014 * side, -0.025, -0.08),
+                upper: (cx, -0.032, -0.08),
+                lower: (cx, -0.018, -0.08),
+            }
+        )
     for side, brow in ((-1, (70, 105, 107)), (1, (300, 334, 336))):
         for j, idx in enumerate(brow):
             place[idx] = (side * (0.05 - 0.017 * j), -0.05 - 0.004 * (j == 1), -0.085)
@@ -231,7 +280,7 @@ def _face_template() -> np.ndarray:
 
 
 FACE_TEMPLATE = _face_template()
-HEAD_CENTRE = np.array([0.0, -0.24, 0.0])                 # body frame, average signer
+HEAD_CENTRE = np.array([0.0, -0.24, 0.0])  # body frame, average signer
 
 
 def _rotvec(v) -> np.ndarray:
@@ -243,13 +292,22 @@ def _rotvec(v) -> np.ndarray:
 def _location(sign: Sign, signer: Signer, dominant: float) -> np.ndarray:
     """Wrist target (3,) in the body frame for the sign's location: the hand's fingers reach towards it."""
     f = HEAD_CENTRE * signer.scale + FACE_TEMPLATE * signer.head
-    pts = {"forehead": f[10], "eyes": (f[159] + f[386]) / 2, "nose": f[1], "mouth": f[0], "chin": f[152],
-           "cheek": f[234] if dominant < 0 else f[454], "ear": f[234] + [0.02 * dominant, 0, 0.06],
-           "neck": np.array([0, -0.08, -0.05]) * signer.scale, "chest": np.array([0, 0.1, -0.12]) * signer.scale,
-           "shoulder": np.array([-dominant * signer.shoulder, 0.0, -0.08]),
-           "stomach": np.array([0, 0.22, -0.15]) * signer.scale, "neutral": np.array([0.08 * dominant, 0.12, -0.32])}
+    pts = {
+        "forehead": f[10],
+        "eyes": (f[159] + f[386]) / 2,
+        "nose": f[1],
+        "mouth": f[0],
+        "chin": f[152],
+        "cheek": f[234] if dominant < 0 else f[454],
+        "ear": f[234] + [0.02 * dominant, 0, 0.06],
+        "neck": np.array([0, -0.08, -0.05]) * signer.scale,
+        "chest": np.array([0, 0.1, -0.12]) * signer.scale,
+        "shoulder": np.array([-dominant * signer.shoulder, 0.0, -0.08]),
+        "stomach": np.array([0, 0.22, -0.15]) * signer.scale,
+        "neutral": np.array([0.08 * dominant, 0.12, -0.32]),
+    }
     target = np.asarray(pts[sign.location], float)
-    return target + np.array([0.0, 0.12, -0.05]) * signer.scale      # wrist below and in front of the target
+    return target + np.array([0.0, 0.12, -0.05]) * signer.scale  # wrist below and in front of the target
 
 
 def _path(sign: Sign, s: np.ndarray, repeats: int) -> np.ndarray:
@@ -270,13 +328,14 @@ def _path(sign: Sign, s: np.ndarray, repeats: int) -> np.ndarray:
         off = 0.25 * (1 - np.cos(2 * np.pi * u))[:, None] * np.array([0, 0, 1.0])
     elif sign.movement == "zigzag":
         off = (s - 0.5)[:, None] * d + 0.25 * np.sin(2 * np.pi * s * (r + 1))[:, None] * perp
-    else:                                                # hold, wiggle: the hand stays
+    else:  # hold, wiggle: the hand stays
         off = np.zeros((len(s), 3))
     return a * off
 
 
-def _hand_poses(sign: Sign, s: np.ndarray, repeats: int, palm_extra: np.ndarray, sloppy: str = "",
-                sloppiness: float = 0.0) -> np.ndarray:
+def _hand_poses(
+    sign: Sign, s: np.ndarray, repeats: int, palm_extra: np.ndarray, sloppy: str = "", sloppiness: float = 0.0
+) -> np.ndarray:
     """(T, 16, 3) axis-angle poses (global orientation for a camera-facing signer) over the sign; the
     finger pose is blended a fraction ``sloppiness`` towards handshape ``sloppy`` (a loose performance)."""
     from ..synth.hand import clamp_pose, matrix_to_rotvec
@@ -290,7 +349,7 @@ def _hand_poses(sign: Sign, s: np.ndarray, repeats: int, palm_extra: np.ndarray,
     if sign.movement == "wiggle":
         w = 0.5 * (1 - np.cos(2 * np.pi * s * repeats))
     else:
-        w = np.clip((s - 0.3) / 0.4, 0, 1)               # change of handshape mid-sign
+        w = np.clip((s - 0.3) / 0.4, 0, 1)  # change of handshape mid-sign
     pose = (1 - w)[:, None, None] * pa + w[:, None, None] * pb
     pose = clamp_pose(pose)
     orient = _rotvec(palm_extra) @ _rotvec(pa[0])
@@ -312,7 +371,7 @@ def _pose_points(sh: float, scale: float, face: np.ndarray, wrists: dict, elbows
     T = len(face)
     P = np.zeros((T, 33, 3))
     P[:, 0] = face[:, 1]
-    P[:, 1:4] = face[:, [362, 386, 263]]                 # MediaPipe's "left" = the signer's left (image right)
+    P[:, 1:4] = face[:, [362, 386, 263]]  # MediaPipe's "left" = the signer's left (image right)
     P[:, 4:7] = face[:, [133, 159, 33]]
     P[:, 7], P[:, 8] = face[:, 454] + [0.01, 0, 0.07], face[:, 234] + [-0.01, 0, 0.07]
     P[:, 9], P[:, 10] = face[:, 291], face[:, 61]
@@ -322,9 +381,23 @@ def _pose_points(sh: float, scale: float, face: np.ndarray, wrists: dict, elbows
     for side, off in (("left", 0), ("right", 1)):
         kp = hands[side]
         P[:, 17 + off], P[:, 19 + off], P[:, 21 + off] = kp[:, 17], kp[:, 5], kp[:, 2]
-    legs = np.array([[0.11, 0.5, 0.05], [-0.11, 0.5, 0.05], [0.12, 0.95, 0.05], [-0.12, 0.95, 0.05],
-                     [0.12, 1.4, 0.05], [-0.12, 1.4, 0.05], [0.13, 1.45, 0.09], [-0.13, 1.45, 0.09],
-                     [0.12, 1.47, -0.05], [-0.12, 1.47, -0.05]]) * scale
+    legs = (
+        np.array(
+            [
+                [0.11, 0.5, 0.05],
+                [-0.11, 0.5, 0.05],
+                [0.12, 0.95, 0.05],
+                [-0.12, 0.95, 0.05],
+                [0.12, 1.4, 0.05],
+                [-0.12, 1.4, 0.05],
+                [0.13, 1.45, 0.09],
+                [-0.13, 1.45, 0.09],
+                [0.12, 1.47, -0.05],
+                [-0.12, 1.47, -0.05],
+            ]
+        )
+        * scale
+    )
     P[:, 23:33] = legs
     return P
 
@@ -343,19 +416,20 @@ def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Ge
     t = np.arange(T) / cfg.fps
     s = np.clip((t - t_in) / sign_s, 0, 1)
     blend = np.clip(t / t_in, 0, 1) * np.clip((t[-1] - t) / t_out, 0, 1)
-    blend = 0.5 - 0.5 * np.cos(np.pi * blend)             # 0 at rest, 1 while signing
-    dom = 1.0 if signer.left_handed else -1.0             # x side of the dominant hand in the body frame
+    blend = 0.5 - 0.5 * np.cos(np.pi * blend)  # 0 at rest, 1 while signing
+    dom = 1.0 if signer.left_handed else -1.0  # x side of the dominant hand in the body frame
     sides = {"dom": "left" if signer.left_handed else "right", "non": "right" if signer.left_handed else "left"}
 
     # body motion and camera
     phase = rng.uniform(0, 2 * np.pi)
-    sway = signer.sway * np.stack([np.sin(2 * np.pi * signer.sway_hz * t + phase),
-                                   0.3 * np.sin(4 * np.pi * signer.sway_hz * t), np.zeros(T)], 1)
+    sway = signer.sway * np.stack(
+        [np.sin(2 * np.pi * signer.sway_hz * t + phase), 0.3 * np.sin(4 * np.pi * signer.sway_hz * t), np.zeros(T)], 1
+    )
     cam_dir = rng.normal(size=3) * np.array([1, 0.5, 0.3])
     drift = signer.drift * (t / max(t[-1], 1e-9))[:, None] * cam_dir / max(np.linalg.norm(cam_dir), 1e-9)
     shift = np.array([signer.offset[0], signer.offset[1], signer.distance]) + rng.normal(0, 0.02, 3)
 
-    def to_cam(X):                                         # (T, ..., 3) body frame -> camera frame
+    def to_cam(X):  # (T, ..., 3) body frame -> camera frame
         extra = (sway - drift).reshape((T,) + (1,) * (X.ndim - 2) + (3,))
         return X + shift + extra
 
@@ -363,8 +437,10 @@ def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Ge
     nod = 0.01 * np.sin(2 * np.pi * 0.5 * t + phase)[:, None]
     face[..., 1] += nod
 
-    rest = {"dom": np.array([0.18 * dom, 0.7, -0.05]) * signer.scale,
-            "non": np.array([-0.18 * dom, 0.7, -0.05]) * signer.scale}
+    rest = {
+        "dom": np.array([0.18 * dom, 0.7, -0.05]) * signer.scale,
+        "non": np.array([-0.18 * dom, 0.7, -0.05]) * signer.scale,
+    }
     target = _location(sign, signer, dom) + loc_offset
     path = _path(sign, s, repeats)
     mirror = np.array([-1.0, 1.0, 1.0])
@@ -390,11 +466,17 @@ def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Ge
     for role in ("dom", "non"):
         side = sides[role]
         pose = pose_dom if role == "dom" else pose_non
-        kp = forward_kinematics(pose, shape, side, wrist[role]).keypoints          # body frame = facing frame
+        kp = forward_kinematics(pose, shape, side, wrist[role]).keypoints  # body frame = facing frame
         hands[side] = kp
         sh = np.array([signer.shoulder * (1 if side == "left" else -1), 0.0, 0.03])
-        elbows[side] = np.stack([elbow_position(sh, w, k[9] - k[0], 0.29 * signer.scale, 0.25 * signer.scale,
-                                                1.0 if side == "left" else -1.0) for w, k in zip(wrist[role], kp)])
+        elbows[side] = np.stack(
+            [
+                elbow_position(
+                    sh, w, k[9] - k[0], 0.29 * signer.scale, 0.25 * signer.scale, 1.0 if side == "left" else -1.0
+                )
+                for w, k in zip(wrist[role], kp)
+            ]
+        )
         wr[side] = wrist[role]
     pose_pts = _pose_points(signer.shoulder, signer.scale, face, wr, elbows, hands)
 
@@ -419,7 +501,7 @@ def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Ge
         lost = (wx < 0.02) | (wx > 0.98) | (wy < 0.02) | (wy > 0.98)
         start = np.nonzero(rng.random(T) < cfg.hand_dropout)[0]
         for st in start:
-            lost[st:st + int(rng.integers(1, 6))] = True
+            lost[st : st + int(rng.integers(1, 6))] = True
         h[lost] = np.nan
     return {k: v.astype(np.float32) for k, v in out.items()}
 
@@ -430,9 +512,11 @@ def corpus_dir(cfg: CorpusConfig) -> Path:
 
 
 def _signers(cfg: CorpusConfig) -> list[tuple[str, Signer]]:
-    return [(split, make_signer(cfg.seed, split, i, cfg))
-            for split, n in (("train", cfg.train_signers), ("val", cfg.val_signers), ("test", cfg.test_signers))
-            for i in range(n)]
+    return [
+        (split, make_signer(cfg.seed, split, i, cfg))
+        for split, n in (("train", cfg.train_signers), ("val", cfg.val_signers), ("test", cfg.test_signers))
+        for i in range(n)
+    ]
 
 
 def generate(cfg: CorpusConfig | None = None, progress: bool = True) -> Path:
@@ -446,16 +530,27 @@ def generate(cfg: CorpusConfig | None = None, progress: bool = True) -> Path:
     signs = make_signs(cfg.glosses, cfg.seed, cfg.minimal_pairs)
     signers = _signers(cfg)
     rows = []
-    jobs = [(split, signer, g, k) for split, signer in signers for g in range(len(signs))
-            for k in range(cfg.clips_per_signer)]
+    jobs = [
+        (split, signer, g, k)
+        for split, signer in signers
+        for g in range(len(signs))
+        for k in range(cfg.clips_per_signer)
+    ]
     for split, signer, g, k in tqdm(jobs, desc="synthetic isolated signs", disable=not progress):
         seq = f"{signer.name}-{g:03d}-{k}"
         rel = Path("landmarks") / signer.name / f"{seq}.parquet"
         if not (root / rel).exists():
             rng = np.random.default_rng([cfg.seed, 7, hash_name(signer.name), g, k])
             lm.write_parquet(root / rel, render_clip(signs[g], signer, cfg, rng))
-        rows.append({"path": str(rel), "participant_id": signer.name, "sequence_id": seq,
-                     "sign": signs[g].gloss, "split": split})
+        rows.append(
+            {
+                "path": str(rel),
+                "participant_id": signer.name,
+                "sequence_id": seq,
+                "sign": signs[g].gloss,
+                "split": split,
+            }
+        )
     write_json_atomic(root / "sign_to_prediction_index_map.json", {s.gloss: i for i, s in enumerate(signs)})
     write_json_atomic(root / "signs.json", [dataclasses.asdict(s) for s in signs])
     write_json_atomic(root / "signers.json", [{"split": sp, **dataclasses.asdict(s)} for sp, s in signers])
@@ -467,7 +562,7 @@ def generate(cfg: CorpusConfig | None = None, progress: bool = True) -> Path:
 
 def hash_name(name: str) -> int:
     """A stable small integer from a signer name (Python's hash() is salted per process)."""
-    return int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "little") % (2 ** 31)
+    return int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "little") % (2**31)
 
 
 def read_index(root: str | Path) -> pd.DataFrame:
@@ -478,8 +573,9 @@ def read_index(root: str | Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype={"participant_id": str, "sequence_id": str, "sign": str})
     missing = {"path", "participant_id", "sequence_id", "sign"} - set(df.columns)
     if missing:
-        raise ValueError(f"{path}: columns {sorted(missing)} missing (GISLR train.csv: path, participant_id, "
-                         "sequence_id, sign)")
+        raise ValueError(
+            f"{path}: columns {sorted(missing)} missing (GISLR train.csv: path, participant_id, sequence_id, sign)"
+        )
     return df
 
 

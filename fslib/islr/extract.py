@@ -21,12 +21,14 @@ Cost: Holistic runs at a few tens of frames per second per process on a CPU core
 100-gloss subset (a few seconds each at 30 frames/s) take hours on 2 cores. ``frame_step`` 2 halves it
 (the source study's models read every second frame anyway).
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,13 +52,18 @@ def holistic(model_complexity: int = 1):
     """A MediaPipe Holistic instance in video mode (tracking across frames)."""
     import mediapipe as mp
 
-    return mp.solutions.holistic.Holistic(static_image_mode=False, model_complexity=model_complexity,
-                                          refine_face_landmarks=False, min_detection_confidence=0.5,
-                                          min_tracking_confidence=0.5)
+    return mp.solutions.holistic.Holistic(
+        static_image_mode=False,
+        model_complexity=model_complexity,
+        refine_face_landmarks=False,
+        min_detection_confidence=0.5,
+        min_tracking_confidence=0.5,
+    )
 
 
-def extract_video(path: str | os.PathLike, model: Any = None, frame_step: int = 1,
-                  max_frames: int = 0) -> dict[str, np.ndarray]:
+def extract_video(
+    path: str | os.PathLike, model: Any = None, frame_step: int = 1, max_frames: int = 0
+) -> dict[str, np.ndarray]:
     """``{type: (T, n, 3)}`` Holistic landmarks of every ``frame_step``-th frame of the video at ``path``
     (at most ``max_frames`` when > 0). ``model``: a :func:`holistic` instance to reuse (one per process;
     a new one is made and closed otherwise). Raises :class:`VideoError` naming the file when it cannot be
@@ -112,8 +119,14 @@ def _extract_chunk(jobs: list[tuple[str, str]], frame_step: int) -> list[tuple[s
     return [_extract_one(v, t, frame_step) for v, t in jobs]
 
 
-def extract_many(jobs: Iterable[tuple[str, str]], *, frame_step: int = 1, workers: int = 1, scheduler: Any = None,
-                 progress: bool = True) -> dict[str, str]:
+def extract_many(
+    jobs: Iterable[tuple[str, str]],
+    *,
+    frame_step: int = 1,
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: bool = True,
+) -> dict[str, str]:
     """Extract ``(video, target parquet)`` pairs whose target does not exist yet. Returns {video: reason}
     for the videos that could not be read (empty when all were)."""
     todo = [(str(v), str(t)) for v, t in jobs if not Path(t).exists()]
@@ -134,7 +147,7 @@ def extract_many(jobs: Iterable[tuple[str, str]], *, frame_step: int = 1, worker
         from distributed import as_completed as dask_completed
 
         client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
-        chunks = [todo[i:i + 8] for i in range(0, len(todo), 8)]
+        chunks = [todo[i : i + 8] for i in range(0, len(todo), 8)]
         futures = client.map(_extract_chunk, chunks, [frame_step] * len(chunks), pure=False)
         for fut in dask_completed(futures):
             done(fut.result())
@@ -153,8 +166,16 @@ def extract_many(jobs: Iterable[tuple[str, str]], *, frame_step: int = 1, worker
     return failed
 
 
-def extract_citizen(root: str | os.PathLike, out: str | os.PathLike, n: int = 100, *, frame_step: int = 1,
-                    workers: int = 2, scheduler: Any = None, progress: bool = True) -> dict[str, Any]:
+def extract_citizen(
+    root: str | os.PathLike,
+    out: str | os.PathLike,
+    n: int = 100,
+    *,
+    frame_step: int = 1,
+    workers: int = 2,
+    scheduler: Any = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Holistic landmarks of ASL Citizen's ``n``-gloss subset (:func:`fslib.islr.citizen.read_subset`) into
     ``out`` in the GISLR layout (see the module docstring). Returns a report: clips per split, clips
     extracted, unreadable videos (also in ``out/unreadable.csv``)."""
@@ -168,13 +189,22 @@ def extract_citizen(root: str | os.PathLike, out: str | os.PathLike, n: int = 10
             stem = Path(r.video).stem
             rel = Path("landmarks") / str(r.participant) / f"{stem}.parquet"
             jobs.append((r.path, out / rel))
-            rows.append({"path": str(rel), "participant_id": r.participant, "sequence_id": stem, "sign": r.gloss,
-                         "split": split, "video": r.path})
+            rows.append(
+                {
+                    "path": str(rel),
+                    "participant_id": r.participant,
+                    "sequence_id": stem,
+                    "sign": r.gloss,
+                    "split": split,
+                    "video": r.path,
+                }
+            )
     failed = extract_many(jobs, frame_step=frame_step, workers=workers, scheduler=scheduler, progress=progress)
     index = pd.DataFrame(rows)
     bad = index["video"].isin(set(failed))
     unreadable = index.loc[bad, ["video", "participant_id", "sign", "split"]].assign(
-        reason=[failed[v] for v in index.loc[bad, "video"]])
+        reason=[failed[v] for v in index.loc[bad, "video"]]
+    )
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "unreadable.csv") as tmp:
         unreadable.to_csv(tmp, index=False)
@@ -183,8 +213,13 @@ def extract_citizen(root: str | os.PathLike, out: str | os.PathLike, n: int = 10
     write_json_atomic(out / "sign_to_prediction_index_map.json", {g: i for i, g in enumerate(glosses)})
     with atomic_path(out / "train.csv") as tmp:
         kept.to_csv(tmp, index=False)
-    report = {"clips": {s: int((index["split"] == s).sum()) for s in subset}, "extracted": int(len(kept)),
-              "unreadable": int(bad.sum()), "glosses": len(glosses), "frame_step": frame_step}
+    report = {
+        "clips": {s: int((index["split"] == s).sum()) for s in subset},
+        "extracted": int(len(kept)),
+        "unreadable": int(bad.sum()),
+        "glosses": len(glosses),
+        "frame_step": frame_step,
+    }
     write_json_atomic(out / "extraction.json", report)
     return report
 
@@ -221,8 +256,11 @@ def _add_cli(sub) -> None:
 
 
 def _run_cli(args) -> int:
-    report = extract_citizen(args.citizen, args.out, args.glosses, frame_step=args.frame_step,
-                             workers=args.workers, scheduler=args.scheduler)
-    print(f"islr-extract: {report['extracted']} clips of {report['glosses']} glosses in {args.out}; "
-          f"{report['unreadable']} unreadable video(s) listed in {Path(args.out) / 'unreadable.csv'}")
+    report = extract_citizen(
+        args.citizen, args.out, args.glosses, frame_step=args.frame_step, workers=args.workers, scheduler=args.scheduler
+    )
+    print(
+        f"islr-extract: {report['extracted']} clips of {report['glosses']} glosses in {args.out}; "
+        f"{report['unreadable']} unreadable video(s) listed in {Path(args.out) / 'unreadable.csv'}"
+    )
     return 0

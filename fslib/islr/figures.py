@@ -1,15 +1,38 @@
 """Figures of the isolated-sign pages: skeleton filmstrips and the per-signer spread of position and size."""
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import landmarks as lm
 
-HAND_BONES = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11),
-              (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17), (17, 18), (18, 19), (19, 20))
+HAND_BONES = (
+    (0, 1),
+    (1, 2),
+    (2, 3),
+    (3, 4),
+    (0, 5),
+    (5, 6),
+    (6, 7),
+    (7, 8),
+    (5, 9),
+    (9, 10),
+    (10, 11),
+    (11, 12),
+    (9, 13),
+    (13, 14),
+    (14, 15),
+    (15, 16),
+    (13, 17),
+    (0, 17),
+    (17, 18),
+    (18, 19),
+    (19, 20),
+)
 ARM_BONES = ((11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24))
 
 
@@ -50,6 +73,20 @@ def filmstrip(clips: Sequence[Mapping[str, np.ndarray]], titles: Sequence[str], 
     return fig
 
 
+def corpus_filmstrip(root: str | Path, clips: int = 3, frames: int = 6):
+    """:func:`filmstrip` of the first clip of each of the corpus's first ``clips`` glosses (in the order of
+    its ``train.csv``), each row titled "gloss (signer)"."""
+    from .corpus import read_index
+
+    root = Path(root)
+    picks = read_index(root).groupby("sign").head(1).head(clips)
+    return filmstrip(
+        [lm.read_parquet(root / p) for p in picks["path"]],
+        [f"{r.sign} ({r.participant_id})" for r in picks.itertuples()],
+        frames,
+    )
+
+
 def spread_plot(spread: pd.DataFrame):
     """Per signer: face position in the frame (left) and body size (shoulder width, right), coloured by split."""
     import matplotlib.pyplot as plt
@@ -58,16 +95,22 @@ def spread_plot(spread: pd.DataFrame):
     for split, sub in spread.groupby("split"):
         ax[0].scatter(sub["face_x"], sub["face_y"], label=split, s=18)
         ax[1].scatter(sub["face_x"], sub["shoulder_width"], label=split, s=18)
-    ax[0].set(xlim=(0, 1), ylim=(1, 0), xlabel="face x (image)", ylabel="face y (image)",
-              title="where each signer's face sits in the frame")
+    ax[0].set(
+        xlim=(0, 1),
+        ylim=(1, 0),
+        xlabel="face x (image)",
+        ylabel="face y (image)",
+        title="where each signer's face sits in the frame",
+    )
     ax[1].set(xlabel="face x (image)", ylabel="shoulder width (image units)", title="how large each signer appears")
     ax[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def results_bars(table: pd.DataFrame, source: Mapping[str, float] | None, column: str = "val_top1_mean",
-                 title: str = ""):
+def results_bars(
+    table: pd.DataFrame, source: Mapping[str, float] | None, column: str = "val_top1_mean", title: str = ""
+):
     """Bars of the rows' mean validation top-1 (ours) beside the source study's numbers (where it has them)."""
     import matplotlib.pyplot as plt
 

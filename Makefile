@@ -7,12 +7,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv test format study book book-only clean-build
+.PHONY: help venv test format study book book-only pages publish clean-build
 
 help:
 	@echo "make book [PROFILE=ci|full|smoke]  run the study and build the book"
 	@echo "make book-only                     rebuild the book from runs/ without running anything"
 	@echo "make test                          lint (ruff) and run the tests"
+	@echo "make pages                         build the published (runs/full) book in _build/pages, as the workflow does"
+	@echo "make publish                       push that build to the gh-pages branch (ghp-import)"
 	@echo "make format                        fix imports and format the code (ruff)"
 
 # Re-installs when pyproject.toml or constraints.txt changes. pyproject.toml pins torch/torchvision exactly;
@@ -49,6 +51,16 @@ book: $(STAMP)
 
 book-only: $(STAMP)
 	$(BIN)/fslib book
+
+# The site the publishing workflow (.github/workflows/book.yml) deploys: the committed runs/full book, built in
+# a copy of the book's sources so the repository's own book/ and _build/html are untouched.
+pages: $(STAMP)
+	rm -rf _build/pages
+	$(BIN)/fslib book --profile full --dest _build/pages
+
+# For hosts without GitHub Actions: the same site pushed to the gh-pages branch of `origin`.
+publish: pages
+	$(BIN)/ghp-import --no-jekyll --push --force --branch gh-pages _build/pages/_build/html
 
 clean-build:
 	rm -rf _build book/study book/_generated

@@ -8,13 +8,20 @@ from ``runs/<profile>/notebooks`` and renders the run manifest and the profile t
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import nbformat
+import yaml
+
+from . import gpu_report
 from .paths import repo_root
-from .study.plan import Plan, load_plan
+from .study.plan import Plan, load_plan, notebook_parameters
 
 PUBLISHED_PROFILE = "full"
 
@@ -60,7 +67,9 @@ def stage(profile: str | None = None, root: Path | None = None, plan: Plan | Non
     for name in plan.notebooks:
         executed = run_dir / "notebooks" / f"{name}.ipynb"
         if executed.exists():
-            shutil.copyfile(executed, pages / f"{name}.ipynb")
+            entry = next((nb for nb in manifest.get("notebooks", []) if nb["name"] == name), {})
+            page = add_parameter_table(nbformat.read(str(executed), as_version=4), plan, name, entry.get("params"))
+            nbformat.write(page, str(pages / f"{name}.ipynb"))
         else:
             (pages / f"{name}.md").write_text(
                 f"# {name}\n\n```{{warning}}\nThis notebook was not executed in the `{profile}` run that this "
@@ -69,8 +78,84 @@ def stage(profile: str | None = None, root: Path | None = None, plan: Plan | Non
     gen = root / "book" / "_generated"
     gen.mkdir(parents=True, exist_ok=True)
     (gen / "run.md").write_text(render_manifest(manifest))
+    copy_downloads(run_dir, gen / "downloads")
+    (gen / "gpu.md").write_text(gpu_report.render_all(root / "runs" / "gpu"))
     (gen / "profiles.md").write_text(render_profiles(plan))
     return profile
+
+
+PARAMETER_TAGS = ("parameters", "injected-parameters")
+
+
+def _cell(value: Any) -> str:
+    text = repr(value)
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def parameter_table(plan: Plan, name: str, used: dict[str, Any] | None) -> str:
+    """A Markdown table of notebook ``name``'s parameters: each one's value in the run (``used``: the
+    manifest's resolved parameters; the default where absent), its default, and its meaning and unit (the
+    trailing comment of its line in the notebook's ``parameters`` cell). Parameters a page takes from its
+    parent page (``inherit`` in study.yml) are listed after its own, marked so."""
+    declared = notebook_parameters(plan.path(name))
+    inherited = {k: v for k, v in plan.inherited(name).items() if k not in declared}
+    used = used or {}
+    lines = [
+        "| parameter | value in this run | default | meaning (unit) |",
+        "|---|---|---|---|",
+    ]
+    for params, origin in ((declared, ""), (inherited, f" (from {plan.parent(name).parent})" if inherited else "")):
+        for p in params.values():
+            value = used.get(p.name, p.default)
+            changed = " **(set)**" if p.name in used and used[p.name] != p.default else ""
+            meaning = (p.help or "").replace("|", "\\|")
+            lines.append(f"| `{p.name}` | {_cell(value)}{changed} | {_cell(p.default)} | {meaning}{origin} |")
+    return "\n".join(lines)
+
+
+def add_parameter_table(nb, plan: Plan, name: str, used: dict[str, Any] | None):
+    """The page as the book shows it: the notebook's parameter cells collapsed (``hide-cell``) and, right after
+    them, a collapsed box with the table of :func:`parameter_table` (generated here, so every page gets the same
+    one and none is written by hand); its title counts the parameters and those the run set."""
+    last = None
+    for i, cell in enumerate(nb.cells):
+        tags = cell.metadata.setdefault("tags", [])
+        if any(t in tags for t in PARAMETER_TAGS):
+            if "hide-cell" not in tags:
+                tags.append("hide-cell")
+            last = i
+    if last is None:
+        return nb
+    table = parameter_table(plan, name, used)
+    rows = table.splitlines()[2:]
+    changed = sum("**(set)**" in r for r in rows)
+    text = (
+        f":::{{admonition}} Parameters of this page: {len(rows)}, of which {changed} set by this run "
+        "(click to open)\n:class: dropdown\n"
+        "The run's value of each parameter, its default in the notebook, and its meaning and unit. Change them "
+        "with `fslib study --set NAME=VALUE` or papermill (see [Rerun this study](../rerun.md)).\n\n"
+        f"{table}\n:::"
+    )
+    nb.cells.insert(last + 1, nbformat.v4.new_markdown_cell(text, metadata={"tags": ["parameter-table"]}))
+    return nb
+
+
+# The files of a run that the book offers for download (the front page links them): the long results table,
+# the findings table and the run manifest.
+DOWNLOADS = ("tables/results.csv", "tables/findings.csv", "manifest.json")
+
+
+def copy_downloads(run_dir: Path, dest: Path) -> None:
+    """Copy :data:`DOWNLOADS` of ``run_dir`` into ``dest``; a file the run did not write becomes a one-line
+    placeholder saying so (the book still builds, and the link says what is missing)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel in DOWNLOADS:
+        src, out = run_dir / rel, dest / Path(rel).name
+        if src.exists():
+            shutil.copyfile(src, out)
+        else:
+            out.write_text(f"this run did not write {rel}: run `fslib study --profile {run_dir.name}` first\n")
 
 
 def render_profiles(plan: Plan) -> str:
@@ -100,12 +185,15 @@ def render_manifest(m: dict) -> str:
         f"- sum of notebook execution times: {m.get('total_notebook_wall_s', 0) / 60:.1f} min"
         + (f" (budget {m['budget_minutes']} min)" if m.get("budget_minutes") else ""),
         "",
-        "| notebook | wall time | executed (UTC) | parameters |",
-        "|---|---:|---|---|",
+        "| notebook | wall time | executed (UTC) | commit | parameters |",
+        "|---|---:|---|---|---|",
     ]
     for nb in m.get("notebooks", []):
         params = ", ".join(f"`{k}={v!r}`" for k, v in nb.get("params", {}).items() if k not in ("out_dir",))
-        lines.append(f"| {nb['name']} | {nb['wall_s']:.1f} s | {nb.get('executed_at', '')} | {params} |")
+        nb_commit = (nb.get("git") or {}).get("commit", "")[:12]
+        lines.append(
+            f"| {nb['name']} | {nb['wall_s']:.1f} s | {nb.get('executed_at', '')} | `{nb_commit}` | {params} |"
+        )
     if m.get("missing"):
         lines += ["", f"Not executed in this run: {', '.join(m['missing'])}."]
     lines += ["", "| package | version |", "|---|---|"]
@@ -113,14 +201,89 @@ def render_manifest(m: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+# What a copy of the book needs besides the staged run: the configuration, the contents, the bibliography and
+# the hand-written chapters (book/ without its staged and generated folders) and the static files.
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "references.bib", "book", "_static")
+
+
+def build_copy(
+    profile: str, dest: Path, *, root: Path | None = None, runs_root: Path | None = None, strict: bool = True
+) -> Path:
+    """Build the book of ``profile`` in ``dest`` (a copy of the book's sources), leaving the repository's own
+    ``book/study`` and ``_build`` untouched; return ``dest/_build/html/index.html``.
+
+    ``runs_root`` is the folder holding ``<profile>/`` (default: the repository's ``runs``). Tests and the
+    publishing target use this, so two builds never write into the same folder.
+    """
+    root = root or repo_root()
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in BOOK_SOURCES:
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("study", "_generated"))
+        elif src.exists():
+            shutil.copyfile(src, dest / name)
+    runs_src = Path(runs_root) if runs_root else root / "runs"
+    shutil.copytree(
+        runs_src / profile,
+        dest / "runs" / profile,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(".state", "failed", ".lock"),
+    )
+    if (root / "runs" / "gpu").is_dir():  # the GPU page's measurements (not part of any profile's run)
+        shutil.copytree(root / "runs" / "gpu", dest / "runs" / "gpu", dirs_exist_ok=True)
+    stage(profile, root=dest)
+    return build(dest, strict=strict)
+
+
+def repository_url(root: Path, env: Mapping[str, str] | None = None) -> str:
+    """The repository the book links to: ``FSLIB_REPOSITORY_URL``; else, in GitHub Actions, the repository
+    the workflow runs in (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``); else the ``origin`` remote of the
+    checkout when it is an https or GitHub ssh address; else "" (the book is built without repository
+    buttons). Nothing is looked up on the network."""
+    env = os.environ if env is None else env
+    if env.get("FSLIB_REPOSITORY_URL"):
+        return env["FSLIB_REPOSITORY_URL"].rstrip("/")
+    if env.get("GITHUB_REPOSITORY"):
+        return f"{env.get('GITHUB_SERVER_URL', 'https://github.com').rstrip('/')}/{env['GITHUB_REPOSITORY']}"
+    proc = subprocess.run(["git", "remote", "get-url", "origin"], cwd=root, capture_output=True, text=True)
+    url = proc.stdout.strip() if proc.returncode == 0 else ""
+    if url.startswith("git@github.com:"):
+        url = "https://github.com/" + url.split(":", 1)[1]
+    url = url.removesuffix(".git")
+    return url if url.startswith("https://") else ""
+
+
+def build_config(root: Path, url: str) -> Path:
+    """``_config.yml`` with the repository ``url`` filled in (the repository, issues and source buttons), or
+    with those buttons off when ``url`` is empty; written next to the build output, never over the original."""
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    html = config.setdefault("html", {})
+    config.setdefault("repository", {})["url"] = url
+    for button in ("use_repository_button", "use_issues_button"):
+        html[button] = bool(url)
+    out = root / "_build" / "_config.resolved.yml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(config, sort_keys=False))
+    return out
+
+
 def build(root: Path | None = None, *, strict: bool = True) -> Path:
-    """Run ``jupyter-book build`` on the study (warnings are errors when ``strict``); return index.html."""
+    """Run ``jupyter-book build`` on the study (warnings are errors when ``strict``); return index.html.
+
+    The configuration is ``_config.yml`` with the repository URL of :func:`repository_url` filled in; the
+    site gets a ``.nojekyll`` marker so that GitHub Pages serves its ``_static`` folder as it is."""
     root = root or repo_root()
     exe = Path(sys.executable).with_name("jupyter-book")
+    config = build_config(root, repository_url(root))
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root), "--builder", "html"]
+    cmd += ["--config", str(config)]
     if strict:
         cmd += ["-W", "--keep-going"]
     proc = subprocess.run(cmd, cwd=root)
     if proc.returncode != 0:
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}); the warnings above say where")
-    return root / "_build" / "html" / "index.html"
+    html = root / "_build" / "html"
+    (html / ".nojekyll").touch()
+    return html / "index.html"

@@ -6,11 +6,13 @@ import argparse
 import importlib
 import sys
 import time
+from pathlib import Path
 
 # module path -> function(subparsers) that registers its subcommand(s)
 _SUBCOMMANDS = [
     "fslib.cli:_add_study",
     "fslib.cli:_add_book",
+    "fslib.cli:_add_check_book",
     "fslib.synth.corpus:_add_cli",
     "fslib.teachers.cli:_add_teachers",
     "fslib.preprocess.cli:add_subcommand",
@@ -60,19 +62,70 @@ def _add_book(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--profile", choices=["smoke", "ci", "full", "paper"])
     p.add_argument("--stage-only", action="store_true", help="stage the pages but do not build")
+    p.add_argument(
+        "--dest",
+        metavar="DIR",
+        help="build in DIR (a copy of the book's sources; the site is DIR/_build/html) instead of the repository: "
+        "what the publishing workflow deploys (`make pages`)",
+    )
     p.set_defaults(func=_run_book)
 
 
 def _run_book(args: argparse.Namespace) -> int:
-    from .book import build, stage
+    from .book import build, build_copy, default_profile, stage
+    from .paths import repo_root
 
     t0 = time.perf_counter()
+    if args.dest:
+        profile = args.profile or default_profile(repo_root())
+        index = build_copy(profile, Path(args.dest))
+        print(f"book: built the `{profile}` run in {index} in {time.perf_counter() - t0:.0f} s")
+        return 0
     profile = stage(args.profile)
     print(f"book: staged the `{profile}` run")
     if not args.stage_only:
         index = build()
         print(f"book: built {index} in {time.perf_counter() - t0:.0f} s")
     return 0
+
+
+def _add_check_book(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check-book",
+        help="open every page of the built book in headless Chromium and report what a reader would see broken",
+        description="Serve the built book on 127.0.0.1 and open each page in the system's headless Chromium "
+        "(Debian: apt-get install chromium chromium-driver). Reports broken images, broken internal links and "
+        "anchors, unresolved glue references, error outputs and JavaScript console errors, one line each; "
+        "exit status 0 when there are none, 2 otherwise.",
+    )
+    p.add_argument("--html", type=Path, metavar="DIR", help="the built site (default: _build/html of the study)")
+    p.add_argument("--screenshots", type=Path, metavar="DIR", help="save a full-page PNG of each page here")
+    p.set_defaults(func=_run_check_book)
+
+
+def _run_check_book(args: argparse.Namespace) -> int:
+    from .browser import BrowserMissing, check_site, site_pages
+    from .paths import repo_root
+
+    html = args.html or repo_root() / "_build" / "html"
+    if not html.is_dir() or not site_pages(html):
+        print(f"fslib check-book: no built book in {html}: run `fslib book` first", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    try:
+        problems = check_site(html, args.screenshots)
+    except BrowserMissing as err:
+        print(f"fslib check-book: {err}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(problem)
+    pages = site_pages(html)
+    shots = f"; screenshots in {args.screenshots}" if args.screenshots else ""
+    where = (
+        f"{len(problems)} problem(s) on {len({p.page for p in problems})} of" if problems else "no problem on any of"
+    )
+    print(f"check-book: {where} {len(pages)} pages in {time.perf_counter() - t0:.0f} s{shots}", file=sys.stderr)
+    return 2 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

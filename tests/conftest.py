@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny notebooks and study plans written into a temporary folder."""
+"""Shared fixtures: tiny notebooks and study plans written into a temporary folder, and one run of the whole
+study at the smoke profile shared by the slow end-to-end tests."""
 
 from __future__ import annotations
 
@@ -75,3 +76,14 @@ def toy_study(tmp_path):
         )
     )
     return load_plan(plan_file, nbdir), tmp_path / "runs"
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """The whole study run once at the smoke profile into a temporary ``runs`` folder (minutes); returns that
+    folder, which holds ``smoke/`` (manifest, executed notebooks, tables)."""
+    from fslib.study import load_plan, run_study
+
+    runs = tmp_path_factory.mktemp("smoke_study") / "runs"
+    run_study("smoke", plan=load_plan(), runs_root=runs, progress=False, log=lambda s: None)
+    return runs

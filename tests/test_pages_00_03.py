@@ -209,6 +209,27 @@ def test_loss_variants_keep_the_order_and_reject_unknown_names():
         comparison.loss_variants(["no such variant"])
 
 
+def test_recipe_line_names_the_terms_on_and_off_and_the_matching_variant():
+    import dataclasses
+
+    from fslib.teachers import comparison
+    from fslib.teachers.synthetic import make_config
+
+    base = make_config()
+    pose_2d = dataclasses.replace(base, **comparison.LOSS_VARIANTS["pose and 2D decoder"])
+    line = comparison.recipe_line(pose_2d)
+    on, off = line.split("Switched off")
+    assert "rotation matrices (MSE) x 1" in on and "2D-keypoint decoder (L1) x 1" in on
+    assert "3D keypoints" not in on and "reprojection" not in on
+    assert "3D keypoints through the hand model" in off and "reprojection" in off
+    assert line.endswith("the loss variant 'pose and 2D decoder'.")
+    hamer = comparison.recipe_line(dataclasses.replace(base, **comparison.LOSS_VARIANTS["HaMeR losses, hand-frame 3D"]))
+    assert "3D keypoints through the hand model (L1) x 1" in hamer and "(3D term in the hand frame)" in hamer
+    assert "No term is switched off" in hamer and hamer.endswith("'HaMeR losses, hand-frame 3D'.")
+    odd = comparison.recipe_line(dataclasses.replace(pose_2d, w_kp2d=0.5))
+    assert "2D-keypoint decoder (L1) x 0.5" in odd and "loss variant" not in odd
+
+
 class _Teacher:
     def __init__(self, label):
         self.label = label

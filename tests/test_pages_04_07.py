@@ -425,3 +425,35 @@ def test_scores_by_seed_summaries_and_sentences():
         f"seed 7; {int(s0['signers'])} signers, chance {s0['chance']:.3f}; intervals from a bootstrap over "
         f"{int(s0['test_sequences'])} held-out clips"
     )
+
+
+def test_teacher_pose_line_is_built_from_notebook_03s_tables(tmp_path):
+    assert tables.teacher_pose_line(tmp_path) == (
+        "Notebook 03's held-out errors (teacher_heldout_errors.csv) are not among this run's tables."
+    )
+    pd.DataFrame(
+        {
+            "model": ["synthetic HaMeR", "synthetic HaMeR", "synthetic HaMeR", "keypoint regressor"],
+            "metric": [
+                "global orientation error (deg)",
+                "finger joint rotation error (deg)",
+                "shape error (standardised RMSE)",
+                "3D keypoint error, wrist-relative (mm)",
+            ],
+            "value": [40.0, 27.0, 0.9, 120.0],
+            "learned-nothing baseline": [110.0, 30.0, None, 100.0],
+            "gain": [0.636, 0.1, None, -0.2],
+        }
+    ).to_csv(tmp_path / tables.HELDOUT_FILE, index=False)
+    line = tables.teacher_pose_line(tmp_path)
+    assert line == (
+        "On notebook 03's held-out hands, the synthetic HaMeR's finger-joint rotation error is 27.0 deg against "
+        "30.0 deg for the best constant prediction (10% lower); the keypoint regressor's 3D keypoint error is "
+        "120.0 mm against 100.0 mm (20% higher)."
+    )
+    pd.DataFrame({"finger": ["thumb", "index", "ring"], "gain": [0.05, 0.15, -0.02]}).to_csv(
+        tmp_path / tables.FINGERS_FILE, index=False
+    )
+    line = tables.teacher_pose_line(tmp_path, hamer_checkpoint="hamer.ckpt")
+    assert line.startswith("The HaMeR teacher of this run is the official checkpoint;")
+    assert "; per finger, from 2% higher (ring) to 15% lower (index);" in line

@@ -455,3 +455,25 @@ def test_speed_table_and_verdict():
     assert "claim replicates" in v and "2001x slower" in v and "does not replicate" not in v
     slow = tables.speed_verdict(tables.speed_table(10.0, latency.iloc[:1]))
     assert "below 30" in slow and "not timed" in slow
+
+
+def test_forward_under_bf16_autocast_keeps_the_features_dtype():
+    """Mixed precision (the paper profile's CUDA recipe, bf16 on CPUs that have it) must run the model: the
+    per-frame feature buffer takes the backbone's dtype, and padded frames stay zero."""
+    import torch
+
+    from fslib.recognizer.config import RecognizerConfig
+    from fslib.recognizer.model import Recognizer
+
+    torch.manual_seed(0)
+    model = Recognizer(RecognizerConfig(width=4, input_size=16), classes=5, teacher_dim=3).eval()
+    images = torch.rand(2, 4, 3, 16, 16)
+    lengths = torch.tensor([4, 2])
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(images, lengths)
+    assert out["features"].dtype == torch.bfloat16
+    assert out["features"][1, 2:].abs().sum() == 0 and out["features"][1, :2].abs().sum() > 0
+    with torch.no_grad():
+        full = model(images, lengths)
+    assert full["features"].dtype == torch.float32
+    assert torch.allclose(full["features"], out["features"].float(), atol=0.1, rtol=0.1)

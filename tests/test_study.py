@@ -229,3 +229,24 @@ def test_an_inheriting_notebook_gets_its_parents_parameters_profile_values_and_s
     run(plan, tmp_path / "runs", only=["01"], sets=["epochs=5"])
     got = json.loads((tmp_path / "runs" / "smoke" / "child.json").read_text())
     assert got == {"epochs": 5, "width": 4, "seeds": [5], "rows": 2, "seed": 3}
+
+
+def test_a_committed_run_without_cache_records_keeps_its_manifest_entries(toy_study):
+    """runs/full is committed without .state: re-executing one page must not drop the others."""
+    import shutil
+
+    plan, runs = toy_study
+    manifest, _ = run(plan, runs)
+    first = next(nb for nb in manifest["notebooks"] if nb["name"] == "00_first")
+    shutil.rmtree(runs / "smoke" / ".state")  # what a fresh clone of a committed run has
+    manifest, logs = run(plan, runs, only=["01_second"], force=True)
+    assert executed(logs) == ["01_second"]
+    names = [nb["name"] for nb in manifest["notebooks"]]
+    assert names == ["00_first", "01_second"] and manifest["missing"] == []
+    kept = manifest["notebooks"][0]
+    assert kept["from_earlier_manifest"] and kept["executed_at"] == first["executed_at"]
+    assert kept["git"] == first["git"]
+    # a notebook whose executed copy is gone is not carried over from the old manifest
+    (runs / "smoke" / "notebooks" / "00_first.ipynb").unlink()
+    manifest, _ = run(plan, runs, only=["01_second"])
+    assert [nb["name"] for nb in manifest["notebooks"]] == ["01_second"]

@@ -52,11 +52,12 @@ def _draw(ax, clip: Mapping[str, np.ndarray], t: int) -> None:
 
 
 def filmstrip(clips: Sequence[Mapping[str, np.ndarray]], titles: Sequence[str], frames: int = 6):
-    """One row per clip, ``frames`` evenly spaced frames per row, drawn in image coordinates (y down);
-    hands in blue (left) and orange (right), the nose in red, missing hands not drawn."""
-    import matplotlib.pyplot as plt
+    """One row per clip, ``frames`` evenly spaced frames per row (a filmstrip, page wide), drawn in image
+    coordinates (y down); hands in blue (left) and orange (right), the nose in red, missing hands not drawn."""
+    from .. import style
 
-    fig, axes = plt.subplots(len(clips), frames, figsize=(1.9 * frames, 1.9 * len(clips)), squeeze=False)
+    side = style.PAGE_WIDTH / (frames + 0.6)
+    fig, axes = style.subplots(len(clips), frames, height=(side * 480 / 640 + 0.3) * len(clips), squeeze=False)
     for row, (clip, title) in enumerate(zip(clips, titles)):
         T = len(clip["face"])
         for col, t in enumerate(np.linspace(0, T - 1, frames).round().astype(int)):
@@ -64,12 +65,14 @@ def filmstrip(clips: Sequence[Mapping[str, np.ndarray]], titles: Sequence[str], 
             _draw(ax, clip, t)
             ax.set_xlim(0, 1)
             ax.set_ylim(1, 0)
-            ax.set_xticks([]), ax.set_yticks([])
+            style.image_panel(ax)
+            for spine in ax.spines.values():
+                spine.set_visible(True)
+                spine.set_color("0.8")
             ax.set_aspect(480 / 640)
             if col == 0:
-                ax.set_ylabel(title, fontsize=7)
-            ax.set_title(f"frame {t}", fontsize=7)
-    fig.tight_layout()
+                ax.set_ylabel(title, fontsize=8)
+            ax.set_title(f"frame {t}", fontsize=8)
     return fig
 
 
@@ -89,22 +92,25 @@ def corpus_filmstrip(root: str | Path, clips: int = 3, frames: int = 6):
 
 def spread_plot(spread: pd.DataFrame):
     """Per signer: face position in the frame (left) and body size (shoulder width, right), coloured by split."""
-    import matplotlib.pyplot as plt
+    from .. import style
 
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, ax = style.grid(2, ncols=2)
     for split, sub in spread.groupby("split"):
         ax[0].scatter(sub["face_x"], sub["face_y"], label=split, s=18)
         ax[1].scatter(sub["face_x"], sub["shoulder_width"], label=split, s=18)
     ax[0].set(
         xlim=(0, 1),
         ylim=(1, 0),
-        xlabel="face x (image)",
-        ylabel="face y (image)",
-        title="where each signer's face sits in the frame",
+        xlabel="face x (fraction of image width)",
+        ylabel="face y (fraction of image height)",
+        title="where each signer's face sits",
     )
-    ax[1].set(xlabel="face x (image)", ylabel="shoulder width (image units)", title="how large each signer appears")
-    ax[0].legend(fontsize=8)
-    fig.tight_layout()
+    ax[1].set(
+        xlabel="face x (fraction of image width)",
+        ylabel="shoulder width (normalised image units)",
+        title="how large each signer appears",
+    )
+    ax[0].legend(title="split")
     return fig
 
 
@@ -112,17 +118,16 @@ def results_bars(
     table: pd.DataFrame, source: Mapping[str, float] | None, column: str = "val_top1_mean", title: str = ""
 ):
     """Bars of the rows' mean validation top-1 (ours) beside the source study's numbers (where it has them)."""
-    import matplotlib.pyplot as plt
+    from .. import style
 
-    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(table)), 3.2))
+    fig, ax = style.subplots(width=min(style.PAGE_WIDTH, max(5, 1.4 * len(table))), height=3.4)
     x = np.arange(len(table))
     ax.bar(x - 0.2, table[column], 0.4, label="this run (synthetic)")
     if source:
         vals = [source.get(r, np.nan) for r in table["row"]]
         vals = [v / 100 if isinstance(v, (int, float)) else np.nan for v in vals]
         ax.bar(x + 0.2, vals, 0.4, label="source study (ASL Citizen)")
-    ax.set_xticks(x, table["row"], rotation=15, fontsize=8)
-    ax.set(ylabel="validation top-1", title=title, ylim=(0, 1))
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.set_xticks(x, table["row"], rotation=15, ha="right")
+    ax.set(xlabel="table row", ylabel="validation top-1 (fraction)", title=title, ylim=(0, 1))
+    ax.legend()
     return fig

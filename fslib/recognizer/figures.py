@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+
+from .. import style
 
 TERM_LABELS = {
     "train_ctc_gru": "CTC (BiGRU)",
@@ -20,7 +21,9 @@ TERM_LABELS = {
 def learning_curves(histories: Mapping[str, Sequence[dict]], baseline: float | None = None):
     """Left: each training loss term per epoch; right: dev letter accuracy per epoch (both conventions), with
     the constant-output baseline as a dashed line. ``histories``: label (e.g. seed) -> per-epoch rows."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    from matplotlib.ticker import FuncFormatter
+
+    fig, (ax1, ax2) = style.grid(2, ncols=2, panel_height=4.2)
     styles = ["-", "--", ":", "-."]
     for i, (label, hist) in enumerate(histories.items()):
         h = pd.DataFrame(hist)
@@ -47,13 +50,18 @@ def learning_curves(histories: Mapping[str, Sequence[dict]], baseline: float | N
                 ms=3,
                 label=f"HTK ({label})",
             )
-    ax1.set(xlabel="epoch", ylabel="training loss", yscale="log", title="loss terms (training split)")
-    ax1.legend(fontsize=8)
+    ax1.set(
+        xlabel="epoch", ylabel="training loss (log scale, no unit)", yscale="log", title="loss terms (training split)"
+    )
+    ax1.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax1.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
+    ax1.tick_params(axis="y", which="minor", labelsize=7)
+    below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=8)
+    ax1.legend(ncol=2, **below)
     if baseline is not None:
         ax2.axhline(baseline, color="grey", ls="--", lw=1, label="constant output")
-    ax2.set(xlabel="epoch", ylabel="letter accuracy", title="dev signers (model selection)")
-    ax2.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
+    ax2.set(xlabel="epoch", ylabel="letter accuracy (fraction)", title="dev signers (model selection)")
+    ax2.legend(ncol=2, **below)
     return fig
 
 
@@ -68,13 +76,14 @@ def confusion_figure(mat: pd.DataFrame, title: str = "letter confusions (test si
     rows = m.sum(1, keepdims=True)
     norm = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
     n = len(mat)
-    fig, ax = plt.subplots(figsize=(0.28 * n + 2.5, 0.28 * n + 1.8))
+    width = min(style.PAGE_WIDTH, 0.24 * n + 1.8)
+    fig, ax = style.subplots(width=width, height=width * 0.88)
     im = ax.imshow(norm, cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(n), [repr(c)[1:-1] if c == " " else c for c in mat.columns], fontsize=7)
-    ax.set_yticks(range(n), [repr(c)[1:-1] if c == " " else c for c in mat.index], fontsize=7)
-    ax.set(xlabel="decoded", ylabel="reference", title=title)
-    fig.colorbar(im, ax=ax, fraction=0.046, label="share of the reference letter")
-    fig.tight_layout()
+    ax.grid(False)
+    ax.set_xticks(range(n), [repr(c)[1:-1] if c == " " else c for c in mat.columns], fontsize=8)
+    ax.set_yticks(range(n), [repr(c)[1:-1] if c == " " else c for c in mat.index], fontsize=8)
+    ax.set(xlabel="decoded letter", ylabel="reference letter", title=title)
+    fig.colorbar(im, ax=ax, fraction=0.046, label="share of the reference letter (fraction)")
     return fig
 
 
@@ -91,7 +100,7 @@ def rows_figure(
     dashed line, so a reader sees at a glance whether rows differ by more than their seeds do."""
     from ..claims import seed_values
 
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.4))
+    fig, ax = style.subplots(height=0.45 * len(rows) + 1.4)
     for i, (row, _label) in enumerate(zip(rows, labels)):
         v = seed_values(results, *row, metric, split)
         if len(v):
@@ -100,21 +109,22 @@ def rows_figure(
     ax.axvline(baseline, color="grey", ls="--", lw=1, label=f"constant output {baseline:.3f}")
     ax.set_yticks(range(len(rows)), labels)
     ax.invert_yaxis()
-    ax.set(xlabel=f"{metric.replace('_', ' ')} ({split})", title=title)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    unit = ", fraction" if "accuracy" in metric else ""
+    ax.set(
+        xlabel=f"{metric.replace('_', ' ')} ({split}{unit})", ylabel="table row (dots: seeds, bar: mean)", title=title
+    )
+    ax.legend(loc="lower right")
     return fig
 
 
 def teacher_scatter(table: pd.DataFrame, x: str, y: str = "letter_accuracy", xlabel: str = "", ylabel: str = ""):
     """Each teacher's student accuracy (mean +- s.d. over seeds) against a property of the teacher (its
     letter separability), labelled by teacher name. ``table``: columns teacher, ``x``, ``y``_mean, ``y``_std."""
-    fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    fig, ax = style.subplots(width=5.2, height=3.8)
     for _, r in table.iterrows():  # column names may hold spaces
         ax.errorbar(r[x], r[f"{y}_mean"], yerr=r[f"{y}_std"], fmt="o", capsize=3)
         ax.annotate(r["teacher"], (r[x], r[f"{y}_mean"]), fontsize=8, xytext=(4, 4), textcoords="offset points")
     ax.set(xlabel=xlabel or x, ylabel=ylabel or y)
-    fig.tight_layout()
     return fig
 
 

@@ -65,8 +65,10 @@ class Recognizer(nn.Module):
         B, T = images.shape[:2]
         mask = valid_mask(lengths.to(images.device), T)
         flat = images.flatten(0, 1)[mask.flatten()]
-        feats = images.new_zeros((B * T, self.backbone.out_dim))
-        feats[mask.flatten()] = self.encode_frames(flat.contiguous(memory_format=torch.channels_last))
+        enc = self.encode_frames(flat.contiguous(memory_format=torch.channels_last))
+        # the buffer takes the features' dtype: under autocast (bf16 / fp16) they are not the input's float32
+        feats = enc.new_zeros((B * T, enc.shape[-1]))
+        feats[mask.flatten()] = enc
         feats = feats.view(B, T, -1)
         h = self.temporal(feats, mask)
         out = {"features": feats, "mask": mask, "cnn_logits": self.cnn_classifier(h)}

@@ -460,3 +460,59 @@ def teacher_claim_lines(results: pd.DataFrame, teachers: Sequence[str], best: st
     lines = [v.sentence for v in teacher_claims(results, teachers, best)] + upper_bound_gaps(results, teachers, best)
     lines.append(ablation_claims(results, best)[0].sentence)
     return "\n".join(f"- {line}" for line in lines)
+
+
+# ------------------------------------------------------------------ what the teacher of pages 05-07 reads
+HELDOUT_FILE, FINGERS_FILE = "teacher_heldout_errors.csv", "teacher_finger_errors.csv"
+
+
+def _below(gain: float) -> str:
+    """A relative gain over a baseline as words: "12% lower" or "30% higher"."""
+    return f"{abs(gain):.0%} {'lower' if gain >= 0 else 'higher'}"
+
+
+def teacher_pose_line(tables_dir: str | Path, hamer_checkpoint: str = "") -> str:
+    """How well the synthetic teachers read the hand, as notebook 03 measured it on held-out hands, in one
+    sentence built from its tables in ``tables_dir`` (:data:`HELDOUT_FILE`: rows ``model``, ``metric``,
+    ``value``, ``learned-nothing baseline``, ``gain``; :data:`FINGERS_FILE`: rows ``finger``, ``gain``):
+    the synthetic HaMeR's finger-joint error against the best constant prediction, the range of its
+    per-finger gains, and the keypoint regressor's 3D error against its constant. Says so when notebook 03
+    did not write the tables, and when ``hamer_checkpoint`` names the official weights (then HaMeR's rows of
+    the recognizer pages do not come from the synthetic teacher)."""
+    tables_dir = Path(tables_dir)
+    lead = (
+        "The HaMeR teacher of this run is the official checkpoint; notebook 03's held-out errors describe the "
+        "synthetic teacher, which only the keypoint regressor's row still uses. "
+        if hamer_checkpoint
+        else ""
+    )
+    path = tables_dir / HELDOUT_FILE
+    if not path.exists():
+        return lead + f"Notebook 03's held-out errors ({HELDOUT_FILE}) are not among this run's tables."
+    held = pd.read_csv(path).dropna(subset=["learned-nothing baseline"])
+    parts = []
+    finger = held[(held["model"] == "synthetic HaMeR") & held["metric"].str.startswith("finger joint")]
+    if len(finger):
+        r = finger.iloc[0]
+        parts.append(
+            f"the synthetic HaMeR's finger-joint rotation error is {r['value']:.1f} deg against "
+            f"{r['learned-nothing baseline']:.1f} deg for the best constant prediction ({_below(r['gain'])})"
+        )
+    fpath = tables_dir / FINGERS_FILE
+    if fpath.exists():
+        fingers = pd.read_csv(fpath).sort_values("gain")
+        if len(fingers) > 1:
+            lo, hi = fingers.iloc[0], fingers.iloc[-1]
+            parts.append(
+                f"per finger, from {_below(lo['gain'])} ({lo['finger']}) to {_below(hi['gain'])} ({hi['finger']})"
+            )
+    kp = held[held["model"] == "keypoint regressor"]
+    if len(kp):
+        r = kp.iloc[0]
+        parts.append(
+            f"the keypoint regressor's 3D keypoint error is {r['value']:.1f} mm against "
+            f"{r['learned-nothing baseline']:.1f} mm ({_below(r['gain'])})"
+        )
+    if not parts:
+        return lead + f"Notebook 03's {HELDOUT_FILE} has no row with a learned-nothing baseline."
+    return lead + "On notebook 03's held-out hands, " + "; ".join(parts) + "."

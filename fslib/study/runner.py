@@ -287,12 +287,23 @@ def repo_root_or_none() -> Path:
 
 
 def build_manifest(plan: Plan, run_dir: Path, profile: str) -> dict[str, Any]:
-    """Summary of every executed notebook in ``run_dir`` (from the cache records), in plan order."""
+    """Summary of every executed notebook in ``run_dir`` (from the cache records), in plan order.
+
+    A committed run (``runs/full``) comes without its cache records (``.state`` is not committed): a notebook
+    whose executed copy is there but whose record is not keeps its entry from the manifest already in
+    ``run_dir`` (each entry names the commit it was executed at), so re-executing one page of a committed run
+    (``--only 20``) does not drop the others from the manifest."""
+    previous = _read_state(run_dir / "manifest.json") or {}
+    earlier = {nb["name"]: nb for nb in previous.get("notebooks", [])}
     notebooks = []
     for name in plan.notebooks:
         st = _read_state(run_dir / ".state" / f"{name}.json")
-        if st and (run_dir / "notebooks" / f"{name}.ipynb").exists():
+        if not (run_dir / "notebooks" / f"{name}.ipynb").exists():
+            continue
+        if st:
             notebooks.append({"name": name, **st})
+        elif name in earlier:
+            notebooks.append({**earlier[name], "name": name, "from_earlier_manifest": True})
     prof = plan.profiles[profile]
     return {
         "profile": profile,

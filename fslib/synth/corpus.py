@@ -496,28 +496,42 @@ def letter_images(
 
 
 def plot_letter_gallery(alphabet: str, image_size: int = 256, cols: int = 9):
-    """Figure: every letter of ``alphabet`` (see :func:`letter_images`)."""
-    import matplotlib.pyplot as plt
+    """Figure: every letter of ``alphabet`` (see :func:`letter_images`), ``cols`` a row (a table of images,
+    page wide)."""
+    from .. import style
 
     imgs = letter_images(alphabet, image_size)
     rows = int(np.ceil(len(imgs) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.5 * cols, 1.65 * rows), squeeze=False)
+    side = style.PAGE_WIDTH / cols
+    fig, axes = style.subplots(rows, cols, height=(side + 0.2) * rows, squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, (letter, img) in zip(axes.ravel(), imgs.items()):
         ax.imshow(img)
-        ax.set_title(letter.upper() + (" (motion)" if letter in ("j", "z", "ζ") else ""), fontsize=9)
-    fig.tight_layout()
+        ax.set_title(letter.upper() + (" (motion)" if letter in ("j", "z", "ζ") else ""), fontsize=8)
+    return fig
+
+
+def plot_letter_frequencies(freq):
+    """Figure: letter counts per split, stacked (``freq``: :func:`letter_frequencies`)."""
+    from .. import style
+
+    fig, ax = style.subplots(height=2.8)
+    freq.plot.bar(ax=ax, stacked=True, width=0.8)
+    ax.tick_params(axis="x", rotation=0)
+    ax.set(xlabel="letter", ylabel="letters in the corpus (count)")
+    ax.legend(title="split", ncols=len(freq.columns), loc="upper right")
     return fig
 
 
 def plot_filmstrip(root: str | os.PathLike, n_sequences: int = 3, n_frames: int = 8):
     """Figure: ``n_frames`` evenly spaced frames of the first ``n_sequences`` sequences of a corpus, each
-    titled with the letter being held (· in transitions)."""
-    import matplotlib.pyplot as plt
+    titled with the letter being held (· in transitions): one row a sequence (a filmstrip, page wide)."""
+    from .. import style
 
     df = read_csv(root).head(n_sequences)
-    fig, axes = plt.subplots(len(df), n_frames, figsize=(1.6 * n_frames, 1.9 * len(df)), squeeze=False)
+    side = style.PAGE_WIDTH / (n_frames + 1)
+    fig, axes = style.subplots(len(df), n_frames, height=(side + 0.25) * len(df), squeeze=False)
     for r, (_, row) in enumerate(df.iterrows()):
         frames = load_frames(root, row.filename)
         gt = load_groundtruth(root, row.filename)
@@ -527,17 +541,7 @@ def plot_filmstrip(root: str | os.PathLike, n_sequences: int = 3, n_frames: int 
             ax.imshow(frames[t])
             li = int(gt["letters"][t])
             ax.set_title(f"{t + 1}: {gt['label'][li] if li >= 0 else '·'}", fontsize=8)
-            ax.axis("off")
-        axes[r, 0].text(
-            -0.1,
-            0.5,
-            f"'{row.label_proc}'\n{row.signer}",
-            transform=axes[r, 0].transAxes,
-            ha="right",
-            va="center",
-            fontsize=8,
-        )
-    fig.tight_layout()
+            style.image_panel(ax, f"'{row.label_proc}'\n{row.signer}" if c == 0 else None, fontsize=8)
     return fig
 
 

@@ -243,21 +243,18 @@ def worst_cases(df, k: int = 8) -> pd.DataFrame:
 
 def plot_worst_cases(root: str | os.PathLike, worst, config: RealismConfig | dict | None = None, margin: float = 0.6):
     """Figure: crops around the signing hand of the worst frames, ground-truth keypoints in green and
-    MediaPipe's landmarks (rerun on that sequence) in red."""
-    import matplotlib.pyplot as plt
-
+    MediaPipe's landmarks (rerun on that sequence) in red; at most three crops a row."""
+    from .. import style
     from . import corpus as C
     from .hand import SKELETON
 
     cfg = config if isinstance(config, RealismConfig) else build_config(RealismConfig, config or {})
     n = len(worst)
-    cols = min(n, 4)
-    rows = max(1, int(np.ceil(n / cols)))
-    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = style.grid(max(n, 1), ncols=3, panel_height=style.PAGE_WIDTH / 3 + 0.35)
     cache: dict[str, tuple] = {}
-    for ax in axes.ravel():
+    for ax in axes:
         ax.axis("off")
-    for ax, (_, w) in zip(axes.ravel(), worst.iterrows()):
+    for ax, (_, w) in zip(axes, worst.iterrows()):
         if w.filename not in cache:
             gt = C.load_groundtruth(root, w.filename)
             frames = C.load_frames(root, w.filename, cfg.max_frames or None)
@@ -277,33 +274,36 @@ def plot_worst_cases(root: str | os.PathLike, worst, config: RealismConfig | dic
         ax.set_xlim(c[0] - half, c[0] + half)
         ax.set_ylim(c[1] + half, c[1] - half)
         err = "missed" if not w.detected else f"err {w.error_norm:.2f}"
-        ax.set_title(f"{w.signer} '{w.letter}' f{int(w.frame)}\n{w.skin_tone_name}, {err}", fontsize=8)
-    fig.tight_layout()
+        ax.set_title(f"{w.signer} '{w.letter}' f{int(w.frame)}\n{w.skin_tone_name}, {err}", fontsize=9)
     return fig
 
 
 def plot_distributions(df):
-    """Figure: histogram of the normalised error, and detection rate / median error per skin tone."""
-    import matplotlib.pyplot as plt
+    """Figure (2 x 2, one cell empty): histogram of the normalised error, and detection rate / median error
+    per skin tone."""
+    from .. import style
 
     det = df[df.visible & df.detected]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    fig, axes = style.grid(3, ncols=2)
     axes[0].hist(det.error_norm.clip(upper=0.5), bins=40, color="tab:blue")
     axes[0].axvline(ERROR_TARGET, color="k", ls="--", lw=1, label=f"target {ERROR_TARGET}")
-    axes[0].set_xlabel("mean landmark error / hand box size (clipped at 0.5)")
-    axes[0].set_ylabel("frames")
+    axes[0].set_xlabel("landmark error / hand box size\n(fraction, clipped at 0.5)")
+    axes[0].set_ylabel("frames (count)")
+    axes[0].set_title("error of each detected frame")
     axes[0].legend()
     tone = by(df, "skin_tone_name")
     axes[1].bar(range(len(tone)), tone.detection_rate, color="tab:green")
     axes[1].axhline(DETECTION_TARGET, color="k", ls="--", lw=1)
-    axes[1].set_xticks(range(len(tone)), tone.index, rotation=30, ha="right", fontsize=8)
     axes[1].set_ylim(0, 1.02)
-    axes[1].set_ylabel("detection rate")
+    axes[1].set_ylabel("detection rate (fraction)")
+    axes[1].set_title(f"hand found per skin tone (--- target {DETECTION_TARGET})")
     axes[2].bar(range(len(tone)), tone.median_error, color="tab:orange")
     axes[2].axhline(ERROR_TARGET, color="k", ls="--", lw=1)
-    axes[2].set_xticks(range(len(tone)), tone.index, rotation=30, ha="right", fontsize=8)
-    axes[2].set_ylabel("median normalised error")
-    fig.tight_layout()
+    axes[2].set_ylabel("median error / hand box\nsize (fraction)")
+    axes[2].set_title(f"error per skin tone (--- target {ERROR_TARGET})")
+    for ax in axes[1:]:
+        ax.set_xticks(range(len(tone)), tone.index, rotation=30, ha="right")
+        ax.set_xlabel("skin tone class (synthetic)")
     return fig
 
 

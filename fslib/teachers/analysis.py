@@ -18,31 +18,32 @@ from .features import FeatureStore, coverage, load_truth, teacher_features
 
 # ------------------------------------------------------------------------------------------ pretraining
 def pretraining_curves(report: Mapping[str, Any]):
-    """Figure: training loss and held-out errors per epoch of the synthetic HaMeR and the keypoint regressor."""
-    import matplotlib.pyplot as plt
+    """Figure (2 x 2): training loss and held-out errors per epoch of the synthetic HaMeR and the keypoint
+    regressor."""
+    from .. import style
 
     h = pd.DataFrame(report["hamer_history"])
     k = pd.DataFrame(report["kp_history"])
-    fig, ax = plt.subplots(1, 4, figsize=(15, 3.2))
+    size = report["config"]["crop_size"]
+    fig, ax = style.grid(4, ncols=2)
     ax[0].plot(h["epoch"], h["train_loss"], "o-", label="synthetic HaMeR")
     ax[0].plot(k["epoch"], k["train_loss"], "s-", label="keypoint regressor")
-    ax[0].set(title="training loss", xlabel="epoch")
+    ax[0].set(title="training loss", xlabel="epoch", ylabel="loss (weighted sum, no unit)")
     ax[0].legend()
     ax[1].plot(h["epoch"], h["val_global_orient_deg"], "o-", label="global orientation")
     ax[1].plot(h["epoch"], h["val_finger_joint_deg"], "o-", label="finger joints")
-    ax[1].set(title="held-out pose error (deg)", xlabel="epoch")
+    ax[1].set(title="held-out pose error", xlabel="epoch", ylabel="rotation error (degrees)")
     ax[1].legend()
     for col, label in (("val_keypoint2d_px", "2D decoder"), ("val_reprojection_px", "reprojected via camera")):
         if col in h:
             ax[2].plot(h["epoch"], h[col], "o-", label=label)
-    ax[2].set(title=f"held-out 2D keypoint error (px of {report['config']['crop_size']})", xlabel="epoch")
+    ax[2].set(title="held-out 2D keypoint error", xlabel="epoch", ylabel=f"error (px of the {size}-px crop)")
     ax[2].legend()
     if "val_keypoint3d_mm" in h:
         ax[3].plot(h["epoch"], h["val_keypoint3d_mm"], "o-", label="synthetic HaMeR (hand model)")
     ax[3].plot(k["epoch"], k["val_keypoint3d_mm"], "s-", label="keypoint regressor")
-    ax[3].set(title="held-out 3D keypoint error (mm)", xlabel="epoch")
+    ax[3].set(title="held-out 3D keypoint error", xlabel="epoch", ylabel="error (mm)")
     ax[3].legend()
-    fig.tight_layout()
     return fig
 
 
@@ -485,10 +486,12 @@ def umap_grid(
     colour_by: str | Sequence[str] = "letter",
 ):
     """Figure: a 2D UMAP (or, with ``method="pca"``, a PCA: no numba compilation, for quick runs) of each
-    system's hold-frame vectors (standardised), one column per system; one row per column name of
-    ``colour_by`` (e.g. "letter", or ("letter", "signer")): the same embedding coloured by that column.
-    ``stores``: anything with ``vectors(filename) -> (T, D)``."""
+    system's hold-frame vectors (standardised), one panel per system, at most three a row; one block of rows
+    per column name of ``colour_by`` (e.g. "letter", or ("letter", "signer")): the same embeddings coloured by
+    that column. ``stores``: anything with ``vectors(filename) -> (T, D)``."""
     import matplotlib.pyplot as plt
+
+    from .. import style
 
     if method not in ("umap", "pca"):
         raise ValueError(f"embedding method {method!r}: use 'umap' or 'pca'")
@@ -497,7 +500,15 @@ def umap_grid(
     if len(frames) > max_frames:
         frames = frames.sample(max_frames, random_state=seed).reset_index(drop=True)
     n = len(stores)
-    fig, axes = plt.subplots(len(colourings), n, figsize=(4 * n, 4 * len(colourings)), squeeze=False)
+    ncols = style.balanced_ncols(n)
+    block = -(-n // ncols)  # rows of one colouring
+    panel = style.PAGE_WIDTH / ncols
+    fig, axes = style.subplots(
+        block * len(colourings), ncols, height=panel * 0.95 * block * len(colourings), squeeze=False
+    )
+    for ax in axes.ravel():
+        ax.set_visible(False)
+    axis = "UMAP" if method == "umap" else "PC"  # the embedding's axes have no unit
     for j, (name, fs) in enumerate(stores.items()):
         x = frame_vectors(fs, frames)
         sd = x.std(0)
@@ -513,7 +524,8 @@ def umap_grid(
 
             emb = PCA(2, random_state=seed).fit_transform(x)
         for i, col in enumerate(colourings):
-            ax = axes[i, j]
+            ax = axes[i * block + j // ncols, j % ncols]
+            ax.set_visible(True)
             values = frames[col].to_numpy()
             names = sorted(set(values), key=str)
             colour = {
@@ -524,8 +536,13 @@ def umap_grid(
             for v in names:  # names at their cluster medians
                 m = np.median(emb[values == v], axis=0)
                 ax.text(m[0], m[1], str(v) if v != " " else "␣", fontsize=9 if col == "letter" else 7, weight="bold")
-            ax.set(title=f"{name} ({method.upper()}), by {col}", xticks=[], yticks=[])
-    fig.tight_layout()
+            ax.set(
+                title=f"{name}, by {col}",
+                xticks=[],
+                yticks=[],
+                xlabel=f"{axis} 1",
+                ylabel=f"{axis} 2",
+            )
     return fig
 
 

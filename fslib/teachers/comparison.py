@@ -161,3 +161,27 @@ def loss_variants(names) -> dict[str, dict[str, Any]]:
     if unknown:
         raise KeyError(f"unknown loss variant(s) {unknown}; known: {list(LOSS_VARIANTS)}")
     return {name: LOSS_VARIANTS[name] for name in names}
+
+
+# what each loss weight of SyntheticTeacherConfig switches on, in the words of the teacher page
+LOSS_TERMS = {
+    "w_pose": "rotation matrices (MSE)",
+    "w_shape": "hand shape (MSE)",
+    "w_kp2d": "2D-keypoint decoder (L1)",
+    "w_kp3d": "3D keypoints through the hand model (L1)",
+    "w_reproj": "reprojection through the predicted camera (L1)",
+}
+
+
+def recipe_line(cfg: SyntheticTeacherConfig) -> str:
+    """The losses this run's synthetic HaMeR is pretrained with, read from its configuration ``cfg``: the
+    terms with a non-zero weight (and the weight), those switched off, the frame of the 3D term when it is
+    on, and the :data:`LOSS_VARIANTS` row these weights equal, if any."""
+    on = [f"{label} x {getattr(cfg, w):g}" for w, label in LOSS_TERMS.items() if getattr(cfg, w)]
+    off = [label for w, label in LOSS_TERMS.items() if not getattr(cfg, w)]
+    text = f"This run's synthetic HaMeR is pretrained with: {'; '.join(on) if on else 'no loss term'}"
+    if cfg.w_kp3d:
+        text += f" (3D term in the {cfg.kp3d_frame} frame)"
+    text += f". Switched off (weight 0): {', '.join(off)}." if off else ". No term is switched off."
+    variant = matching_variant(cfg, LOSS_VARIANTS)
+    return text + (f" These are the weights of the loss variant '{variant}'." if variant else "")

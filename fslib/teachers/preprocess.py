@@ -1,4 +1,4 @@
-"""HaMeR's crop preprocessing, as specified in ``/work/shared/design/hamer.md``.
+"""HaMeR's crop preprocessing, as specified in the design note ``shared/design/hamer.md`` (beside the repository).
 
 1. The hand box (x0, y0, x1, y1) in pixels is expanded to a 192:256 (w:h) aspect ratio around its centre.
 2. The crop is a square of side ``rescale`` x max(w, h) of the expanded box (2.0 in HaMeR's demo).

@@ -1,7 +1,7 @@
 """Transformer building blocks shared by the ViT backbone and the MANO transformer-decoder head.
 
 Module and parameter names follow the layout of the released HaMeR checkpoint (see
-``/work/shared/design/hamer.md``) so that its ``state_dict`` loads without renaming. Token tensors are
+the design note ``shared/design/hamer.md`` (beside the repository)) so that its ``state_dict`` loads without renaming. Token tensors are
 (B, N, C): batch, tokens, channels.
 """
 

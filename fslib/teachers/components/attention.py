@@ -1,8 +1,8 @@
 """Transformer building blocks shared by the ViT backbone and the MANO transformer-decoder head.
 
-Module and parameter names follow the layout of the released HaMeR checkpoint (see
-the design note ``shared/design/hamer.md`` (beside the repository)) so that its ``state_dict`` loads without renaming. Token tensors are
-(B, N, C): batch, tokens, channels.
+Module and parameter names follow the layout of the released HaMeR checkpoint (see the design note
+``shared/design/hamer.md`` beside the repository) so that its ``state_dict`` loads without renaming. Token
+tensors are (B, N, C): batch, tokens, channels.
 """
 
 from __future__ import annotations

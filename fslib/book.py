@@ -216,7 +216,7 @@ def build_copy(
     publishing target use this, so two builds never write into the same folder.
     """
     root = root or repo_root()
-    dest = Path(dest)
+    dest = Path(dest).resolve()
     dest.mkdir(parents=True, exist_ok=True)
     for name in BOOK_SOURCES:
         src = root / name

@@ -39,7 +39,9 @@ def test_the_artefact_the_workflow_deploys_builds(tmp_path, monkeypatch):
     cmd, path, _ = workflow_steps()
     argv = shlex.split(cmd)
     dest = argv[argv.index("--dest") + 1]
-    argv[argv.index("--dest") + 1] = str(tmp_path / dest)  # the same command, into a temporary folder
+    # the same command, relative path included, run from a temporary folder (the workflow runs it from the
+    # checkout's root; the book's sources still come from this repository)
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GITHUB_REPOSITORY", "someone/fslib-study")  # as in the workflow's environment
     assert main(argv[1:]) == 0
     site = tmp_path / path

@@ -39,6 +39,7 @@ def test_the_artefact_the_workflow_deploys_builds(tmp_path, monkeypatch):
     cmd, path, _ = workflow_steps()
     argv = shlex.split(cmd)
     dest = argv[argv.index("--dest") + 1]
+    assert not dest.startswith("/")  # relative to where the command runs, as in the workflow
     # the same command, relative path included, run from a temporary folder (the workflow runs it from the
     # checkout's root; the book's sources still come from this repository)
     monkeypatch.chdir(tmp_path)

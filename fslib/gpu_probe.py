@@ -10,10 +10,9 @@ Measurements (each variant in its own try/except: a failure is an ``error`` row,
 - ``environment``: GPU, capability, memory, SMs, driver / CUDA / cuDNN / NCCL / torch versions.
 - ``matmul``: n x n x n products (n = 8192) in float32 with TF32 off (``fp32``) and on (``tf32``), bfloat16 and
   float16 tensors; TFLOP/s.
-- ``check``: whether the unmodified Recognizer runs forward under fp16 / bf16 autocast. It does not (its forward
-  writes the backbone's half-precision features into a float32 buffer by index: "Index put requires the source
-  and destination dtypes match"), so the inference and training measurements cast ``encode_frames``' output
-  to the input's dtype on their own instance (a (frames, 512) cast; noted in their settings).
+- ``check``: whether the Recognizer runs forward under fp16 / bf16 autocast (its per-frame feature buffer takes
+  the backbone's dtype; ``tests/test_recognizer.py`` pins it). When it does not, the inference and training
+  measurements under autocast fail and say so in their error rows.
 - ``inference``: the student as it runs at test time (:class:`fslib.recognizer.model.Recognizer` without a
   teacher: ResNet34 -> 1D-CNN -> BiGRU -> CTC logits) at the paper's size: one clip of T frames at batch 1
   (``clip_b1``: latency of the clip, and per frame = clip / T), one frame at a time through the backbone
@@ -349,9 +348,6 @@ class Probe:
         self.rows: list[dict[str, Any]] = []
         self.entries: list[dict[str, Any]] = []
         self.cache: dict[str, Any] = {}
-        # set by the ``check`` measurement: cast the backbone's per-frame features to the input's dtype so that
-        # the Recognizer runs under autocast (see measure_autocast_check)
-        self.patch_autocast = False
         self.after: Callable[[dict[str, Any]], None] | None = None  # called after each measurement
         self.lock = threading.Lock()  # held while the rows change or the files are written
 
@@ -552,9 +548,8 @@ def measure_matmul(p: Probe, precision: str) -> Callable[[dict[str, Any]], dict[
 
 
 def measure_autocast_check(p: Probe, precision: str) -> Callable[[dict[str, Any]], dict[str, tuple[float, str]]]:
-    """Does the unmodified Recognizer run forward under autocast? (Its forward writes the backbone's
-    features into a float32 buffer by index, which requires equal dtypes.) When it does not, the measurements
-    that follow patch ``encode_frames`` on their instance to cast its output to the input's dtype."""
+    """Does the Recognizer run forward under autocast? (Its forward writes the backbone's features into a
+    buffer by index, which requires the buffer to take their dtype.) A failure is recorded, not worked around."""
 
     def fn(entry):
         from fslib.recognizer.config import RecognizerConfig
@@ -576,10 +571,9 @@ def measure_autocast_check(p: Probe, precision: str) -> Callable[[dict[str, Any]
             if "dtype" not in str(exc):
                 raise
             ok = 0.0
-            p.patch_autocast = True
             entry["note"] = (
-                f"{exc} -- fslib/recognizer/model.py writes bf16/fp16 backbone features into a float32 buffer; "
-                "the measurements below patch encode_frames on their instance to cast to the input's dtype"
+                f"{exc} -- fslib/recognizer/model.py no longer runs under autocast (see "
+                "tests/test_recognizer.py::test_forward_under_bf16_autocast_keeps_the_features_dtype)"
             ).replace("\n", " ")
         return {"unpatched_autocast_forward_ok": (ok, "bool")}
 
@@ -592,9 +586,6 @@ def _student(p: Probe, teacher_dim: int):
     cfg, checked = student_config(p.sizes)
     torch.manual_seed(0)
     model = Recognizer(cfg, _classes(), teacher_dim).to(p.dev)
-    if p.patch_autocast:
-        encode = model.encode_frames
-        model.encode_frames = lambda images: encode(images).to(images.dtype)
     return model, cfg, checked
 
 
@@ -611,7 +602,6 @@ def _model_settings(p: Probe, model, cfg, checked: str) -> dict[str, Any]:
         "fps": p.sizes.fps,
         "parameters_millions": {k: v / 1e6 for k, v in counts.items()},
         "input": "random normalised float crops on the device (preprocessing not timed)",
-        "autocast_workaround": "encode_frames output cast to the input's dtype" if p.patch_autocast else None,
     }
 
 

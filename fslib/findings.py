@@ -51,7 +51,7 @@ def _corpus_name(corpus: str, alphabet: str) -> str:
     return f"{kind}, {'ASL' if alphabet == 'ChicagoFSWild' else alphabet}"
 
 
-def _fingerspelling_corpora(results: pd.DataFrame):
+def fingerspelling_corpora(results: pd.DataFrame):
     """(name, rows) of each fingerspelling corpus of ``results`` that has its constant-output row."""
     fs = results[results["study"] == "fingerspelling"]
     for (corpus, alphabet), part in fs.groupby(["corpus", "alphabet"], sort=False):
@@ -64,7 +64,7 @@ def fingerspelling_claims(results: pd.DataFrame, best: str = REFERENCE) -> list[
     distilled from other hand models, "``best`` teaches better than X" (the oracle pose, an upper bound, is
     not a hand model and is left out, as on the teacher page)."""
     out = []
-    for name, part in _fingerspelling_corpora(results):
+    for name, part in fingerspelling_corpora(results):
         for v in fs_tables.ablation_claims(part, best):
             # the teacher behind a claim's rows: the distillation claims compare with the distilled rows
             teacher = best if v.claim.startswith("Distillation") else "none"
@@ -130,6 +130,13 @@ def islr_claims(results: pd.DataFrame, glosses: int) -> list[dict[str, str]]:
     ]
 
 
+def islr_glosses(tables: str | Path) -> int | None:
+    """The isolated-sign corpus's gloss count (its chance level is 1 / glosses), from ``islr_corpus.csv`` in the
+    folder ``tables``; None when the run has no isolated-sign pages."""
+    corpus = Path(tables) / "islr_corpus.csv"
+    return int(pd.read_csv(corpus, index_col=0)["value"]["glosses"]) if corpus.exists() else None
+
+
 def collect(tables: str | Path) -> pd.DataFrame:
     """Every claim computed from the tables in the folder ``tables`` (a run's ``<out_dir>/tables``)."""
     tables = Path(tables)
@@ -138,9 +145,8 @@ def collect(tables: str | Path) -> pd.DataFrame:
     emb = tables / "embedding_letter_separability.csv"
     if emb.exists():
         rows += embedding_claims(pd.read_csv(emb))
-    corpus = tables / "islr_corpus.csv"
-    if corpus.exists():
-        glosses = int(pd.read_csv(corpus, index_col=0)["value"]["glosses"])
+    glosses = islr_glosses(tables)
+    if glosses:
         rows += islr_claims(results, glosses)
     return pd.DataFrame(rows, columns=["study", "page", "corpus", "teacher", "claim", "verdict", "detail"])
 
@@ -151,7 +157,7 @@ def learning_margins(tables: str | Path) -> pd.DataFrame:
     barely learned is weak however it comes out)."""
     rows = [
         {"corpus": name, "margin": fs_tables.learning_note(part, fs_tables.ablation_rows(REFERENCE))}
-        for name, part in _fingerspelling_corpora(results_table.read(Path(tables) / "results.csv"))
+        for name, part in fingerspelling_corpora(results_table.read(Path(tables) / "results.csv"))
     ]
     return pd.DataFrame(rows, columns=["corpus", "margin"])
 

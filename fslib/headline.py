@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import claims as claims_mod
+from . import findings
 from . import results as results_table
 from .islr import tables as islr_tables
 from .recognizer import tables as fs_tables
@@ -28,9 +29,14 @@ from .teachers.registry import REFERENCE, upper_bounds
 COLUMNS = ["question", "data", "teacher", "result", "against", "difference", "seeds", "verdict"]
 ASL = "ChicagoFSWild"  # the fingerspelling alphabet of the ASL corpus (synthetic or real)
 METRIC = "letter_accuracy"  # plain letter accuracy on the test signers
-# The learned-nothing rule of the recognizer pages: the margin above the constant output must exceed two
-# seed s.d.s of the row (:func:`fslib.recognizer.tables.learning_note`).
-LEARNED_SDS = 2.0
+# The front page's words for each outcome of the recognizer pages' one learning rule
+# (:func:`fslib.recognizer.tables.learning_outcome`).
+LEARNED_TEXT = {
+    "nothing": "learned nothing (at or below the constant output)",
+    "one seed": "one seed: no spread to judge the margin by",
+    "barely": f"barely learned (margin within {fs_tables.LEARNED_SDS:g} seed s.d.s)",
+    "learned": f"learned (margin above {fs_tables.LEARNED_SDS:g} seed s.d.s)",
+}
 
 
 def _mean_sd(values: Sequence[float] | pd.Series, digits: int = 3) -> str:
@@ -48,13 +54,12 @@ def _corpus_label(corpus: str, alphabet: str) -> str:
 
 
 def _fingerspelling(results: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
-    """(alphabet, data label, rows) of each fingerspelling corpus with its constant-output row, ASL first."""
-    fs = results[results["study"] == "fingerspelling"]
-    parts = [
-        (alphabet, _corpus_label(corpus, alphabet), part)
-        for (corpus, alphabet), part in fs.groupby(["corpus", "alphabet"], sort=False)
-        if (part["variant"] == "constant").any()
-    ]
+    """(alphabet, data label, rows) of each fingerspelling corpus with its constant-output row
+    (:func:`fslib.findings.fingerspelling_corpora`), ASL first."""
+    parts = []
+    for _, part in findings.fingerspelling_corpora(results):
+        corpus, alphabet = str(part["corpus"].iloc[0]), str(part["alphabet"].iloc[0])
+        parts.append((alphabet, _corpus_label(corpus, alphabet), part))
     yield from sorted(parts, key=lambda p: p[0] != ASL)
 
 
@@ -113,9 +118,8 @@ def distillation_lines(results: pd.DataFrame, reference: str = REFERENCE) -> lis
 
 
 def learned_lines(results: pd.DataFrame, reference: str = REFERENCE) -> list[dict[str, Any]]:
-    """The full model against the learned-nothing row (the best constant string), per fingerspelling corpus:
-    learned when every seed is above the constant and the mean margin exceeds :data:`LEARNED_SDS` seed
-    s.d.s, as the recognizer pages judge it."""
+    """The full model against the learned-nothing row (the best constant string), per fingerspelling corpus,
+    judged by the recognizer pages' rule (:func:`fslib.recognizer.tables.learning_outcome`)."""
     out = []
     for _, data, part in _fingerspelling(results):
         base = fs_tables.baseline_value(part, METRIC, "test")
@@ -123,14 +127,9 @@ def learned_lines(results: pd.DataFrame, reference: str = REFERENCE) -> list[dic
         margins = v - base
         if not len(v):
             verdict = "not run at this profile"
-        elif (margins <= 0).all():
-            verdict = "learned nothing (at or below the constant output)"
-        elif len(v) > 1 and (margins > 0).all() and margins.mean() > LEARNED_SDS * v.std(ddof=1):
-            verdict = f"learned (margin above {LEARNED_SDS:g} seed s.d.s)"
-        elif len(v) == 1:
-            verdict = "one seed: no spread to judge the margin by"
         else:
-            verdict = f"barely learned (margin within {LEARNED_SDS:g} seed s.d.s)"
+            std = float(v.std(ddof=1)) if len(v) > 1 else float("nan")
+            verdict = LEARNED_TEXT[fs_tables.learning_outcome(float(v.mean()), std, base)]
         out.append(
             {
                 "question": "Did the recognizer learn?",
@@ -215,9 +214,9 @@ def speed_lines(tables: Path, claimed_factor: float = 3.0) -> list[dict[str, Any
     ]
 
 
-def _ordering(means: Mapping[str, float], digits: int, scale: float = 1.0) -> str:
+def _ordering(means: Mapping[str, float], digits: int) -> str:
     ranked = sorted(((float(m), r) for r, m in means.items() if not pd.isna(m)), reverse=True)
-    return " > ".join(f"{r} {m * scale:.{digits}f}" for m, r in ranked)
+    return " > ".join(f"{r} {m:.{digits}f}" for m, r in ranked)
 
 
 def _source_top1() -> dict[str, float]:
@@ -262,11 +261,6 @@ def islr_lines(results: pd.DataFrame, glosses: int | None) -> list[dict[str, Any
     return out
 
 
-def _glosses(tables: Path) -> int | None:
-    corpus = tables / "islr_corpus.csv"
-    return int(pd.read_csv(corpus, index_col=0)["value"]["glosses"]) if corpus.exists() else None
-
-
 # The headline's lines, in the order the front page shows them: each takes the run's tables folder and its
 # results table and returns zero or more lines of :data:`COLUMNS`. A new results page adds its line here.
 LINES: tuple[Callable[[Path, pd.DataFrame], list[dict[str, Any]]], ...] = (
@@ -274,7 +268,7 @@ LINES: tuple[Callable[[Path, pd.DataFrame], list[dict[str, Any]]], ...] = (
     lambda tables, results: teacher_lines(results),
     lambda tables, results: learned_lines(results),
     lambda tables, results: speed_lines(tables),
-    lambda tables, results: islr_lines(results, _glosses(tables)),
+    lambda tables, results: islr_lines(results, findings.islr_glosses(tables)),
 )
 
 

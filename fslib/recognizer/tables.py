@@ -216,6 +216,20 @@ def _claim(results, claim, a, b, names, metric, split) -> claims.Verdict:
     )
 
 
+LEARNED_SDS = 2.0  # a margin above the constant output within this many seed s.d.s is "barely learned"
+
+
+def learning_outcome(mean: float, std: float, base: float, sds: float = LEARNED_SDS) -> str:
+    """Did a row learn? "nothing" (mean at or below the constant output ``base``), "one seed" (no spread to judge
+    the margin by: ``std`` NaN), "barely" (margin within ``sds`` seed s.d.s) or "learned". The one rule of the
+    recognizer pages, the findings page and the front page."""
+    if mean <= base:
+        return "nothing"
+    if pd.isna(std):
+        return "one seed"
+    return "barely" if mean - base <= sds * std else "learned"
+
+
 def learning_note(
     results: pd.DataFrame, rows: Sequence[tuple[str, str]], metric: str = "letter_accuracy", split: str = "test"
 ) -> str:
@@ -228,7 +242,8 @@ def learning_note(
         return "No row of this table was run."
     best = s.loc[s["mean"].idxmax()]
     label = VARIANT_LABELS.get(best["variant"], best["variant"])
-    if best["mean"] <= base:
+    outcome = learning_outcome(best["mean"], best["std"], base)
+    if outcome == "nothing":
         return (
             f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, at or below the constant output "
             f"({base:.3f}): no model learned anything the constant string does not already get right."
@@ -237,9 +252,9 @@ def learning_note(
         f"Best row {label} ({best['teacher']}): {best['mean']:.3f}, {best['mean'] - base:+.3f} above the "
         f"constant output ({base:.3f})"
     )
-    if pd.isna(best["std"]):
+    if outcome == "one seed":
         return f"{head}; one seed, so no spread to compare the margin with."
-    if best["mean"] - base <= 2 * best["std"]:
+    if outcome == "barely":
         return (
             f"{head}, within two seed s.d.s ({best['std']:.3f}): these models have barely learned to read the "
             "hand, so every verdict on this table is weak."

@@ -93,24 +93,41 @@ def _cell(value: Any) -> str:
     return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
 
 
-def parameter_table(plan: Plan, name: str, used: dict[str, Any] | None) -> str:
-    """A Markdown table of notebook ``name``'s parameters: each one's value in the run (``used``: the
-    manifest's resolved parameters; the default where absent), its default, and its meaning and unit (the
-    trailing comment of its line in the notebook's ``parameters`` cell). Parameters a page takes from its
-    parent page (``inherit`` in study.yml) are listed after its own, marked so."""
+def parameter_rows(plan: Plan, name: str, used: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Notebook ``name``'s parameters, its own first, then those it takes from its parent page (``inherit`` in
+    study.yml): name, the run's value (``used``: the manifest's resolved parameters; the default where absent),
+    default, whether the run set it to something else, meaning and unit (the trailing comment of its line in the
+    ``parameters`` cell) and the parent it comes from ("" for its own)."""
     declared = notebook_parameters(plan.path(name))
     inherited = {k: v for k, v in plan.inherited(name).items() if k not in declared}
+    parent = plan.parent(name).parent if inherited else ""
     used = used or {}
-    lines = [
-        "| parameter | value in this run | default | meaning (unit) |",
-        "|---|---|---|---|",
+    return [
+        {
+            "name": p.name,
+            "value": used.get(p.name, p.default),
+            "default": p.default,
+            "set": p.name in used and used[p.name] != p.default,
+            "meaning": p.help or "",
+            "origin": origin,
+        }
+        for params, origin in ((declared, ""), (inherited, parent))
+        for p in params.values()
     ]
-    for params, origin in ((declared, ""), (inherited, f" (from {plan.parent(name).parent})" if inherited else "")):
-        for p in params.values():
-            value = used.get(p.name, p.default)
-            changed = " **(set)**" if p.name in used and used[p.name] != p.default else ""
-            meaning = (p.help or "").replace("|", "\\|")
-            lines.append(f"| `{p.name}` | {_cell(value)}{changed} | {_cell(p.default)} | {meaning}{origin} |")
+
+
+def parameter_table(plan: Plan, name: str, used: dict[str, Any] | None) -> str:
+    """:func:`parameter_rows` as a Markdown table; a value the run set is marked **(set)**, an inherited
+    parameter's meaning says which page it comes from."""
+    return _parameter_markdown(parameter_rows(plan, name, used))
+
+
+def _parameter_markdown(rows: list[dict[str, Any]]) -> str:
+    lines = ["| parameter | value in this run | default | meaning (unit) |", "|---|---|---|---|"]
+    for r in rows:
+        changed = " **(set)**" if r["set"] else ""
+        meaning = r["meaning"].replace("|", "\\|") + (f" (from {r['origin']})" if r["origin"] else "")
+        lines.append(f"| `{r['name']}` | {_cell(r['value'])}{changed} | {_cell(r['default'])} | {meaning} |")
     return "\n".join(lines)
 
 
@@ -127,17 +144,17 @@ def add_parameter_table(nb, plan: Plan, name: str, used: dict[str, Any] | None):
             last = i
     if last is None:
         return nb
-    table = parameter_table(plan, name, used)
-    rows = table.splitlines()[2:]
-    changed = sum("**(set)**" in r for r in rows)
+    rows = parameter_rows(plan, name, used)
     text = (
-        f":::{{admonition}} Parameters of this page: {len(rows)}, of which {changed} set by this run "
-        "(click to open)\n:class: dropdown\n"
+        f":::{{admonition}} Parameters of this page: {len(rows)}, of which {sum(r['set'] for r in rows)} set by "
+        "this run (click to open)\n:class: dropdown\n"
         "The run's value of each parameter, its default in the notebook, and its meaning and unit. Change them "
         "with `fslib study --set NAME=VALUE` or papermill (see [Rerun this study](../rerun.md)).\n\n"
-        f"{table}\n:::"
+        f"{_parameter_markdown(rows)}\n:::"
     )
-    nb.cells.insert(last + 1, nbformat.v4.new_markdown_cell(text, metadata={"tags": ["parameter-table"]}))
+    cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": ["parameter-table"]})
+    cell.id = "parameter-table"  # a fixed id: staging the same run twice gives the same page
+    nb.cells.insert(last + 1, cell)
     return nb
 
 

@@ -26,8 +26,9 @@ def _add_study(sub: argparse._SubParsersAction) -> None:
         "study",
         help="execute the study's notebooks for a profile (cached, resumable)",
         description="Execute the notebooks listed in fslib/study.yml with papermill, injecting the profile's "
-        "parameters. A notebook whose source, parameters, upstream notebooks and fslib code are unchanged is "
-        "reused from the cache; an interrupted run resumes at the first unfinished notebook.",
+        "parameters. A notebook whose source, parameters, the fslib modules it imports and the notebooks it reads "
+        "(`reads:` in study.yml) are unchanged is reused from the cache; an interrupted run resumes at the first "
+        "unfinished notebook.",
     )
     p.add_argument("--profile", required=True, choices=["smoke", "ci", "full", "paper"])
     p.add_argument(

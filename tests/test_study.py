@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import nbformat
@@ -45,10 +46,18 @@ def test_cache_hit_miss_force_and_upstream_invalidation(toy_study):
     assert executed(logs) == ["01_second"]
     _, logs = run(plan, runs, sets=["01_second:seed=3"], force=True)
     assert executed(logs) == ["00_first", "01_second"]
-    # editing the first notebook invalidates it and everything after it
+    # editing the first notebook invalidates it; the second reads nothing of it (no `reads:`), so it is reused
     write_notebook(plan.path("00_first"), 'profile = "smoke"\nout_dir = ""\nseed = 0\nn = 3\n', "y = 1")
     _, logs = run(plan, runs, sets=["01_second:seed=3"])
+    assert executed(logs) == ["00_first"]
+    # once it reads the first one, it runs again whenever the first one does
+    plan = dataclasses.replace(plan, reads={"01_second": ("00_first",)})
+    _, logs = run(plan, runs, sets=["01_second:seed=3"])
+    assert executed(logs) == ["01_second"]  # its key now holds 00_first's
+    write_notebook(plan.path("00_first"), 'profile = "smoke"\nout_dir = ""\nseed = 0\nn = 3\n', "y = 2")
+    _, logs = run(plan, runs, sets=["01_second:seed=3"])
     assert executed(logs) == ["00_first", "01_second"]
+    assert any("01_second: executing" in line and "upstream 00_first re-executed" in line for line in logs)
 
 
 def test_outputs_of_profiles_do_not_overwrite_each_other(toy_study):

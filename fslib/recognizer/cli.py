@@ -50,6 +50,7 @@ def resolve_params(profile: str, sets: list[str], out_dir: str) -> dict:
 
 def _run(args: argparse.Namespace) -> int:
     import json
+    import os
 
     from .experiment import run
 
@@ -58,6 +59,10 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(params, indent=2))
         return 0
     table = run(params)
+    rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and rank != 0:  # under torchrun rank 0 evaluates, writes and prints
+        print(f"rank {rank} of {world}: trained its share; rank 0 reports")
+        return 0
     print(table.to_string(index=False))
     print(f"results rows in {args.out_dir}/tables/results.csv")
     return 0

@@ -347,20 +347,46 @@ class Experiment:
 
 def run(params: Mapping[str, Any], progress: bool = True) -> pd.DataFrame:
     """Train and evaluate the configured model for every seed of ``train_seeds``; returns the test metrics
-    (one row per seed) and writes the results table."""
-    import os
+    (one row per seed) and writes the results table.
 
-    exp = Experiment.from_params(params, progress=progress)
-    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 evaluates and writes
-    if main_process:
+    Under torchrun (``WORLD_SIZE`` > 1) the processes train each seed together, and only rank 0 writes: it
+    prepares the data (corpus, crops, the teacher and its features) while the others wait and then read them
+    from the cache, and it alone evaluates and records the rows; the other ranks return an empty table."""
+    import datetime
+
+    import torch
+
+    from .train import _distributed
+
+    owned = not (torch.distributed.is_available() and torch.distributed.is_initialized())
+    rank, world = _distributed()
+    exp = Experiment.from_params(params, progress=progress and rank == 0)
+    seeds = list(params.get("train_seeds", [0]))
+    # the others wait for rank 0's data and evaluation in a gloo group of its own, with a timeout of hours
+    # rather than the default group's minutes (on a real corpus the teacher's features take that long)
+    waiting = torch.distributed.new_group(backend="gloo", timeout=datetime.timedelta(hours=48)) if world > 1 else None
+
+    def rank0_done() -> None:
+        if waiting is not None:
+            torch.distributed.barrier(group=waiting)
+
+    if rank != 0:
+        rank0_done()
+    else:
+        cfg = exp.config(seeds[0]) if seeds else None
+        if cfg is not None and cfg.distills:
+            exp.features(cfg.teacher)  # the corpus, its crops, the teacher and its features
         exp.record_baseline()
+        rank0_done()
     rows = []
-    for seed in params.get("train_seeds", [0]):
+    for seed in seeds:
         res = exp.train(exp.config(seed))
-        if not main_process:
-            continue
-        ev = exp.evaluate(res)
-        rows.append({"run_id": res.run_id, "seed": seed, **ev["metrics"]["test"]})
+        if rank == 0:
+            ev = exp.evaluate(res)
+            rows.append({"run_id": res.run_id, "seed": seed, **ev["metrics"]["test"]})
+        rank0_done()
+    if world > 1 and owned:
+        torch.distributed.destroy_process_group()
     return pd.DataFrame(rows)
 
 

@@ -12,13 +12,16 @@ interrupted one continues from its last finished epoch and ends with the same we
 uninterrupted run (every random draw of an epoch is seeded by (seed, epoch); the data load in this process).
 
 Several GPUs: start the same entry point under ``torchrun --nproc_per_node=N``; each process takes every
-N-th batch, gradients are averaged by DistributedDataParallel, rank 0 evaluates and writes. Mixed precision
-(float16 autocast with a gradient scaler) is used on CUDA.
+N-th batch, gradients are averaged by DistributedDataParallel, rank 0 evaluates and writes. At the end of
+every epoch the processes compare digests of their weights and stop with an error if they differ; the report
+records ``world_size`` and, when it is above 1, ``ranks_agree``. Mixed precision (float16 autocast with a
+gradient scaler) is used on CUDA.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -88,6 +91,22 @@ def _distributed() -> tuple[int, int]:
         if torch.cuda.is_available():
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     return (torch.distributed.get_rank() if world > 1 else 0), world
+
+
+def _check_ranks_agree(model: torch.nn.Module, epoch: int) -> None:
+    """Every process must hold bit-identical weights after an epoch (DistributedDataParallel averages the
+    gradients, so they take the same steps); raise naming each rank's digest when they do not."""
+    h = hashlib.sha256()
+    for name, p in model.named_parameters():
+        h.update(name.encode())
+        h.update(p.detach().cpu().contiguous().flatten().view(torch.uint8).numpy().tobytes())
+    digests: list[Any] = [None] * torch.distributed.get_world_size()
+    torch.distributed.all_gather_object(digests, h.hexdigest()[:16])
+    if len(set(digests)) > 1:
+        raise RuntimeError(
+            f"after epoch {epoch + 1} the {len(digests)} processes hold different weights "
+            f"(parameter digest by rank: {digests}); the data-parallel run is not training one model"
+        )
 
 
 def run_key(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None) -> str:
@@ -244,6 +263,8 @@ def train(
             images = to_input(batch["frames"].flatten(0, 1), cfg.input_size).unflatten(0, (B, T))
             images = augment_images(images, cfg.jitter, cfg.color, cfg.rotate, generator=rnd.torch).to(dev_name)
             yield images, {k: (v.to(dev_name) if torch.is_tensor(v) else v) for k, v in batch.items()}
+        if world > 1:  # reached once the epoch's last step is taken (fit draws the batches to the end)
+            _check_ranks_agree(model, rnd.epoch)
 
     def step(item):
         images, batch = item
@@ -309,6 +330,8 @@ def train(
         train_frames_per_s=sum(h["train_frames_per_s"] * h["train_seconds"] for h in history)
         / max(sum(h["train_seconds"] for h in history), 1e-9),
     )
+    if world > 1:
+        report["ranks_agree"] = True  # checked after every epoch by _check_ranks_agree, which raises otherwise
     if rank == 0:
         save_checkpoint(final, model, alphabet, {"history": history, "report": report})
         write_json_atomic(folder / "report.json", report)

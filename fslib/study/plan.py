@@ -143,9 +143,22 @@ class Plan:
     profiles: Mapping[str, Profile]
     notebooks_dir: Path
     inherits: tuple[Inheritance, ...] = ()
+    reads: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def path(self, notebook: str) -> Path:
         return self.notebooks_dir / f"{notebook}.ipynb"
+
+    def upstream(self, notebook: str) -> list[str]:
+        """The earlier notebooks whose outputs ``notebook`` reads (``reads:`` of ``study.yml``), directly or
+        through another one, in plan order; none for a notebook that ``reads:`` does not list."""
+        found: set[str] = set()
+        todo = list(self.reads.get(notebook, ()))
+        while todo:
+            nb = todo.pop()
+            if nb not in found:
+                found.add(nb)
+                todo += self.reads.get(nb, ())
+        return [nb for nb in self.notebooks if nb in found]
 
     def parent(self, notebook: str) -> Inheritance | None:
         """The inheritance rule that gives ``notebook`` its parent's parameters, if any."""
@@ -289,4 +302,29 @@ def load_plan(plan_file: Path | None = None, notebooks_dir: Path | None = None) 
                 f"{sorted(set(rule) - {'children', 'own'})}"
             )
         inherits.append(Inheritance(parent, children, tuple(rule.get("own") or ())))
-    return Plan(notebooks, profiles, Path(notebooks_dir or repo_root() / "notebooks"), tuple(inherits))
+    reads = _reads(data.get("reads"), notebooks, plan_file.name)
+    return Plan(notebooks, profiles, Path(notebooks_dir or repo_root() / "notebooks"), tuple(inherits), reads)
+
+
+def _reads(raw: Any, notebooks: tuple[str, ...], where: str) -> dict[str, tuple[str, ...]]:
+    """The ``reads:`` block (notebook -> earlier notebooks whose outputs it reads), checked: every name a
+    notebook of the plan, every notebook read listed before its reader."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where}: reads must map a notebook to the list of earlier notebooks it reads")
+    out = {}
+    for reader, read in raw.items():
+        if reader not in notebooks:
+            raise ValueError(f"{where}: reads lists an unknown notebook {reader!r}")
+        if isinstance(read, str) or not isinstance(read, Sequence):
+            raise ValueError(f"{where}: reads of {reader}: expected a list of notebooks, got {read!r}")
+        for nb in read:
+            if nb not in notebooks:
+                raise ValueError(f"{where}: reads of {reader}: unknown notebook {nb!r}")
+            if notebooks.index(nb) >= notebooks.index(reader):
+                raise ValueError(
+                    f"{where}: reads of {reader}: {nb} does not run before {reader} (a notebook reads only earlier ones)"
+                )
+        out[reader] = tuple(read)
+    return out

@@ -4,9 +4,17 @@ Layout of one profile's run directory (``runs/<profile>/``)::
 
     notebooks/NN_name.ipynb   executed copies (what the book shows)
     failed/NN_name.ipynb      the executed copy of a notebook that raised, with its traceback
-    .state/NN_name.json       cache record: key, parameters, duration of the last successful execution
+    .state/NN_name.json       cache record: key and its inputs, the fslib files the notebook runs, parameters,
+                              duration of the last successful execution
     manifest.json             profile, parameters, git commit, package versions, machine, durations
     tables/, figures/         what the notebooks write (``out_dir``)
+
+A notebook's executed copy is reused while its cache key is unchanged. The key covers the notebook's cells,
+its parameters, the source files of the fslib modules it runs (its imports closed over fslib's own imports,
+found statically by :mod:`fslib.study.deps`), the versions of the main packages, and the keys of the earlier
+notebooks whose outputs it reads (``reads:`` of ``fslib/study.yml``, followed transitively). So editing one
+module re-executes the pages that import it and the pages that read theirs, not the whole study; the log line
+of a re-executed page says which input changed.
 """
 
 from __future__ import annotations
@@ -26,8 +34,9 @@ from typing import Any
 import nbformat
 
 from .. import envinfo
-from ..cache import atomic_path, code_digest, stable_json, write_json_atomic
+from ..cache import atomic_path, stable_json, write_json_atomic
 from ..paths import repo_root
+from . import deps
 from .plan import Plan, load_plan
 
 
@@ -49,11 +58,67 @@ def notebook_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def environment_digest() -> str:
-    """fslib's source code plus the versions of the packages that shape results."""
-    import fslib
+def packages_digest() -> str:
+    """Short hash of the versions of the packages that shape results (:func:`fslib.envinfo.package_versions`)."""
+    return hashlib.sha256(stable_json(envinfo.package_versions()).encode()).hexdigest()[:16]
 
-    return hashlib.sha256((code_digest(fslib) + stable_json(envinfo.package_versions())).encode()).hexdigest()
+
+def _inputs(plan: Plan, name: str, params: dict[str, Any], run_dir: Path, packages: str) -> dict[str, Any]:
+    """What a notebook's cache key covers: its cells, parameters, the fslib files it runs (relative name ->
+    short digest), the package versions and the keys of the notebooks it reads (None: no cache record)."""
+    files = deps.module_files(plan.path(name))
+    upstream = {}
+    for prev in plan.upstream(name):
+        st = _read_state(run_dir / ".state" / f"{prev}.json")
+        upstream[prev] = st.get("key") if st else None
+    return {
+        "notebook": notebook_digest(plan.path(name)),
+        "params": params,
+        "code": deps.file_digests(files),
+        "packages": packages,
+        "upstream": upstream,
+    }
+
+
+def _why(state: dict | None, inputs: dict[str, Any], output_exists: bool, force: bool, limit: int = 4) -> str:
+    """Why a notebook that has a cache record runs again, from its recorded inputs and the current ones."""
+    if force:
+        return "forced (--force)"
+    if state is None:
+        return "no cache record"
+    old = state.get("inputs")
+    if not isinstance(old, dict):
+        return "its cache record predates the recorded inputs"
+    reasons = []
+    if old.get("notebook") != inputs["notebook"]:
+        reasons.append("notebook changed")
+    old_params = old.get("params") or {}
+    new_params = inputs["params"]
+    changed = sorted(
+        k for k in {*old_params, *new_params} if stable_json(old_params.get(k)) != stable_json(new_params.get(k))
+    )
+    if changed:
+        reasons.append("parameters changed: " + ", ".join(changed))
+    old_code = old.get("code") or {}
+    files = sorted(f for f in {*old_code, *inputs["code"]} if old_code.get(f) != inputs["code"].get(f))
+    if files:
+        more = f" and {len(files) - limit} more" if len(files) > limit else ""
+        reasons.append("code changed: " + ", ".join(files[:limit]) + more)
+    if old.get("packages") != inputs["packages"]:
+        reasons.append("packages changed")
+    old_up = old.get("upstream") or {}
+    for nb in sorted({*old_up, *inputs["upstream"]}):
+        if nb not in inputs["upstream"]:
+            reasons.append(f"no longer reads {nb}")
+        elif inputs["upstream"][nb] is None:
+            reasons.append(f"upstream {nb} has no cache record")
+        elif nb not in old_up:
+            reasons.append(f"now reads {nb}")
+        elif old_up[nb] != inputs["upstream"][nb]:
+            reasons.append(f"upstream {nb} re-executed")
+    if not reasons and not output_exists:
+        reasons.append("the executed copy is missing")
+    return "; ".join(reasons) or "cache key changed"
 
 
 def _read_state(path: Path) -> dict | None:
@@ -132,7 +197,7 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    env_digest = environment_digest()
+    packages = packages_digest()
     started, t_run = _now(), time.perf_counter()
     manifest_path = run_dir / "manifest.json"
     run_log: list[dict[str, Any]] = []
@@ -156,20 +221,8 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
 
     for i, name in enumerate(selected, 1):
         tag = f"[{i}/{len(selected)}] {name}"
-        upstream = {}
-        for prev in plan.notebooks[: plan.notebooks.index(name)]:
-            st = _read_state(run_dir / ".state" / f"{prev}.json")
-            upstream[prev] = st["key"] if st else None
-        key = hashlib.sha256(
-            stable_json(
-                {
-                    "notebook": notebook_digest(plan.path(name)),
-                    "params": params[name],
-                    "env": env_digest,
-                    "upstream": upstream,
-                }
-            ).encode()
-        ).hexdigest()[:20]
+        inputs = _inputs(plan, name, params[name], run_dir, packages)
+        key = hashlib.sha256(stable_json(inputs).encode()).hexdigest()[:20]
         state_path = run_dir / ".state" / f"{name}.json"
         output = run_dir / "notebooks" / f"{name}.ipynb"
         state = _read_state(state_path)
@@ -178,7 +231,8 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
             run_log.append({"name": name, "cached": True, "wall_s": 0.0})
             continue
 
-        log(f"{tag}: executing with profile {profile} ({_fmt_params(params[name])})")
+        why = f"; {_why(state, inputs, output.exists(), force)}" if state or force else ""
+        log(f"{tag}: executing with profile {profile} ({_fmt_params(params[name])}){why}")
         state_path.unlink(missing_ok=True)
         t0 = time.perf_counter()
         failed_copy = run_dir / "failed" / f"{name}.ipynb"
@@ -229,6 +283,8 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
                 "wall_s": wall,
                 "executed_at": _now(),
                 "git": envinfo.git_state(repo_root_or_none()),
+                "modules": list(inputs["code"]),
+                "inputs": inputs,
             },
         )
         run_log.append({"name": name, "cached": False, "wall_s": wall})
@@ -286,6 +342,9 @@ def repo_root_or_none() -> Path:
         return Path.cwd()
 
 
+STATE_ONLY = ("modules", "inputs")  # fields of a cache record that the manifest leaves out
+
+
 def build_manifest(plan: Plan, run_dir: Path, profile: str) -> dict[str, Any]:
     """Summary of every executed notebook in ``run_dir`` (from the cache records), in plan order.
 
@@ -301,7 +360,8 @@ def build_manifest(plan: Plan, run_dir: Path, profile: str) -> dict[str, Any]:
         if not (run_dir / "notebooks" / f"{name}.ipynb").exists():
             continue
         if st:
-            notebooks.append({"name": name, **st})
+            # the cache key's inputs and the module list stay in the cache record, out of the manifest
+            notebooks.append({"name": name, **{k: v for k, v in st.items() if k not in STATE_ONLY}})
         elif name in earlier:
             notebooks.append({**earlier[name], "name": name, "from_earlier_manifest": True})
     prof = plan.profiles[profile]

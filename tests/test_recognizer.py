@@ -393,8 +393,9 @@ def test_fslib_train_resolves_the_notebook_parameters_of_a_profile(capsys):
     plan = load_plan()
     assert params["teacher"] == "oracle_pose" and params["epochs"] == 3
     assert params["width"] == plan.profiles["ci"].params["04_recognizer"]["width"]
-    # every parameter of the notebook is one the pipeline reads (or the page's own goal)
-    assert set(plan.parameters("04_recognizer")) - set(PARAMS) <= {"goal"}
+    # every parameter of the notebook is one the pipeline reads, or the page's own goal and measurement settings
+    own = {"goal", "ceiling_fractions", "ceiling_sizes", "ceiling_epochs", "rate_sizes"}
+    assert set(plan.parameters("04_recognizer")) - set(PARAMS) <= own
     assert main(["train", "--profile", "smoke", "--set", "lr=0.01", "--list"]) == 0
     assert '"lr": 0.01' in capsys.readouterr().out
 

@@ -49,3 +49,66 @@ def inference_frames_per_s(model: Recognizer, clip: dict[str, Any], repeats: int
     for _ in range(repeats):
         model(frames, lengths)
     return repeats * clip["length"] / (time.perf_counter() - t0)
+
+
+def _train_step(model, opt, images, batch, cfg, dtype) -> None:
+    """One training step of :func:`step_rates`: forward under CPU autocast (``dtype`` None: float32), losses,
+    backward, AdamW."""
+    with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+        out = model(images, batch["lengths"])
+    loss, _ = total_loss(out, batch, cfg)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
+def step_rates(
+    cfg,
+    batch: dict[str, Any],
+    classes: int,
+    teacher_dim: int = 0,
+    *,
+    precisions=("fp32", "bf16"),
+    input_sizes=None,
+    steps: int = 5,
+    matmul_gflops: float | None = None,
+) -> list[dict[str, Any]]:
+    """Training-step rates of the recognizer of ``cfg`` on one ``batch`` (as collated for training) for each
+    precision ("fp32", "bf16") and input size (default: the configuration's): one warm-up step, then
+    ``steps`` timed steps (forward under autocast, losses, backward, AdamW), measured in one process so the
+    rows compare. Each row: precision, input_size, frames/s, GFLOP/s (the float32 FLOP count of the step) and
+    that as a fraction of ``matmul_gflops`` (this CPU's float32 matmul rate)."""
+    import dataclasses
+
+    from .model import build_recognizer, to_input
+    from .train import cpu_autocast_dtype
+
+    rows = []
+    frames = int(batch["lengths"].sum())
+    for size in input_sizes or (cfg.input_size,):
+        c = dataclasses.replace(cfg, input_size=int(size))
+        torch.manual_seed(0)
+        model = build_recognizer(c, classes, teacher_dim)
+        B, T = batch["frames"].shape[:2]
+        images = to_input(batch["frames"].flatten(0, 1), c.input_size).unflatten(0, (B, T))
+        flops = training_flops_per_frame(model, {**batch, "frames": images}) * frames
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        model.train()
+        for precision in precisions:
+            dtype = cpu_autocast_dtype(precision)
+            _train_step(model, opt, images, batch, c, dtype)  # warm-up
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                _train_step(model, opt, images, batch, c, dtype)
+            dt = (time.perf_counter() - t0) / steps
+            achieved = flops / dt / 1e9
+            rows.append(
+                {
+                    "precision": precision,
+                    "input_size": int(size),
+                    "frames_per_s": frames / dt,
+                    "achieved_gflops": achieved,
+                    "fraction_of_matmul": achieved / matmul_gflops if matmul_gflops else float("nan"),
+                }
+            )
+    return rows

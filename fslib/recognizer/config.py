@@ -51,6 +51,10 @@ class RecognizerConfig:
     ``jitter`` crop shift/scale as a fraction of the side, ``color`` brightness/contrast jitter, ``rotate``
     in-plane rotation in degrees. ``seed``
     seeds initialisation, data order and augmentation. ``threads``: torch threads (0 = torch's default).
+    ``precision`` of the training step on a CPU: "fp32", "bf16" (bfloat16 autocast: matrix products and
+    convolutions in bfloat16, the losses in float32) or "auto" (bf16 where the CPU has AVX512_BF16 or AMX,
+    else fp32); on CUDA training always uses float16 autocast with a gradient scaler. Evaluation is float32.
+    ``train_fraction``: train on this share of the training sequences (nested subsets; learning curves).
     """
 
     # model
@@ -87,6 +91,8 @@ class RecognizerConfig:
     rotate: float = 20.0
     seed: int = 0
     threads: int = 0
+    precision: str = "fp32"
+    train_fraction: float = 1.0
 
     def validate(self) -> None:
         from ..teachers import TEACHERS
@@ -111,6 +117,10 @@ class RecognizerConfig:
             raise ConfigError("w_ctc_gru must be > 0: the BiGRU's CTC is the loss that trains the recognizer")
         if self.subsample < 1 or self.epochs < 1 or self.batch_size < 1:
             raise ConfigError("subsample, epochs and batch_size must be >= 1")
+        if not 0 < self.train_fraction <= 1:
+            raise ConfigError(f"train_fraction={self.train_fraction}: a share of the training sequences in (0, 1]")
+        if self.precision not in ("fp32", "bf16", "auto"):
+            raise ConfigError(f"precision={self.precision!r}: use 'fp32', 'bf16' or 'auto'")
         if len(self.speed) != 2 or not (0 < self.speed[0] <= self.speed[1]):
             raise ConfigError(f"speed={self.speed!r}: a (low, high) range of positive factors, e.g. (0.8, 1.25)")
 

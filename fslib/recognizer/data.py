@@ -67,7 +67,9 @@ class RecognizerData(torch.utils.data.Dataset):
 
     store: a :class:`~fslib.preprocess.CropStore`; partitions: e.g. ("train",); features: a teacher's
     FeatureStore on the same store, or None; teacher_norm: 'center' (minus the mean of ``stats``, computed on
-    this split when not given), 'standardize' (also divided by the per-dimension s.d.) or 'none'. train: random subsampling phase
+    this split when not given), 'standardize' (also divided by the per-dimension s.d.) or 'none'. fraction: keep
+    only this share of the usable sequences (the first of one fixed shuffled order, so a smaller share is a subset
+    of a larger one; for learning curves). train: random subsampling phase
     and speed change; speed: (low, high) factor range (>1 = faster, fewer frames). seed: the random stream
     (call :meth:`set_epoch` so every epoch draws anew yet reproducibly).
     """
@@ -86,6 +88,7 @@ class RecognizerData(torch.utils.data.Dataset):
         teacher_norm: str = "center",
         stats: TeacherStats | None = None,
         seed: int = 0,
+        fraction: float = 1.0,
     ):
         if teacher_norm not in ("standardize", "center", "none"):
             raise ValueError(f"teacher_norm={teacher_norm!r}: use 'standardize', 'center' or 'none'")
@@ -111,6 +114,11 @@ class RecognizerData(torch.utils.data.Dataset):
                 self.skipped[fn] = "ctc_too_short"
             else:
                 keep.append(i)
+        if fraction < 1.0:
+            # nested subsets: the first ``fraction`` of the usable sequences in one fixed shuffled order
+            order = np.random.default_rng(0).permutation(len(keep))
+            chosen = set(order[: max(1, round(fraction * len(keep)))].tolist())
+            keep = [k for j, k in enumerate(keep) if j in chosen]
         self.crops.items = [self.crops.items[i] for i in keep]
         self.crops._lengths = None
         self.teacher_norm = teacher_norm

@@ -411,6 +411,69 @@ def train_rows(exp: Any, rows: Sequence[tuple[str, str]], seeds: Sequence[int]) 
     return table[table["run_id"].isin(ids)].reset_index(drop=True)
 
 
+def learning_curve(
+    exp: Any, variants: Sequence[str], fractions: Sequence[float], seeds: Sequence[int]
+) -> tuple[pd.DataFrame, dict[tuple[str, float, int], list[dict[str, Any]]]]:
+    """Page 05's learning curves: every variant of ``variants`` (the distilled ones with the page's teacher)
+    trained on each share of ``fractions`` of the training sequences (nested subsets) at every seed; returns
+    one row per run (variant, teacher, fraction, train_sequences, seed, test letter accuracy in both conventions,
+    best epoch) and the per-epoch histories keyed by (variant, fraction, seed). Runs on the whole training split
+    are the loss table's own runs (the same cache entries); the smaller ones are not written to the results
+    table, whose rows are the study's tables."""
+    values = {k: v for k, v in exp.params.items() if k in make_config().__dataclass_fields__ and k != "seed"}
+    bad = [f for f in fractions if not 0 < f <= 1]
+    if bad:
+        raise ValueError(f"fractions={list(fractions)}: each must be in (0, 1]")
+    test = exp.splits()["test"]
+    rows, histories = [], {}
+    for variant in variants:
+        if variant not in LOSS_VARIANTS:
+            raise ValueError(f"unknown loss variant {variant!r}; choose from {', '.join(LOSS_VARIANTS)}")
+        teacher = exp.teacher_name if LOSS_VARIANTS[variant][2] else ""
+        for frac in sorted(fractions):
+            for seed in seeds:
+                cfg = make_config({**values, "teacher": teacher, "train_fraction": frac}, variant=variant, seed=seed)
+                result = exp.train(cfg)
+                m = split_metrics(predict(result.model, test))
+                rows.append(
+                    {
+                        "variant": variant,
+                        "teacher": teacher or "none",
+                        "fraction": frac,
+                        "train_sequences": result.report["train_sequences"],
+                        "seed": seed,
+                        "letter_accuracy": m["letter_accuracy"],
+                        "letter_accuracy_htk": m["letter_accuracy_htk"],
+                        "best_epoch": result.report["best_epoch"],
+                    }
+                )
+                histories[(variant, frac, seed)] = result.history
+    return pd.DataFrame(rows), histories
+
+
+def curve_line(curve: pd.DataFrame, baseline: float, distilled: str = "full", plain: str = "ctc_gru") -> str:
+    """One computed sentence: distillation's gain (``distilled`` minus ``plain``, mean over seeds) at the
+    smallest and the largest share of the training data, and whether it grows or shrinks with data."""
+    g = curve.groupby(["variant", "train_sequences"])["letter_accuracy"].mean().unstack(0)
+    if distilled not in g or plain not in g or len(g) < 2:
+        return "The learning curve needs both rows at two or more data sizes; not measured in this run."
+    gain = (g[distilled] - g[plain]).dropna()
+    lo_n, hi_n = gain.index.min(), gain.index.max()
+    lo, hi = gain.loc[lo_n], gain.loc[hi_n]
+    learned = g.loc[hi_n].max() > baseline + 0.05
+    trend = "grows" if hi > lo + 0.01 else ("shrinks" if hi < lo - 0.01 else "stays about the same")
+    line = (
+        f"Distillation's gain ({distilled} minus {plain}, test letter accuracy, mean over seeds) is {lo:+.3f} with "
+        f"{lo_n} training sequences and {hi:+.3f} with {hi_n}: it {trend} with more data here."
+    )
+    if not learned:
+        line += (
+            f" Neither row is 0.05 above the constant output ({baseline:.3f}) even on all the data, so these "
+            "differences are between models that did not learn and say nothing about distillation."
+        )
+    return line
+
+
 def metrics_of(evals: Mapping[int, Mapping[str, Any]], split: str = "test") -> dict[int, dict[str, Any]]:
     """seed -> the metrics of ``split`` from :meth:`Experiment.evaluate_each`'s result."""
     return {s: e["metrics"][split] for s, e in evals.items()}
@@ -438,6 +501,48 @@ def throughput(exp: Any, cfg: RecognizerConfig, runs: Mapping[int, Any], repeats
     eff["inference_frames_per_s"] = bench.inference_frames_per_s(model, exp.splits()["test"][0], repeats)
     eff["train_minutes_per_run"] = np.mean([r.report["train_seconds"] for r in runs.values()]) / 60
     return eff
+
+
+def step_rate_table(exp: Any, cfg: RecognizerConfig, sizes: Sequence[int], steps: int = 5) -> pd.DataFrame:
+    """Page 04's precision table: the training step's rate in float32 and under bfloat16 autocast at each input
+    size of ``sizes``, on the first training batch (:func:`fslib.recognizer.bench.step_rates`), beside this
+    CPU's float32 matmul rate, and whether the CPU has native bfloat16."""
+    from .. import bench as machine
+    from . import bench
+    from .data import collate
+    from .train import cpu_has_bf16, make_splits
+
+    train_data, _ = make_splits(cfg, exp.store, exp.alphabet, exp.features())
+    batch = collate([train_data[i] for i in range(min(cfg.batch_size, len(train_data)))])
+    dim = exp.features().dim if cfg.distills else 0
+    rows = bench.step_rates(
+        cfg, batch, exp.alphabet.size, dim, input_sizes=sizes, steps=steps, matmul_gflops=machine.matmul_gflops()
+    )
+    table = pd.DataFrame(rows)
+    table["cpu_has_bf16"] = cpu_has_bf16()
+    return table
+
+
+def step_rate_line(table: pd.DataFrame) -> str:
+    """One computed sentence on the precision table: bf16's speed-up at each size and the best fraction of the
+    float32 matmul rate."""
+    parts = []
+    for size, g in table.groupby("input_size"):
+        r = g.set_index("precision")["frames_per_s"]
+        if {"fp32", "bf16"} <= set(r.index):
+            parts.append(f"{r['bf16'] / r['fp32']:.2f}x at {int(size)} px")
+    native = "has" if bool(table["cpu_has_bf16"].iloc[0]) else "does not have"
+    line = (
+        f"bfloat16 autocast against float32 (frames/s): {', '.join(parts) or 'not measured'}; this CPU {native} "
+        "native bfloat16."
+    )
+    if table["fraction_of_matmul"].isna().all():  # step_rates without matmul_gflops
+        return line + " The float32 matmul rate was not measured."
+    best = table.loc[table["fraction_of_matmul"].idxmax()]
+    return (
+        f"{line} The fastest step ({best.precision}, {int(best.input_size)} px) reaches "
+        f"{best.fraction_of_matmul:.0%} of the float32 matmul rate (goal: 50%)."
+    )
 
 
 SHOWN_COLUMNS = ("row", "teacher", "seeds", "letter_accuracy", "letter_accuracy_htk")

@@ -134,3 +134,46 @@ def separability_scatter(models: pd.DataFrame, x: str = "teacher separability (N
     return teacher_scatter(
         models, x, xlabel="teacher letter separability (nearest centroid)", ylabel="student letter accuracy (test)"
     )
+
+
+def ceiling_figure(table: pd.DataFrame):
+    """The encoder's held-frame letter accuracy on the test signers (exact frame labels,
+    :func:`fslib.recognizer.ceiling.frame_ceiling`) against the number of training sequences, one line per input
+    size, with the majority letter's share as a dashed line."""
+    fig, ax = style.subplots(height=3.6)
+    for i, (size, g) in enumerate(table.sort_values("train_sequences").groupby("input_size")):
+        ax.plot(
+            g["train_sequences"], g["test_frame_accuracy"], marker="o", color=f"C{i}", label=f"{int(size)} px input"
+        )
+    ax.axhline(float(table["majority"].iloc[0]), color="grey", ls="--", label="majority letter")
+    ax.set(
+        xlabel="training sequences",
+        ylabel="held-frame letter accuracy (fraction)",
+        ylim=(0, 1),
+        title="the encoder with exact frame labels, unseen test signers",
+    )
+    ax.legend(fontsize=8)
+    return fig
+
+
+def data_curve_figure(curve: pd.DataFrame, histories: Mapping, baseline: float):
+    """Left: test letter accuracy against the number of training sequences, one line per loss variant (the mean
+    over seeds, each seed a dot); right: dev letter accuracy per epoch of each variant on all the training data
+    (mean over seeds). The constant output's accuracy is dashed on both."""
+    fig, (ax1, ax2) = style.grid(2, ncols=2, panel_height=3.8)
+    for i, (variant, g) in enumerate(curve.groupby("variant", sort=False)):
+        m = g.groupby("train_sequences")["letter_accuracy"].mean()
+        ax1.plot(m.index, m.values, marker="o", color=f"C{i}", label=variant)
+        ax1.scatter(g["train_sequences"], g["letter_accuracy"], s=10, color=f"C{i}", alpha=0.5)
+        top = g["fraction"].max()
+        runs = [pd.DataFrame(h) for (v, f, _), h in histories.items() if v == variant and f == top]
+        if runs:
+            d = pd.concat(runs).dropna(subset=["dev_letter_accuracy"]).groupby("epoch")["dev_letter_accuracy"].mean()
+            ax2.plot(d.index, d.values, color=f"C{i}", label=variant)
+    for ax in (ax1, ax2):
+        ax.axhline(baseline, color="grey", ls="--", label="constant output")
+        ax.set_ylim(0, 1)
+    ax1.set(xlabel="training sequences", ylabel="test letter accuracy (fraction)", title="against data")
+    ax2.set(xlabel="epoch", ylabel="dev letter accuracy (fraction)", title="against epochs (all the data)")
+    ax1.legend(fontsize=8)
+    return fig

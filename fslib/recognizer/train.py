@@ -109,6 +109,22 @@ def _check_ranks_agree(model: torch.nn.Module, epoch: int) -> None:
         )
 
 
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512_BF16 or AMX tiles), from /proc/cpuinfo (Linux)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def cpu_autocast_dtype(precision: str):
+    """The autocast dtype of a CPU training step for ``precision`` ("fp32", "bf16", "auto"), None for float32."""
+    if precision == "bf16" or (precision == "auto" and cpu_has_bf16()):
+        return torch.bfloat16
+    return None
+
+
 def run_key(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None) -> str:
     ident = {
         "format": FORMAT,
@@ -116,6 +132,8 @@ def run_key(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any
         "crops": str(Path(store.root).resolve()),
         "alphabet": alphabet.symbols,
         "teacher": str(Path(features.root).resolve()) if features is not None else None,
+        # "auto" resolves per machine: a run in bfloat16 is not reused where float32 would run, nor the reverse
+        "cpu_arithmetic": "bf16" if cpu_autocast_dtype(cfg.precision) is not None else "fp32",
     }
     return cache_key(ident, code=CODE)
 
@@ -186,6 +204,7 @@ def make_splits(
         speed=cfg.speed,
         teacher_norm=cfg.teacher_norm,
         seed=cfg.seed,
+        fraction=cfg.train_fraction,
     )
     dev = RecognizerData(store, alphabet, dev_partitions, subsample=cfg.subsample, max_frames=cfg.max_frames)
     if len(tr) == 0:
@@ -249,6 +268,7 @@ def train(
             "lower batch_size or the number of processes"
         )
     amp = dev_name.startswith("cuda")
+    cpu_dtype = cpu_autocast_dtype(cfg.precision) if not amp else None
 
     def batches(rnd):
         """This process's share of the epoch's batches, as network inputs, augmented."""
@@ -268,8 +288,12 @@ def train(
 
     def step(item):
         images, batch = item
-        with torch.autocast("cuda", enabled=amp):
-            out = net(images, batch["lengths"])
+        if amp:
+            with torch.autocast("cuda"):
+                out = net(images, batch["lengths"])
+        else:
+            with torch.autocast("cpu", dtype=cpu_dtype or torch.bfloat16, enabled=cpu_dtype is not None):
+                out = net(images, batch["lengths"])
         loss, terms = total_loss(out, batch, cfg)
         return loss, terms, int(batch["lengths"].sum())
 
@@ -291,6 +315,7 @@ def train(
         "device": dev_name,
         "world_size": world,
         "threads": torch.get_num_threads(),
+        "precision": "fp16" if amp else ("bf16" if cpu_dtype is not None else "fp32"),
     }
     if cfg.distills:
         report["teacher_features"] = str(Path(features.root).name)

@@ -398,13 +398,13 @@ def test_step_rate_line_reads_its_numbers_from_the_table():
     line = experiment.step_rate_line(_rate_table())
     assert "1.29x at 32 px, 0.80x at 64 px" in line
     assert "does not have native bfloat16" in line
-    assert "The fastest step (fp32, 64 px) reaches 31% of the float32 matmul rate" in line
+    assert "The fastest step (fp32, 64 px) reaches 31.0% of the float32 matmul rate" in line
     t = _rate_table(bf16_32=2000.0)
     t.loc[1, "fraction_of_matmul"] = 0.4
     t["cpu_has_bf16"] = True
     other = experiment.step_rate_line(t)
     assert "2.00x at 32 px" in other and "this CPU has native" in other
-    assert "(bf16, 32 px) reaches 40%" in other
+    assert "(bf16, 32 px) reaches 40.0%" in other
     fp32_only = experiment.step_rate_line(_rate_table().query("precision == 'fp32'"))
     assert "(frames/s): not measured" in fp32_only
     no_matmul = _rate_table().assign(fraction_of_matmul=float("nan"))

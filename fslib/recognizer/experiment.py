@@ -390,11 +390,17 @@ def run(params: Mapping[str, Any], progress: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def train_rows(exp: Any, rows: Sequence[tuple[str, str]], seeds: Sequence[int]) -> pd.DataFrame:
+def train_rows(
+    exp: Any,
+    rows: Sequence[tuple[str, str]],
+    seeds: Sequence[int],
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
     """Train (or load) every ``(variant, teacher)`` row at every seed with :class:`Experiment` ``exp`` (its
     parameters give everything but the variant and teacher), evaluate and record each run in the profile's
-    results table. Returns the rows of exactly these runs and of this corpus's constant-output baseline
-    (other pages' runs, or runs on another corpus, in the same table are left out)."""
+    results table. ``overrides``: variant -> settings chosen for that row (:mod:`fslib.recognizer.sweep`).
+    Returns the rows of exactly these runs and of this corpus's constant-output baseline (other pages' runs,
+    or runs on another corpus, in the same table are left out)."""
     exp.record_baseline()
     values = {k: v for k, v in exp.params.items() if k in make_config().__dataclass_fields__ and k != "seed"}
     for variant, _ in rows:
@@ -403,7 +409,8 @@ def train_rows(exp: Any, rows: Sequence[tuple[str, str]], seeds: Sequence[int]) 
     ids = [exp.baseline_id()]
     for variant, teacher in rows:
         for seed in seeds:
-            cfg = make_config({**values, "teacher": teacher}, variant=variant, seed=seed)
+            chosen = dict((overrides or {}).get(variant, {}))
+            cfg = make_config({**values, "teacher": teacher, **chosen}, variant=variant, seed=seed)
             result = exp.train(cfg)
             exp.evaluate(result)
             ids.append(result.run_id)
@@ -541,7 +548,7 @@ def step_rate_line(table: pd.DataFrame) -> str:
     best = table.loc[table["fraction_of_matmul"].idxmax()]
     return (
         f"{line} The fastest step ({best.precision}, {int(best.input_size)} px) reaches "
-        f"{best.fraction_of_matmul:.0%} of the float32 matmul rate (goal: 50%)."
+        f"{best.fraction_of_matmul:.1%} of the float32 matmul rate (goal: 50%)."
     )
 
 
@@ -594,17 +601,25 @@ class Ablation:
         )
 
 
-def loss_ablation(exp: Any, variants: Sequence[str], seeds: Sequence[int], corpus: str, wanted: int = 3) -> Ablation:
+def loss_ablation(
+    exp: Any,
+    variants: Sequence[str],
+    seeds: Sequence[int],
+    corpus: str,
+    wanted: int = 3,
+    chosen: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Ablation:
     """Train (or load) the loss-ablation rows of ``variants`` (in the source study's order,
     :func:`fslib.recognizer.tables.ablation_rows`, distilled from ``exp``'s teacher) at every seed of ``seeds``
-    on ``exp``'s corpus, and tabulate them: the table, the notes on seed coverage (``wanted`` seeds a row) and
-    on learning, the source study's ablation claims, and a figure titled with ``corpus``."""
+    on ``exp``'s corpus, each with its ``chosen`` settings when given (a dev sweep's), and tabulate them: the
+    table, the notes on seed coverage (``wanted`` seeds a row) and on learning, the source study's ablation
+    claims, and a figure titled with ``corpus``."""
     from . import tables
 
     teacher = exp.params.get("teacher", "")
     every = tables.ablation_rows(teacher)
     rows = [r for r in every if r[0] in variants]
-    results = train_rows(exp, rows, seeds)
+    results = train_rows(exp, rows, seeds, overrides=chosen)
     return Ablation(
         results,
         rows,

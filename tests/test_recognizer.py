@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
+import toy_crops
 
 from fslib.alphabet import Alphabet
 from fslib.recognizer import decode, losses, metrics
@@ -159,52 +159,11 @@ def test_beam_search_agrees_with_greedy_on_a_peaked_table_and_keeps_repeats():
 
 
 # ------------------------------------------------------------------------------------------- data checks
-ALPHA = Alphabet("toy", tuple("abcd"))
+ALPHA = toy_crops.ALPHA
 
 
-@dataclasses.dataclass
-class _Seq:
-    filename: str
-    label: str
-    partition: str
-    signer: str
-
-
-class _Corpus:
-    alphabet = ALPHA
-    groundtruth_root = None
-
-
-class _Store:
-    """What the recognizer reads of a CropStore, over crops made by the test: each letter is a distinct
-    pattern (a bright square in one quadrant), held for ``hold`` frames, with noise."""
-
-    def __init__(self, root: Path, labels: dict[str, tuple[str, str]], hold: int = 4, size: int = 16, seed: int = 0):
-        self.root, self.corpus = Path(root), _Corpus()
-        self.root.mkdir(parents=True, exist_ok=True)
-        rng = np.random.default_rng(seed)
-        self._crops, self._seqs = {}, {}
-        for fn, (label, part) in labels.items():
-            frames = []
-            for ch in label:
-                k = ALPHA.symbols.index(ch) if ch in ALPHA else 0
-                img = rng.integers(0, 60, (size, size, 3)).astype(np.uint8)
-                y, x = divmod(k, 2)
-                img[y * size // 2 : (y + 1) * size // 2, x * size // 2 : (x + 1) * size // 2] = 230
-                frames += [img] * hold
-            self._crops[fn] = np.stack(frames) if frames else np.zeros((0, size, size, 3), np.uint8)
-            self._seqs[fn] = _Seq(fn, label, part, fn.split("_")[0])
-
-    @property
-    def filenames(self):
-        return list(self._crops)
-
-    @property
-    def sequences(self):
-        return self._seqs
-
-    def load(self, fn):
-        return self._crops[fn]
+def _Store(root, labels, hold=4, size=16, seed=0):  # noqa: N802 (the tests' name for the toy store)
+    return toy_crops.ToyStore(root, labels, hold=hold, size=size, seed=seed)
 
 
 class _Features:
@@ -283,7 +242,7 @@ def test_config_rejects_unknown_keys_and_impossible_settings():
 
 
 # ----------------------------------------------------------------------------------------------- training
-def _toy_store(root: Path, seed: int = 0) -> _Store:
+def _toy_store(root: Path, seed: int = 0) -> toy_crops.ToyStore:
     rng = np.random.default_rng(seed)
     labels = {}
     for i in range(24):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import toy_crops
 
 from fslib.alphabet import Alphabet
 from fslib.config import ConfigError
@@ -22,64 +23,11 @@ from fslib.recognizer.data import RecognizerData, collate
 
 matplotlib.use("Agg")
 
-ALPHA = Alphabet("toy", tuple("abcd"))
+ALPHA = toy_crops.ALPHA
 
 
-# ------------------------------------------------------------------------------------------- a toy store
-@dataclasses.dataclass
-class _Seq:
-    filename: str
-    label: str
-    partition: str
-    signer: str
-
-
-class _Corpus:
-    alphabet = ALPHA
-    groundtruth_root = None
-
-    def __init__(self, root: Path):
-        self.root = root
-
-
-class _Store:
-    """What the recognizer and the ceiling read of a CropStore, over crops made by the test: each letter a
-    bright square in its own quadrant, held ``hold`` frames, with ``gap`` transition frames between letters."""
-
-    def __init__(self, root: Path, labels: dict[str, tuple[str, str]], hold: int = 3, gap: int = 1, size: int = 32):
-        self.root, self.corpus = Path(root), _Corpus(Path(root))
-        self.root.mkdir(parents=True, exist_ok=True)
-        rng = np.random.default_rng(0)
-        self._crops, self._seqs, self.letters = {}, {}, {}
-        for fn, (label, part) in labels.items():
-            frames, letters = [], []
-            for j, ch in enumerate(label):
-                k = ALPHA.symbols.index(ch) if ch in ALPHA else 0
-                img = rng.integers(0, 60, (size, size, 3)).astype(np.uint8)
-                y, x = divmod(k, 2)
-                img[y * size // 2 : (y + 1) * size // 2, x * size // 2 : (x + 1) * size // 2] = 230
-                frames += [img] * hold
-                letters += [j] * hold
-                if j + 1 < len(label):
-                    frames += [rng.integers(0, 60, (size, size, 3)).astype(np.uint8)] * gap
-                    letters += [-1] * gap
-            self._crops[fn] = np.stack(frames)
-            self.letters[fn] = np.array(letters, np.int32)
-            self._seqs[fn] = _Seq(fn, label, part, fn.split("_")[0])
-
-    @property
-    def filenames(self):
-        return list(self._crops)
-
-    @property
-    def sequences(self):
-        return self._seqs
-
-    def has(self, fn):
-        return fn in self._crops
-
-    def load(self, fn):
-        return self._crops[fn]
+def _Store(root, labels, hold=3, gap=1, size=32):  # noqa: N802 (the tests' name for the toy store)
+    return toy_crops.ToyStore(root, labels, hold=hold, gap=gap, size=size)
 
 
 def _words(n: int, seed: int = 0) -> list[str]:
@@ -87,7 +35,7 @@ def _words(n: int, seed: int = 0) -> list[str]:
     return ["".join(rng.choice(list("abcd"), rng.integers(2, 4))) for _ in range(n)]
 
 
-def _store(root: Path, n_train: int = 12, n_dev: int = 3, n_test: int = 3) -> _Store:
+def _store(root: Path, n_train: int = 12, n_dev: int = 3, n_test: int = 3) -> toy_crops.ToyStore:
     labels = {}
     for i, w in enumerate(_words(n_train + n_dev + n_test)):
         part = "train" if i < n_train else ("dev" if i < n_train + n_dev else "test")

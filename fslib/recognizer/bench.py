@@ -51,10 +51,12 @@ def inference_frames_per_s(model: Recognizer, clip: dict[str, Any], repeats: int
     return repeats * clip["length"] / (time.perf_counter() - t0)
 
 
-def _train_step(model, opt, images, batch, cfg, dtype) -> None:
-    """One training step of :func:`step_rates`: forward under CPU autocast (``dtype`` None: float32), losses,
-    backward, AdamW."""
-    with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+def _train_step(model, opt, images, batch, cfg, precision) -> None:
+    """One training step of :func:`step_rates`: forward under the trainer's CPU autocast for ``precision``,
+    losses, backward, AdamW."""
+    from .train import cpu_autocast
+
+    with cpu_autocast(precision):
         out = model(images, batch["lengths"])
     loss, _ = total_loss(out, batch, cfg)
     opt.zero_grad(set_to_none=True)
@@ -81,7 +83,6 @@ def step_rates(
     import dataclasses
 
     from .model import build_recognizer, to_input
-    from .train import cpu_autocast_dtype
 
     rows = []
     frames = int(batch["lengths"].sum())
@@ -95,11 +96,10 @@ def step_rates(
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
         model.train()
         for precision in precisions:
-            dtype = cpu_autocast_dtype(precision)
-            _train_step(model, opt, images, batch, c, dtype)  # warm-up
+            _train_step(model, opt, images, batch, c, precision)  # warm-up
             t0 = time.perf_counter()
             for _ in range(steps):
-                _train_step(model, opt, images, batch, c, dtype)
+                _train_step(model, opt, images, batch, c, precision)
             dt = (time.perf_counter() - t0) / steps
             achieved = flops / dt / 1e9
             rows.append(

@@ -95,8 +95,9 @@ def held_frames(exp: Any, partition: str) -> HeldFrames:
 def _subset(frames: HeldFrames, fraction: float) -> HeldFrames:
     """The held frames of the first ``fraction`` of the sequences in a fixed shuffled order (seed 0), so that
     smaller fractions are subsets of larger ones."""
-    order = np.random.default_rng(0).permutation(len(frames.filenames))
-    keep_seq = set(order[: max(1, round(fraction * len(order)))].tolist())
+    from .data import nested_subset
+
+    keep_seq = set(nested_subset(len(frames.filenames), fraction))
     keep = np.array([s in keep_seq for s in frames.sequence])
     names = [frames.filenames[i] for i in sorted(keep_seq)]
     return HeldFrames(frames.images[keep], frames.labels[keep], frames.sequence[keep], names)

@@ -37,6 +37,15 @@ class DataError(ValueError):
     """Training data that cannot be used as given (names the input and what to do)."""
 
 
+def nested_subset(n: int, fraction: float) -> list[int]:
+    """Positions (sorted) of the first ``fraction`` (at least one) of ``n`` items in one fixed shuffled order
+    (seed 0): a smaller share is a subset of a larger one, whatever the share (learning curves)."""
+    if fraction >= 1.0:
+        return list(range(n))
+    order = np.random.default_rng(0).permutation(n)
+    return sorted(order[: max(1, round(fraction * n))].tolist())
+
+
 def ctc_min_frames(target: Sequence[int]) -> int:
     """Frames CTC needs to emit ``target``: one per letter plus a blank between equal neighbours."""
     return len(target) + sum(1 for a, b in zip(target, target[1:]) if a == b)
@@ -114,11 +123,7 @@ class RecognizerData(torch.utils.data.Dataset):
                 self.skipped[fn] = "ctc_too_short"
             else:
                 keep.append(i)
-        if fraction < 1.0:
-            # nested subsets: the first ``fraction`` of the usable sequences in one fixed shuffled order
-            order = np.random.default_rng(0).permutation(len(keep))
-            chosen = set(order[: max(1, round(fraction * len(keep)))].tolist())
-            keep = [k for j, k in enumerate(keep) if j in chosen]
+        keep = [keep[j] for j in nested_subset(len(keep), fraction)]
         self.crops.items = [self.crops.items[i] for i in keep]
         self.crops._lengths = None
         self.teacher_norm = teacher_norm

@@ -486,6 +486,16 @@ def metrics_of(evals: Mapping[int, Mapping[str, Any]], split: str = "test") -> d
     return {s: e["metrics"][split] for s, e in evals.items()}
 
 
+def first_batch(exp: Any, cfg: RecognizerConfig) -> dict[str, Any]:
+    """The first training batch of ``cfg`` on ``exp``'s data, collated as the trainer sees it (teacher vectors
+    included when ``cfg`` distils): what the benchmarks count FLOPs and time steps on."""
+    from .data import collate
+    from .train import make_splits
+
+    train_data, _ = make_splits(cfg, exp.store, exp.alphabet, exp.features())
+    return collate([train_data[i] for i in range(min(cfg.batch_size, len(train_data)))])
+
+
 def throughput(exp: Any, cfg: RecognizerConfig, runs: Mapping[int, Any], repeats: int = 3) -> dict[str, float]:
     """Page 04's training and inference rates: the training frames/s of ``runs`` (mean over seeds) as GFLOP/s
     and as a fraction of this machine's float32 matmul rate (:func:`fslib.recognizer.bench.efficiency`, the
@@ -496,11 +506,8 @@ def throughput(exp: Any, cfg: RecognizerConfig, runs: Mapping[int, Any], repeats
 
     from .. import bench as machine
     from . import bench
-    from .data import collate
-    from .train import make_splits
 
-    train_data, _ = make_splits(cfg, exp.store, exp.alphabet, exp.features())  # as the trainer sees it
-    batch = collate([train_data[i] for i in range(min(cfg.batch_size, len(train_data)))])
+    batch = first_batch(exp, cfg)
     model = next(iter(runs.values())).model
     flops = bench.training_flops_per_frame(exp.student(cfg), batch)
     rate = np.mean([r.report["train_frames_per_s"] for r in runs.values()])
@@ -516,11 +523,9 @@ def step_rate_table(exp: Any, cfg: RecognizerConfig, sizes: Sequence[int], steps
     CPU's float32 matmul rate, and whether the CPU has native bfloat16."""
     from .. import bench as machine
     from . import bench
-    from .data import collate
-    from .train import cpu_has_bf16, make_splits
+    from .train import cpu_has_bf16
 
-    train_data, _ = make_splits(cfg, exp.store, exp.alphabet, exp.features())
-    batch = collate([train_data[i] for i in range(min(cfg.batch_size, len(train_data)))])
+    batch = first_batch(exp, cfg)
     dim = exp.features().dim if cfg.distills else 0
     rows = bench.step_rates(
         cfg, batch, exp.alphabet.size, dim, input_sizes=sizes, steps=steps, matmul_gflops=machine.matmul_gflops()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -97,7 +97,7 @@ def sweep(exp: Any, variants: Sequence[str], trials: int, *, seed: int = 0, epoc
     teacher = exp.teacher_name
     rows, chosen = [], {}
     for variant in variants:
-        best, best_value = {}, -math.inf
+        best, best_value, best_trial = {}, -math.inf, 0
         for k, over in enumerate(candidates(variant, trials, seed)):
             cfg = exp.row_config(variant, teacher if LOSS_VARIANTS[variant][2] else "", seed=seed)
             cfg = dataclasses.replace(cfg, **over, **({"epochs": int(epochs)} if epochs else {}))
@@ -113,15 +113,11 @@ def sweep(exp: Any, variants: Sequence[str], trials: int, *, seed: int = 0, epoc
                 }
             )
             if value > best_value:
-                best, best_value = over, value
+                best, best_value, best_trial = over, value, k
         chosen[variant] = best
+        for row in rows:
+            if row["variant"] == variant:
+                row["chosen"] = row["trial"] == best_trial
     table = pd.DataFrame(rows)
     settings = [n for n in ("lr", "w_ctc_cnn", "w_kl", "kl_temperature", "w_distill") if n in table]
-    table = table[["variant", "trial", *settings, "dev_letter_accuracy"]].copy()
-    table["chosen"] = [chosen[r.variant] == (candidates(r.variant, trials, seed)[r.trial]) for r in table.itertuples()]
-    return Sweep(table, chosen)
-
-
-def apply(cfg_values: Mapping[str, Any], overrides: Mapping[str, float]) -> dict[str, Any]:
-    """The row's configuration values with its chosen overrides."""
-    return {**cfg_values, **overrides}
+    return Sweep(table[["variant", "trial", *settings, "dev_letter_accuracy", "chosen"]], chosen)

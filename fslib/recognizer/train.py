@@ -125,6 +125,12 @@ def cpu_autocast_dtype(precision: str):
     return None
 
 
+def cpu_autocast(precision: str):
+    """The autocast context of a CPU training step for ``precision`` (float32: a disabled autocast)."""
+    dtype = cpu_autocast_dtype(precision)
+    return torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None)
+
+
 def run_key(cfg: RecognizerConfig, store: Any, alphabet: Alphabet, features: Any = None) -> str:
     ident = {
         "format": FORMAT,
@@ -292,7 +298,7 @@ def train(
             with torch.autocast("cuda"):
                 out = net(images, batch["lengths"])
         else:
-            with torch.autocast("cpu", dtype=cpu_dtype or torch.bfloat16, enabled=cpu_dtype is not None):
+            with cpu_autocast(cfg.precision):
                 out = net(images, batch["lengths"])
         loss, terms = total_loss(out, batch, cfg)
         return loss, terms, int(batch["lengths"].sum())

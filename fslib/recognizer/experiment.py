@@ -311,6 +311,22 @@ class Experiment:
         results_table.record(self.results_path(), run, out["metrics"], config=rep["config"])
         return out
 
+    def save_model(self, runs: Mapping[int, Any], out_dir: str, test: Mapping[int, Mapping[str, Any]]) -> Any:
+        """Keep the best-dev run of ``runs`` as ``<out_dir>/models/recognizer.pt`` with its provenance (what
+        `fslib recognize` runs by default); ``test``: seed -> test metrics. Returns the path."""
+        from .export import save_study_model
+
+        return save_study_model(
+            runs,
+            out_dir,
+            provenance={
+                "profile": self.params.get("profile", ""),
+                "corpus": self.describe_corpus(),
+                "teacher": self.describe_teacher(),
+            },
+            test_accuracy={s: m["letter_accuracy"] for s, m in test.items()},
+        )
+
     def evaluate_each(self, runs: Mapping[int, Any], **kwargs: Any) -> dict[int, dict[str, Any]]:
         """:meth:`evaluate` of every run of ``runs`` (seed -> run, from :meth:`train_each`), in its order."""
         return {s: self.evaluate(r, **kwargs) for s, r in runs.items()}

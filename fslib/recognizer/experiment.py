@@ -323,6 +323,8 @@ class Experiment:
                 "profile": self.params.get("profile", ""),
                 "corpus": self.describe_corpus(),
                 "teacher": self.describe_teacher(),
+                # frames/s of the corpus the crops were read at (the student sees 1 in cfg.subsample of them)
+                "frame_rate": self.params.get("corpus_fps") if self.synthetic else None,
             },
             test_accuracy={s: m["letter_accuracy"] for s, m in test.items()},
         )

@@ -325,6 +325,8 @@ class Experiment:
                 "teacher": self.describe_teacher(),
                 # frames/s of the corpus the crops were read at (the student sees 1 in cfg.subsample of them)
                 "frame_rate": self.params.get("corpus_fps") if self.synthetic else None,
+                # how the crops were made (fslib recognize crops a video the same way)
+                "preprocess": dataclasses.asdict(self.store.config),
             },
             test_accuracy={s: m["letter_accuracy"] for s, m in test.items()},
         )

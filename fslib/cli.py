@@ -17,6 +17,7 @@ _SUBCOMMANDS = [
     "fslib.teachers.cli:_add_teachers",
     "fslib.preprocess.cli:add_subcommand",
     "fslib.recognizer.cli:add_subcommand",
+    "fslib.recognizer.recognize_cli:add_subcommand",
     "fslib.islr.extract:_add_cli",
 ]
 

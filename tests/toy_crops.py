@@ -77,3 +77,16 @@ class ToyStore:
 
     def load(self, fn):
         return self._crops[fn]
+
+    def meta(self, fn):
+        """What the two-stream model reads of a crop store entry: 21 landmarks per frame at the centre of the
+        frame's lit quadrant (NaN in a gap), the crop box (the whole crop) and no mirroring."""
+        n, size = len(self._crops[fn]), self._crops[fn].shape[1] if len(self._crops[fn]) else 16
+        label, lm = self._seqs[fn].label, np.full((n, 21, 3), np.nan, np.float32)
+        for t, j in enumerate(self.letters[fn]):
+            if j >= 0:
+                k = ALPHA.symbols.index(label[j]) if label[j] in ALPHA else 0
+                y, x = divmod(k, 2)
+                lm[t, :, 0], lm[t, :, 1], lm[t, :, 2] = (x + 0.5) * size / 2, (y + 0.5) * size / 2, 0.0
+        boxes = np.tile(np.array([0, 0, size, size], np.float32), (n, 1))
+        return {"landmarks": lm, "boxes": boxes, "mirrored": False}

@@ -32,7 +32,10 @@ class RecognizerConfig:
     are resized to before the backbone (area averaging); ``imagenet``: start from torchvision's ImageNet
     weights found in the local torch cache (width 64 only; never downloaded). ``conv_channels``,
     ``conv_kernel``, ``conv_layers``: the 1D-CNN (same-length temporal convolutions); ``gru_hidden``,
-    ``gru_layers``: the BiGRU (per direction); ``dropout`` before each classifier.
+    ``gru_layers``: the BiGRU (per direction); ``dropout`` before each classifier. ``pose_hidden`` > 0 adds a
+    second input stream (the two-stream design the source compares with, page 08): MediaPipe's 21 landmarks
+    of the signing hand in each frame, in crop coordinates, through a two-layer MLP of that width, concatenated
+    with the backbone's features before the 1D-CNN (0 = RGB only, the student).
 
     Losses: ``w_ctc_gru`` on the BiGRU's CTC; ``w_ctc_cnn`` on the 1D-CNN's CTC (0 = off); ``w_kl`` the KL
     between the stages: KL(p_gru || p_cnn) per frame at temperature ``kl_temperature``, the BiGRU's
@@ -67,6 +70,7 @@ class RecognizerConfig:
     gru_hidden: int = 128
     gru_layers: int = 1
     dropout: float = 0.2
+    pose_hidden: int = 0
     # losses
     w_ctc_gru: float = 1.0
     w_ctc_cnn: float = 1.0
@@ -115,6 +119,8 @@ class RecognizerConfig:
             raise ConfigError(f"projection={self.projection!r}: use 'linear' or 'mlp'")
         if self.w_ctc_gru <= 0:
             raise ConfigError("w_ctc_gru must be > 0: the BiGRU's CTC is the loss that trains the recognizer")
+        if self.pose_hidden < 0:
+            raise ConfigError(f"pose_hidden={self.pose_hidden}: the landmark stream's width, >= 0 (0 = RGB only)")
         if self.subsample < 1 or self.epochs < 1 or self.batch_size < 1:
             raise ConfigError("subsample, epochs and batch_size must be >= 1")
         if not 0 < self.train_fraction <= 1:
@@ -148,6 +154,7 @@ class RecognizerConfig:
             "gru_hidden",
             "gru_layers",
             "projection",
+            "pose_hidden",
         )
         return {n: getattr(self, n) for n in names}
 

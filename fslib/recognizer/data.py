@@ -11,6 +11,9 @@ Bad input, each counted in :attr:`RecognizerData.skipped` (filename -> reason) o
   frames): skipped, reason ``ctc_too_short``;
 - an empty clip: skipped, ``empty_clip``;
 - a teacher cache made from other crops, or whose frame count differs from the crops': :class:`DataError`.
+
+With ``pose=True`` each item also holds ``pose`` (T, 64): the crop store's MediaPipe landmarks of the signing
+hand in each kept frame (:func:`pose_vectors`), for the two-stream model (``RecognizerConfig.pose_hidden``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,28 @@ def nested_subset(n: int, fraction: float) -> list[int]:
         return list(range(n))
     order = np.random.default_rng(0).permutation(n)
     return sorted(order[: max(1, round(fraction * n))].tolist())
+
+
+POSE_DIM = 21 * 3 + 1
+
+
+def pose_vectors(meta: dict) -> np.ndarray:
+    """(T, 64) float32 per frame from a crop store entry's metadata: the 21 landmarks of the signing hand in
+    the coordinates of its crop (x, y in [0, 1] across the crop's box, z scaled by the box side; mirrored with
+    the crop when the crop is), then 1 where MediaPipe detected the hand in that frame; frames without a
+    detection are all zeros. The crop augmentation of training is not applied to them."""
+    lm = np.asarray(meta["landmarks"], np.float64)  # (T, 21, 3) frame pixels, NaN where not detected
+    boxes = np.asarray(meta["boxes"], np.float64)  # (T, 4) the crop boxes
+    side = np.maximum(boxes[:, 2] - boxes[:, 0], 1e-6)[:, None]
+    x = (lm[..., 0] - boxes[:, None, 0]) / side
+    y = (lm[..., 1] - boxes[:, None, 1]) / side
+    if bool(meta.get("mirrored", False)):
+        x = 1.0 - x
+    z = lm[..., 2] / side
+    seen = ~np.isnan(lm).any(axis=(1, 2))
+    out = np.concatenate([np.stack([x, y, z], -1).reshape(len(lm), -1), seen[:, None].astype(np.float64)], 1)
+    out[~seen] = 0.0
+    return out.astype(np.float32)
 
 
 def ctc_min_frames(target: Sequence[int]) -> int:
@@ -98,6 +123,7 @@ class RecognizerData(torch.utils.data.Dataset):
         stats: TeacherStats | None = None,
         seed: int = 0,
         fraction: float = 1.0,
+        pose: bool = False,
     ):
         if teacher_norm not in ("standardize", "center", "none"):
             raise ValueError(f"teacher_norm={teacher_norm!r}: use 'standardize', 'center' or 'none'")
@@ -110,6 +136,7 @@ class RecognizerData(torch.utils.data.Dataset):
             random_phase=train,
         )
         self.store, self.alphabet, self.features, self.train = store, alphabet, features, train
+        self.pose = pose
         self.subsample, self.speed, self.seed, self.epoch = subsample, tuple(speed), seed, 0
         self.skipped: dict[str, str] = {fn: "label_outside_alphabet" for fn in self.crops.skipped}
         if features is not None:
@@ -187,6 +214,8 @@ class RecognizerData(torch.utils.data.Dataset):
             length=len(idx),
             filename=fn,
         )
+        if self.pose:
+            item["pose"] = torch.from_numpy(pose_vectors(self.store.meta(fn))[idx])
         if self.features is not None:
             vec = self.features.vectors(fn)
             if len(vec) != arr.shape[0]:
@@ -229,6 +258,11 @@ def collate(batch: list[dict]) -> dict:
             teacher[k, : b["length"]] = b["teacher"]
             tmask[k, : b["length"]] = b["teacher_mask"]
         out.update(teacher=teacher, teacher_mask=tmask)
+    if "pose" in batch[0]:
+        pose = torch.zeros((B, T, batch[0]["pose"].shape[1]))
+        for k, b in enumerate(batch):
+            pose[k, : b["length"]] = b["pose"]
+        out["pose"] = pose
     return out
 
 

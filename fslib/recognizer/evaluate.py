@@ -35,7 +35,8 @@ def predict(
     for batch in loader(data, batch_size, shuffle=False):
         B, T = batch["frames"].shape[:2]
         images = to_input(batch["frames"].flatten(0, 1), model.cfg.input_size).unflatten(0, (B, T)).to(device)
-        out = model(images, batch["lengths"].to(device))
+        pose = batch["pose"].to(device) if "pose" in batch else None
+        out = model(images, batch["lengths"].to(device), pose)
         logp = out[f"{stage}_logits"].float().log_softmax(-1).cpu().numpy()
         for k, fn in enumerate(batch["filenames"]):
             n = int(batch["lengths"][k])

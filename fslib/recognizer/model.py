@@ -47,7 +47,8 @@ class Recognizer(nn.Module):
         self.cfg, self.classes, self.teacher_dim = cfg, classes, teacher_dim
         self.backbone = resnet34(cfg.width, imagenet=cfg.imagenet)
         feat = self.backbone.out_dim
-        self.temporal = TemporalConv(feat, cfg.conv_channels, cfg.conv_kernel, cfg.conv_layers)
+        self.pose_encoder = pose_encoder(cfg.pose_hidden) if cfg.pose_hidden else None
+        self.temporal = TemporalConv(feat + cfg.pose_hidden, cfg.conv_channels, cfg.conv_kernel, cfg.conv_layers)
         self.cnn_classifier = Classifier(self.temporal.out_dim, classes, cfg.dropout)
         self.gru = BiGRU(self.temporal.out_dim, cfg.gru_hidden, cfg.gru_layers)
         self.gru_classifier = Classifier(self.gru.out_dim, classes, cfg.dropout)
@@ -58,7 +59,9 @@ class Recognizer(nn.Module):
         """(N, 3, s, s) float -> (N, F) per-frame features."""
         return self.backbone(images)
 
-    def forward(self, images: torch.Tensor, lengths: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor, lengths: torch.Tensor, pose: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         if images.dtype == torch.uint8:
             B, T = images.shape[:2]
             images = to_input(images.flatten(0, 1), self.cfg.input_size).unflatten(0, (B, T))
@@ -70,12 +73,21 @@ class Recognizer(nn.Module):
         feats = enc.new_zeros((B * T, enc.shape[-1]))
         feats[mask.flatten()] = enc
         feats = feats.view(B, T, -1)
-        h = self.temporal(feats, mask)
+        h = self.temporal(self.fuse(feats, pose), mask)
         out = {"features": feats, "mask": mask, "cnn_logits": self.cnn_classifier(h)}
         out["gru_logits"] = self.gru_classifier(self.gru(h, lengths))
         if self.project is not None:
             out["projected"] = self.project(feats)
         return out
+
+    def fuse(self, feats: torch.Tensor, pose: torch.Tensor | None) -> torch.Tensor:
+        """The 1D-CNN's input: the backbone features, with the landmark stream's encoding beside them in the
+        two-stream model (``pose`` (B, T, 64) from :func:`fslib.recognizer.data.pose_vectors`)."""
+        if self.pose_encoder is None:
+            return feats
+        if pose is None:
+            raise ValueError("this two-stream recognizer needs the landmark stream: build its data with pose=True")
+        return torch.cat([feats, self.pose_encoder(pose.to(feats.dtype))], -1)
 
     def parameter_counts(self) -> dict[str, int]:
         def n(m):
@@ -83,6 +95,7 @@ class Recognizer(nn.Module):
 
         parts = {
             "backbone": n(self.backbone),
+            "pose_stream": n(self.pose_encoder),
             "temporal_conv": n(self.temporal) + n(self.cnn_classifier),
             "bigru": n(self.gru) + n(self.gru_classifier),
             "projection": n(self.project),
@@ -90,6 +103,13 @@ class Recognizer(nn.Module):
         parts["total"] = sum(parts.values())
         parts["inference"] = parts["total"] - parts["projection"]
         return parts
+
+
+def pose_encoder(hidden: int) -> nn.Module:
+    """The two-stream model's per-frame landmark encoder: 64 -> hidden -> hidden, ReLU after each layer."""
+    from .data import POSE_DIM
+
+    return nn.Sequential(nn.Linear(POSE_DIM, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
 
 
 def build_recognizer(cfg: RecognizerConfig, classes: int, teacher_dim: int = 0) -> Recognizer:

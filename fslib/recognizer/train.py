@@ -211,8 +211,11 @@ def make_splits(
         teacher_norm=cfg.teacher_norm,
         seed=cfg.seed,
         fraction=cfg.train_fraction,
+        pose=cfg.pose_hidden > 0,
     )
-    dev = RecognizerData(store, alphabet, dev_partitions, subsample=cfg.subsample, max_frames=cfg.max_frames)
+    dev = RecognizerData(
+        store, alphabet, dev_partitions, subsample=cfg.subsample, max_frames=cfg.max_frames, pose=cfg.pose_hidden > 0
+    )
     if len(tr) == 0:
         raise ValueError(
             f"no usable training sequence in {store.root} (partitions {train_partitions}); skipped: {skip_report(tr)}"
@@ -296,10 +299,10 @@ def train(
         images, batch = item
         if amp:
             with torch.autocast("cuda"):
-                out = net(images, batch["lengths"])
+                out = net(images, batch["lengths"], batch.get("pose"))
         else:
             with cpu_autocast(cfg.precision):
-                out = net(images, batch["lengths"])
+                out = net(images, batch["lengths"], batch.get("pose"))
         loss, terms = total_loss(out, batch, cfg)
         return loss, terms, int(batch["lengths"].sum())
 

@@ -185,6 +185,9 @@ def speed_lines(tables: Path, claimed_factor: float = 3.0) -> list[dict[str, Any
     """The RGB student's per-frame inference time against a pose stream that first runs the released-size
     HaMeR on every crop (the recognizer page's speed table, measured on this run's machine, batch of one
     clip); the source claims the student is more than ``claimed_factor`` times faster."""
+    designs = tables / "efficiency_designs.csv"
+    if designs.exists():  # the efficiency page's table: every design measured side by side
+        return efficiency_lines(pd.read_csv(designs), claimed_factor)
     path = tables / "recognizer_inference_speed.csv"
     if not path.exists():
         return []
@@ -212,6 +215,33 @@ def speed_lines(tables: Path, claimed_factor: float = 3.0) -> list[dict[str, Any
             "verdict": f"replicates (> {claimed_factor:g}x)" if f > claimed_factor else "opposite",
         }
     ]
+
+
+def efficiency_lines(designs: pd.DataFrame, claimed_factor: float = 3.0) -> list[dict[str, Any]]:
+    """The efficiency page's comparisons (:func:`fslib.recognizer.efficiency.comparisons`): the whole
+    ``fslib recognize`` pipeline against each design with a second stream, per frame on this run's CPU."""
+    from .recognizer import efficiency
+
+    pipe = efficiency.row_of(designs, efficiency.PIPELINE)
+    if pipe is None:
+        return []
+    out = []
+    for c in efficiency.comparisons(designs, claimed_factor):
+        out.append(
+            {
+                "question": "Is the RGB student more than 3x cheaper at inference than a pose stream?",
+                "data": f"synthetic 640x480 video on this run's CPU, streaming ({pipe['video_frames_per_s']:.0f} video frames/s)",
+                "teacher": "released-size HaMeR (timing only)" if "HaMeR" in c["against"] else "MediaPipe landmarks",
+                "result": f"RGB student pipeline: {c['student_ms']:.1f} ms/frame",
+                "against": f"{c['against']}: {c['against_ms']:.1f} ms/frame",
+                "difference": f"{c['factor']:.1f}x",
+                "seeds": "1 timing run",
+                "verdict": f"replicates (> {claimed_factor:g}x)"
+                if c["verdict"] == "replicates"
+                else "does not replicate",
+            }
+        )
+    return out
 
 
 def _ordering(means: Mapping[str, float], digits: int) -> str:

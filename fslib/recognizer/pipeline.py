@@ -198,6 +198,20 @@ class Timings:
         )
 
 
+# ----------------------------------------------------------------------------------------------- crops
+def crop_rule(dets: list[list], prep: PreprocessConfig):
+    """The study's crop boxes for a clip's detections so far (:mod:`fslib.preprocess`: signing-hand tracklets,
+    square boxes with the margin, frames without a detection filled, centred smoothing; no dataset BBox):
+    ``(boxes (T, 4), mirror, HandChoice)``, or None while no hand has been found."""
+    choice = choose_signing_hand(dets, gate=prep.gate, mediapipe_mirrored=prep.mediapipe_mirrored)
+    if not choice.detected.any():
+        return None
+    squares = to_square(landmark_boxes(choice.landmarks), prep.margin, prep.min_side)
+    filled, _ = fill_squares(squares, choice.detected, None)
+    boxes = square_to_box(smooth_squares(filled, prep.smooth))
+    return boxes, bool(prep.mirror_left and choice.side == "left"), choice
+
+
 # ----------------------------------------------------------------------------------------------- clips
 @dataclasses.dataclass
 class Result:
@@ -256,14 +270,12 @@ class ClipRecognizer:
         return None
 
     def _boxes(self) -> tuple[np.ndarray, bool] | None:
-        p = self.prep
-        choice = choose_signing_hand(self.dets, gate=p.gate, mediapipe_mirrored=p.mediapipe_mirrored)
-        if not choice.detected.any():
+        got = crop_rule(self.dets, self.prep)
+        if got is None:
             return None
-        squares = to_square(landmark_boxes(choice.landmarks), p.margin, p.min_side)
-        filled, _ = fill_squares(squares, choice.detected, None)
+        boxes, mirror, choice = got
         self.side, self.detection_rate = choice.side, float(choice.detected.mean())
-        return square_to_box(smooth_squares(filled, p.smooth)), bool(p.mirror_left and choice.side == "left")
+        return boxes, mirror
 
     def _features(self) -> np.ndarray | None:
         t0 = time.perf_counter()

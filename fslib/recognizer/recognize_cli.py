@@ -44,6 +44,22 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--onnx", metavar="PATH", required=True, help="where to write the .onnx file")
     e.set_defaults(func=_export)
 
+    b = sub.add_parser(
+        "bench",
+        help="time the recognizer against MediaPipe and designs with a pose stream (the efficiency page's table)",
+        description="Measure, side by side on this machine: the student alone (PyTorch and ONNX Runtime), MediaPipe "
+        "Hands alone and with the crop rule, the whole fslib recognize pipeline, and the pipeline with a HaMeR pass "
+        "on every crop (the released ViT-H and the study's synthetic one). The efficiency page adds a trained "
+        "two-stream model. Ratios within one run carry the verdicts; absolute times depend on the machine.",
+    )
+    b.add_argument("--checkpoint", metavar="PATH", help="a recognizer.pt (default: runs/full/models/recognizer.pt)")
+    b.add_argument("--frames", type=int, default=60, help="640x480 frames through MediaPipe and the pipeline")
+    b.add_argument("--repeats", type=int, default=5, help="timed calls per student measurement (median kept)")
+    b.add_argument("--hamer-repeats", type=int, default=1, help="released-size HaMeR passes (0 skips its build)")
+    b.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
+    b.add_argument("--csv", metavar="PATH", help="also write the table as CSV")
+    b.set_defaults(func=_bench)
+
     c = sub.add_parser(
         "clip",
         help="render a synthetic fingerspelling clip as an mp4 (something to try fslib recognize on)",
@@ -166,4 +182,31 @@ def _clip(args: argparse.Namespace) -> int:
     except (CorpusError, AlphabetError, ValueError) as err:
         return _fail("clip", err)
     print(f"wrote {path}: {args.word!r} spelled at {args.fps} frames/s")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from . import efficiency
+    from .pipeline import RecognizeError, load_model
+
+    settings = efficiency.BenchSettings(
+        frames=args.frames, repeats=args.repeats, hamer_repeats=args.hamer_repeats, memory=not args.no_memory
+    )
+    try:
+        settings.validate()
+        sm = load_model(args.checkpoint)
+    except (RecognizeError, ValueError) as err:
+        return _fail("bench", err)
+    size, side = sm.provenance.get("teacher_size", "small"), sm.preprocess.crop_size
+    table = efficiency.design_table(
+        sm, settings, synthetic_hamer=(size, side), progress=lambda m: print(f"timing {m} ...", file=sys.stderr)
+    )
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.set_index(["design", "backend"]).round(3).to_string())
+    for line in efficiency.verdict_lines(table):
+        print(line)
     return 0

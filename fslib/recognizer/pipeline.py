@@ -243,11 +243,16 @@ class ClipRecognizer:
     a frame at the model's frame rate and its MediaPipe detections; :meth:`hypothesis` decodes what has been
     seen; :meth:`finish` returns the :class:`Result`."""
 
-    def __init__(self, sm: StudyModel, student: Any = None, beam: int = 0, stream: bool = False):
+    def __init__(
+        self, sm: StudyModel, student: Any = None, beam: int = 0, stream: bool = False, partial_every: int = 4
+    ):
         self.sm, self.prep = sm, sm.preprocess
         self.student = student or TorchStudent(sm.model)
         self.beam, self.stream = beam, stream
         self.k = max(int(sm.cfg.subsample), 1)
+        # a partial hypothesis every this many frames (at the model's rate), on a student frame: the crop rule
+        # and the temporal head run over the whole clip so far, so asking every frame would cost O(T^2)
+        self.partial_every = max(int(partial_every), 1)
         self.dets: list[list] = []
         self.frames: dict[int, np.ndarray] = {}  # student frames only
         self.feats: dict[int, tuple[np.ndarray, bool, np.ndarray]] = {}  # t -> (box, mirror, features)
@@ -262,8 +267,9 @@ class ClipRecognizer:
         if t % self.k == 0:
             self.frames[t] = frame
         self.timings.frames = len(self.dets)
-        if self.stream and t % self.k == 0:
-            hyp = self.hypothesis(beam=0)
+        if self.stream and t % self.k == 0 and (t // self.k) % max(self.partial_every // self.k, 1) == 0:
+            got = self._decode(0, settled_only=True)
+            hyp = None if got is None else got[0]
             if hyp is not None and (not self.partials or self.partials[-1][1] != hyp):
                 self.partials.append((len(self.dets), hyp))
             return hyp
@@ -277,15 +283,19 @@ class ClipRecognizer:
         self.side, self.detection_rate = choice.side, float(choice.detected.mean())
         return boxes, mirror
 
-    def _features(self) -> np.ndarray | None:
+    def _features(self, settled_only: bool = False) -> np.ndarray | None:
+        """Features of the student frames seen so far, encoding a frame again only when its crop box changed.
+        ``settled_only`` (partial hypotheses): leave out the last frames whose boxes the centred smoothing
+        will still move, so a stream encodes each frame about once; the final pass takes every frame."""
         t0 = time.perf_counter()
         got = self._boxes()
         if got is None:
             self.timings.add("crop", time.perf_counter() - t0)
             return None
         boxes, mirror = got
+        last = len(self.dets) - 1 - (self.prep.smooth // 2 if settled_only else 0)
         rows = []
-        for t in sorted(self.frames):
+        for t in sorted(f for f in self.frames if f <= last):
             box = boxes[t]
             old = self.feats.get(t)
             if old is None or old[1] != mirror or not np.array_equal(old[0], box):
@@ -297,11 +307,11 @@ class ClipRecognizer:
                 self.feats[t] = old
                 self.timings.add("student", time.perf_counter() - t2)
             rows.append(old[2])
-        self.timings.student_frames = len(rows)
-        return np.stack(rows)
+        self.timings.student_frames = max(self.timings.student_frames, len(rows))
+        return np.stack(rows) if rows else None
 
-    def _decode(self, beam: int) -> tuple[str, np.ndarray] | None:
-        feats = self._features()
+    def _decode(self, beam: int, settled_only: bool = False) -> tuple[str, np.ndarray] | None:
+        feats = self._features(settled_only)
         if feats is None:
             return None
         t0 = time.perf_counter()
@@ -370,11 +380,13 @@ def recognize(
     overlap: bool = True,
     on_partial: Callable[[int, str], None] | None = None,
     source: str = "the input",
+    partial_every: int = 4,
 ) -> Result:
     """Recognize the letters of one clip (frames already at the model's frame rate). ``overlap``: read and
     run MediaPipe in a second thread while the student works. ``on_partial(frames_seen, letters)`` is called
-    in streaming mode whenever the hypothesis changes."""
-    rec = ClipRecognizer(sm, student=student, beam=beam, stream=stream)
+    in streaming mode whenever the hypothesis changes; a partial hypothesis is decoded every ``partial_every``
+    frames."""
+    rec = ClipRecognizer(sm, student=student, beam=beam, stream=stream, partial_every=partial_every)
     t0 = time.perf_counter()
 
     def consume(frame, dets):

@@ -27,6 +27,9 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--beam", type=int, default=0, metavar="K", help="prefix beam search of width K (default greedy)")
     p.add_argument("--stream", action="store_true", help="print partial hypotheses as frames arrive")
     p.add_argument(
+        "--partial-every", type=int, default=4, metavar="N", help="with --stream: a partial hypothesis every N frames"
+    )
+    p.add_argument(
         "--fps", type=float, help="frame rate of the input (needed for a folder of frames; default: the model's)"
     )
     p.add_argument("--threads", type=int, default=1, help="PyTorch / ONNX Runtime threads of the student (default 1)")
@@ -88,8 +91,8 @@ def _recognize(args: argparse.Namespace) -> int:
     try:
         if args.input is None and args.camera is None:
             raise RecognizeError("give a video file, a folder of frames, or --camera N")
-        if args.beam < 0 or args.threads < 1 or (args.fps is not None and args.fps <= 0):
-            raise RecognizeError("--beam must be >= 0, --threads >= 1 and --fps > 0")
+        if args.beam < 0 or args.threads < 1 or args.partial_every < 1 or (args.fps is not None and args.fps <= 0):
+            raise RecognizeError("--beam must be >= 0, --threads and --partial-every >= 1, and --fps > 0")
         src = open_source(args.input, camera=args.camera, fps=args.fps)
         if args.onnx:
             from .onnx_export import load_onnx_model
@@ -120,6 +123,7 @@ def _recognize(args: argparse.Namespace) -> int:
             overlap=not args.no_overlap,
             on_partial=None if args.json else show,
             source=src.name,
+            partial_every=args.partial_every,
         )
     except (RecognizeError, VideoError) as err:
         return _fail("recognize", err)

@@ -22,6 +22,7 @@ design's resident-set high-water mark measured in a fresh process (``peak_rss_mb
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import statistics
@@ -165,6 +166,19 @@ JOBS: dict[str, Callable[..., None]] = {
 }
 
 
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    """PyTorch's intra-op threads set to ``n`` inside the block (streaming inference: one per stage)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 # ----------------------------------------------------------------------------------------- measures
 @dataclasses.dataclass
 class BenchSettings:
@@ -300,7 +314,6 @@ def design_table(
     (:class:`~fslib.recognizer.pipeline.StudyModel`); ``two_stream``: a StudyModel of the two-stream model
     (None: that row is left out); ``synthetic_hamer``: (preset, input size) of the study's own teacher;
     ``accuracy``: design -> test letter accuracy to show beside the cost."""
-    import torch
 
     from .onnx_export import OnnxStudent, export_onnx
     from .pipeline import TorchStudent
@@ -309,9 +322,8 @@ def design_table(
     s = s or BenchSettings()
     s.validate()
     say = progress or (lambda _msg: None)
-    torch.set_num_threads(s.threads)
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with _torch_threads(s.threads), tempfile.TemporaryDirectory() as tmp:
         onnx_path = export_onnx(sm, Path(tmp) / "student.onnx")
         ort_student = OnnxStudent(onnx_path, threads=s.threads)
         torch_student = TorchStudent(sm.model)

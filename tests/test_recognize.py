@@ -145,3 +145,19 @@ def test_resample_keeps_the_frames_nearest_in_time():
     assert list(video.resample(frames, 30, 15)) == [0, 2, 4, 6, 8, 10]
     assert list(video.resample(frames[:4], 10, 20)) == [0, 1, 1, 2, 2, 3, 3]  # halves round up
     assert list(video.resample(frames, None, 15)) == frames and list(video.resample(frames, 15, 15)) == frames
+
+
+def test_default_model_is_the_full_runs_else_the_newest_other_run(model_path, tmp_path, monkeypatch):
+    import shutil
+
+    for marker in ("_toc.yml", "pyproject.toml"):
+        (tmp_path / marker).write_text("")
+    monkeypatch.setenv("FSLIB_ROOT", str(tmp_path))
+    ci = tmp_path / "runs" / "ci" / "models" / "recognizer.pt"
+    ci.parent.mkdir(parents=True)
+    shutil.copy(model_path, ci)
+    assert pipeline.default_model_path() == ci and pipeline.load_model().path == ci
+    full = tmp_path / "runs" / "full" / "models" / "recognizer.pt"
+    full.parent.mkdir(parents=True)
+    shutil.copy(model_path, full)
+    assert pipeline.default_model_path() == full

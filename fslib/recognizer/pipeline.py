@@ -74,10 +74,17 @@ class StudyModel:
 
 
 def default_model_path(root: str | os.PathLike | None = None) -> Path:
-    """``runs/full/models/recognizer.pt`` under the repository (or ``root``)."""
+    """The model ``fslib recognize`` runs when none is given: the published ``runs/full/models/recognizer.pt``
+    under the repository (or ``root``); when that run has none, the newest model another profile's run saved
+    (``make book`` leaves ``runs/ci``'s). The published path when there is none at all."""
     from ..paths import repo_root
 
-    return Path(root or repo_root()) / DEFAULT_MODEL
+    runs = Path(root or repo_root())
+    full = runs / DEFAULT_MODEL
+    if full.exists():
+        return full
+    others = sorted(runs.glob("runs/*/models/recognizer.pt"), key=lambda p: p.stat().st_mtime, reverse=True)
+    return others[0] if others else full
 
 
 def load_model(path: str | os.PathLike | None = None, alphabet: str | None = None) -> StudyModel:
@@ -96,8 +103,8 @@ def load_model(path: str | os.PathLike | None = None, alphabet: str | None = Non
                 f"{p}: no such checkpoint; give the recognizer.pt a study run saved (runs/<profile>/models/)"
             )
         raise RecognizeError(
-            f"no trained recognizer at {p}: make one with `fslib study --profile ci --only 04` "
-            "(then pass --checkpoint runs/ci/models/recognizer.pt) or give --checkpoint PATH"
+            f"no trained recognizer at {p} or under runs/*/models/: make one with "
+            "`fslib study --profile ci --only 04` (or `make book`), or give --checkpoint PATH"
         )
     try:
         payload = torch.load(p, map_location="cpu", weights_only=False)

@@ -16,7 +16,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
         help="fingerspelled letters in a video, a folder of frames or a camera, with the study's trained student",
         description="MediaPipe finds and crops the signing hand exactly as the study's preprocessing does, the "
         "trained student reads the crops and CTC decodes the letters. Prints the letters and the time each "
-        "stage took. Default model: runs/full/models/recognizer.pt (committed with the full run).",
+        "stage took. Default model: runs/full/models/recognizer.pt (committed with the full run), else the newest runs/<profile>/models/recognizer.pt.",
     )
     p.add_argument("input", nargs="?", help="a video file (mp4/mov/avi) or a folder of frames")
     p.add_argument("--camera", type=int, metavar="N", help="read camera N instead of a file")

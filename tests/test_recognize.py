@@ -161,3 +161,18 @@ def test_default_model_is_the_full_runs_else_the_newest_other_run(model_path, tm
     full.parent.mkdir(parents=True)
     shutil.copy(model_path, full)
     assert pipeline.default_model_path() == full
+
+
+def test_a_folder_of_frames_and_a_missing_camera(model_path, clip, tmp_path, capsys):
+    import cv2
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    src = video.open_source(clip)
+    for i, frame in enumerate(src.frames()):
+        cv2.imwrite(str(folder / f"{i:04d}.jpg"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    assert main(["recognize", str(folder), "--fps", "15", "--checkpoint", str(model_path), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["input_fps"] == 15 and got["frames"] == len(list(folder.iterdir()))
+    assert "camera 97" in _error(capsys, "recognize", "--camera", "97", "--checkpoint", str(model_path))
+    assert "give a video file" in _error(capsys, "recognize", "--checkpoint", str(model_path))

@@ -71,8 +71,8 @@ def test_design_table_measures_every_design_on_a_small_model(tmp_path):
     assert (t["latency_ms_per_frame"] > 0).all() and np.isfinite(t["times_student_pipeline"]).all()
     pipe = eff.row_of(t, eff.PIPELINE)
     assert pipe["times_student_pipeline"] == pytest.approx(1.0)
-    # the video rate converts the model's 15 frames/s into 30 frames/s video
-    assert pipe["video_frames_per_s"] == pytest.approx(2 * pipe["frames_per_s"])
+    # the pipeline decodes a 30 frames/s mp4 and reads it at the model's 15 frames/s
+    assert pipe["video_frames_per_s"] == pytest.approx(2 * pipe["frames_per_s"], rel=0.15)
     hamer = t[t["design"].str.startswith("synthetic HaMeR")]
     assert len(hamer) >= 1 and (hamer["latency_ms_per_frame"] > pipe["latency_ms_per_frame"]).all()
 

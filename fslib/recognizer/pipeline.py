@@ -296,8 +296,8 @@ class ClipRecognizer:
         will still move, so a stream encodes each frame about once; the final pass takes every frame."""
         t0 = time.perf_counter()
         got = self._boxes()
+        self.timings.add("crop", time.perf_counter() - t0)  # the crop rule over the clip so far
         if got is None:
-            self.timings.add("crop", time.perf_counter() - t0)
             return None
         boxes, mirror = got
         last = len(self.dets) - 1 - (self.prep.smooth // 2 if settled_only else 0)

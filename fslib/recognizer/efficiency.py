@@ -630,3 +630,31 @@ def design_figure(table: pd.DataFrame, claimed_factor: float = 3.0):
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
+
+
+@dataclasses.dataclass
+class PageModels:
+    """Page 08's models: the student's run, the two-stream model as a StudyModel (None when not asked for) and
+    each design's test letter accuracy (``accuracy``: design -> value)."""
+
+    student: Any
+    two_stream: Any
+    accuracy: dict[str, float]
+
+    def line(self) -> str:
+        return "test letter accuracy (plain) on the test signers: " + "; ".join(
+            f"{k}: {v:.3f}" for k, v in self.accuracy.items()
+        )
+
+
+def page_models(exp: Any, seed: int, two_stream: bool, width: int) -> PageModels:
+    """The student of page 04's configuration at ``seed`` (its cached run) and, with ``two_stream``, the same
+    model with a landmark stream of ``width`` (trained now, or cached), with their test accuracies."""
+    student = exp.train_each([seed])[seed]
+    accuracy = {PIPELINE: test_letter_accuracy(exp, student)}
+    two = None
+    if two_stream:
+        run = exp.train_each([seed], pose_hidden=width)[seed]
+        two = study_model_of(exp, run)
+        accuracy[TWO_STREAM] = test_letter_accuracy(exp, run)
+    return PageModels(student, two, accuracy)

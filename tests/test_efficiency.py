@@ -81,8 +81,13 @@ def test_design_table_measures_every_design_on_a_small_model(tmp_path):
 def test_peak_memory_runs_in_a_fresh_process_and_reports_failure(tmp_path):
     from test_recognize import _save_model
 
-    mb = eff.peak_rss_mb("student", checkpoint=str(_save_model(tmp_path)), backend="pytorch", frames=2)
+    ck = str(_save_model(tmp_path))
+    mb = eff.peak_rss_mb("student", checkpoint=ck, backend="pytorch", frames=2)
     assert 50 < mb < 20000
+    # the child's own peak, not this process's: hold 1.6 GB here and measure again
+    big = np.ones(200_000_000)
+    assert eff.peak_rss_mb("student", checkpoint=ck, backend="pytorch", frames=2) < mb + 200
+    del big
     with pytest.raises(RuntimeError, match="peak-memory job 'student' failed"):
         eff.peak_rss_mb("student", checkpoint=str(tmp_path / "missing.pt"), backend="pytorch")
 

@@ -87,11 +87,20 @@ def flops_per_call(fn: Callable[[], Any]) -> float:
 
 
 _PEAK_SCRIPT = (
-    "import json, resource, sys\n"
+    "import json, sys\n"
     "from fslib.recognizer import efficiency\n"
     "efficiency.JOBS[sys.argv[1]](**json.loads(sys.argv[2]))\n"
-    "print('peak_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "print('peak_kib', efficiency.own_peak_kib())\n"
 )
+
+
+def own_peak_kib() -> int:
+    """This process's resident-set high-water mark in KiB (``VmHWM``). Not ``getrusage``'s ``ru_maxrss``: Linux
+    keeps that across ``execve``, so a child started from a large process would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status: peak memory is measured on Linux only")
 
 
 def peak_rss_mb(job: str, **args: Any) -> float:
@@ -106,7 +115,7 @@ def peak_rss_mb(job: str, **args: Any) -> float:
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"peak-memory job {job!r} failed (exit {proc.returncode}): {tail}")
-    return int(lines[-1].split()[1]) / 1024.0  # ru_maxrss is in KiB on Linux
+    return int(lines[-1].split()[1]) / 1024.0
 
 
 # -------------------------------------------------------------------- jobs run in a fresh process

@@ -62,8 +62,12 @@ class StudyModel:
     def describe(self) -> str:
         p = self.provenance
         acc = p.get("test_letter_accuracy")
+        try:  # the path as the user would type it from here
+            shown = Path(self.path).resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            shown = self.path
         return (
-            f"{self.path}: {p.get('run_id', 'a recognizer')} ({self.alphabet.name} alphabet"
+            f"{shown}: {p.get('run_id', 'a recognizer')} ({self.alphabet.name} alphabet"
             + (
                 f", test letter accuracy {acc:.3f} on the {p.get('profile')} profile's corpus"
                 if acc is not None

@@ -484,23 +484,12 @@ def two_stream_row(pipe: Mapping[str, Any], student: Any, two: Any, s: BenchSett
 
 
 def _peak_memories(table: pd.DataFrame, sm: Any, onnx_path: Path, synthetic_hamer, s: BenchSettings) -> list[float]:
-    import torch
+    from .train import save_checkpoint
 
     with tempfile.TemporaryDirectory() as tmp:
-        ck = str(Path(tmp) / "recognizer.pt")
-        payload = {
-            "format": 1,
-            "config": dataclasses.asdict(sm.cfg),
-            "alphabet": {"name": sm.alphabet.name, "symbols": list(sm.alphabet.symbols)},
-            "teacher_dim": getattr(sm.model, "teacher_dim", 0),
-            "state": sm.model.state_dict(),
-            "provenance": {
-                **sm.provenance,
-                "preprocess": dataclasses.asdict(sm.preprocess),
-                "frame_rate": sm.frame_rate,
-            },
-        }
-        torch.save(payload, ck)
+        ck = str(Path(tmp) / "recognizer.pt")  # the study's checkpoint format, so the jobs load it as recognize does
+        prov = {**sm.provenance, "preprocess": dataclasses.asdict(sm.preprocess), "frame_rate": sm.frame_rate}
+        save_checkpoint(Path(ck), sm.model, sm.alphabet, {"provenance": prov})
         cache: dict[tuple, float] = {}
 
         def mem(job: str, **args) -> float:

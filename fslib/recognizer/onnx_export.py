@@ -50,6 +50,8 @@ def export_onnx(sm: Any, path: str | os.PathLike) -> Path:
     import onnx
     import torch
 
+    from ..config import as_dict
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     model = sm.model.eval()
@@ -73,7 +75,7 @@ def export_onnx(sm: Any, path: str | os.PathLike) -> Path:
         )
     proto = onnx.load(str(tmp))
     meta = {
-        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in _config_dict(model.cfg).items()},
+        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in as_dict(model.cfg).items()},
         "alphabet": {"name": sm.alphabet.name, "symbols": list(sm.alphabet.symbols)},
         "provenance": sm.provenance,
     }
@@ -82,12 +84,6 @@ def export_onnx(sm: Any, path: str | os.PathLike) -> Path:
     onnx.save(proto, str(tmp))
     os.replace(tmp, path)
     return path
-
-
-def _config_dict(cfg: Any) -> dict:
-    from ..config import as_dict
-
-    return as_dict(cfg)
 
 
 class OnnxStudent:

@@ -11,6 +11,7 @@ from test_headline import write_run
 
 from fslib import headline
 from fslib.cli import main
+from fslib.paths import repo_root
 from fslib.recognizer import efficiency as eff
 
 
@@ -96,3 +97,17 @@ def test_bench_rejects_bad_settings_in_one_line(capsys):
     assert main(["bench", "--frames", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert "frames >= 4" in err and len(err.splitlines()) == 1
+
+
+def test_gpu_lines_read_the_committed_probe_runs(tmp_path):
+    # the committed H200 probe (runs/gpu): its machine and the verdict computed from its ratio rows
+    (line,) = eff.gpu_lines()
+    assert line.startswith("NVIDIA H200") and "h200_probe.csv" in line and "'over 3x faster'" in line
+    # a slowdown below 3x in one regime turns the verdict; an empty folder says how to make a run
+    d = pd.read_csv(repo_root() / "runs" / "gpu" / "h200_probe.csv")
+    ratio = (d["measurement"] == "ratio") & (d["metric"] == "slowdown_x")
+    d.loc[ratio & (d.index == d[ratio].index[0]), "value"] = 1.5
+    d.to_csv(tmp_path / "x_probe.csv", index=False)
+    assert "holds only in some settings" in eff.gpu_lines(tmp_path)[0]
+    (tmp_path / "x_probe.csv").unlink()
+    assert "No GPU measurement" in eff.gpu_lines(tmp_path)[0] and str(tmp_path.parent) not in eff.gpu_lines(tmp_path)[0]

@@ -583,6 +583,31 @@ def verdict_lines(table: pd.DataFrame, video_fps: float = VIDEO_FPS, max_overhea
     return lines
 
 
+def gpu_lines(folder: str | Path | None = None) -> list[str]:
+    """The comparison on a GPU, where one was lent: each committed run of ``python -m fslib.gpu_probe``
+    (``runs/gpu/*_probe.csv``, the book's GPU page) as one line with its machine and the computed verdict on
+    the per-frame cost of the released-size HaMeR in the loop over the student alone (at the ``paper`` size).
+    MediaPipe's Python graph runs on the CPU only, so the GPU rows are the networks' own costs."""
+    from .. import gpu_report
+    from ..paths import repo_root
+
+    root = repo_root()
+    folder = Path(folder) if folder is not None else root / "runs" / "gpu"
+    files = sorted(folder.glob("*_probe.csv"))
+    if not files:
+        shown = folder.relative_to(root) if folder.is_relative_to(root) else folder.name  # no machine paths
+        return [
+            f"No GPU measurement (*_probe.csv) is in {shown}/: run `python -m fslib.gpu_probe --out runs/gpu` "
+            "where a GPU is, and rebuild the book."
+        ]
+    lines = []
+    for f in files:
+        d = pd.read_csv(f)
+        ratio = gpu_report.tables(d)["ratio"]
+        lines.append(f"{gpu_report.environment_line(d)} ({f.name}): {gpu_report.verdict(ratio)}")
+    return lines
+
+
 # ------------------------------------------------------------------------------ the page's models
 def study_model_of(exp: Any, run: Any) -> Any:
     """A trained run of page 04's experiment as the :class:`~fslib.recognizer.pipeline.StudyModel` the

@@ -143,24 +143,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def is_user_error(err: BaseException) -> bool:
+    """Whether ``err`` is about the user's input rather than a bug: an exception class that fslib defines
+    (DatasetError, ParameterError, CorpusError, RecognizeError, ...: each names the input and the fix) or a
+    missing / unreadable path. Anything else is a bug and keeps its traceback."""
+    if isinstance(err, (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)):
+        return True
+    return any(c.__module__.split(".")[0] == "fslib" for c in type(err).__mro__)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--debug", action="store_true", help="show the Python traceback of an error instead of its one-line message"
+    )
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # accepted anywhere on the line, before or after the subcommand
+    args = parser.parse_args([a for a in argv if a != "--debug"])
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from .book import BookError
-    from .study import StudyError
-    from .study.plan import ParameterError
-
     try:
         return args.func(args)
-    except (StudyError, ParameterError, BookError, FileNotFoundError) as err:
-        print(f"fslib {args.command}: error: {err}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"fslib {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
+    except Exception as err:
+        if debug or not is_user_error(err):
+            raise
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        print(f"fslib {args.command}: error: {first} (--debug shows the traceback)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

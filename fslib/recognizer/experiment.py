@@ -75,7 +75,33 @@ class Experiment:
             defaults = load_plan().parameters(NOTEBOOK)
             params.update({k: defaults[k].default for k in missing if k in defaults})
         params.update(overrides)
-        return cls(params, progress)
+        exp = cls(params, progress)
+        exp.validate()
+        return exp
+
+    def validate(self) -> None:
+        """Check every parameter before any work starts (a bad teacher name is an error now, not after minutes
+        of rendering and cropping): the recognizer's settings, the corpus and crop sizes, the teacher's size,
+        the alphabet, a given corpus path and the seeds. Raises :class:`~fslib.config.ConfigError`."""
+        from ..config import ConfigError
+        from ..teachers.hamer import PRESETS
+
+        p = self.params
+        self.config()  # the recognizer's own checks (teacher name, widths, weights, epochs, ...)
+        self.alphabet  # noqa: B018 - an unknown alphabet raises here
+        for name in ("corpus_signers", "corpus_sequences", "image_size", "crop_size", "corpus_fps", "max_word_len"):
+            v = p.get(name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ConfigError(f"{name}={v!r}: a whole number >= 1")
+        if p.get("teacher_size") is not None and p["teacher_size"] not in PRESETS:
+            raise ConfigError(f"teacher_size={p['teacher_size']!r} is unknown; choose from {', '.join(PRESETS)}")
+        if p.get("corpus_path") and not Path(p["corpus_path"]).exists():
+            raise ConfigError(
+                f"corpus_path={p['corpus_path']!r} does not exist; give the folder of a corpus in the ChicagoFSWild layout (book: Rerun this study)"
+            )
+        seeds = p.get("train_seeds", [0])
+        if not isinstance(seeds, (list, tuple)) or not seeds or not all(isinstance(x, int) for x in seeds):
+            raise ConfigError(f"train_seeds={seeds!r}: a non-empty list of whole numbers, e.g. [0, 1, 2]")
 
     def derive(self, **overrides: Any) -> Experiment:
         """A new experiment with these parameters changed (e.g. another corpus) and nothing computed yet."""

@@ -1,6 +1,7 @@
 """The synthetic isolated-sign corpus: layout, determinism, signer-disjoint splits, the built-in phenomena,
 and a smoke training run well above chance."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -27,7 +28,43 @@ def test_layout_and_splits(small):
     assert {k: v.shape[1:] for k, v in clip.items()} == {k: (n, 3) for k, n in lm.TYPES.items()}
     assert json.loads((root / "sign_to_prediction_index_map.json").read_text())["SIGN000"] == 0
     assert C.describe(root)["train_clips_per_gloss"] == 4.0
-    assert C.generate(cfg, progress=False) == root  # cached
+
+
+def test_a_second_call_reuses_the_cache_and_a_changed_parameter_makes_a_new_entry(small, monkeypatch):
+    cfg, root = small
+
+    def stamps(folder):  # an atomic rewrite gives a file a new inode and modification time
+        return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+    files = stamps(root)
+    assert len([p for p in files if p.suffix == ".parquet"]) == 6 * 7
+    calls = {"make_signs": 0, "render_clip": 0}
+
+    def counted(name):
+        real = getattr(C, name)
+
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    for name in calls:
+        monkeypatch.setattr(C, name, counted(name))
+    # the same configuration: the cached corpus, nothing generated, no file rewritten or added
+    assert C.generate(cfg, progress=False) == root
+    assert calls == {"make_signs": 0, "render_clip": 0}
+    assert stamps(root) == files
+    # every parameter is part of the key
+    for field in dataclasses.fields(cfg):
+        changed = dataclasses.replace(cfg, **{field.name: getattr(cfg, field.name) + 1})
+        assert C.corpus_dir(changed) != root, field.name
+    # another seed: a new entry, generated in full beside the first, which is left as it was
+    other = C.generate(dataclasses.replace(cfg, seed=2), progress=False)
+    assert other != root and other.parent == root.parent
+    assert calls == {"make_signs": 1, "render_clip": 6 * 7}
+    assert len(C.read_index(other)) == 6 * 7
+    assert stamps(root) == files
 
 
 def test_deterministic_and_phenomena():

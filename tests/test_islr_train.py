@@ -5,17 +5,18 @@ import pytest
 import torch
 
 from fslib.islr import train as tr
+from fslib.islr.data import collate
 
 
 def toy(n_per_class=12, classes=4, seed=0):
     """Class c: a point moving along direction c (plus noise), clips of 6-10 frames."""
     rng = np.random.default_rng(seed)
-    dirs = np.eye(classes, 6)
+    dirs = np.eye(classes, max(classes, 6))
     clips, labels = [], []
     for c in range(classes):
         for _ in range(n_per_class):
             t = rng.integers(6, 11)
-            x = np.linspace(0, 1, t)[:, None] * dirs[c] + rng.normal(0, 0.2, (t, 6))
+            x = np.linspace(0, 1, t)[:, None] * dirs[c] + rng.normal(0, 0.2, (t, dirs.shape[1]))
             clips.append(x.astype(np.float32))
             labels.append(c)
     return tr.Split(clips, labels)
@@ -32,12 +33,27 @@ def cfg(**kw):
     return tr.make_config(kind="bilstm", hidden=16, layers=1, epochs=6, batch_size=8, lr=3e-3, **kw)
 
 
+def ranks_of_labels(model, split):
+    """Rank of each clip's true class among the model's logits (0 = highest), computed here, not by tr.evaluate."""
+    model.eval()
+    with torch.no_grad():
+        x, lengths, y = collate(split.clips, split.labels)
+        logits = model(x, lengths).numpy()
+    order = np.argsort(-logits, axis=1, kind="stable")
+    return np.array([int(np.nonzero(order[i] == label)[0][0]) for i, label in enumerate(y.tolist())])
+
+
 def test_toy_task_is_learned_and_cached(cache):
-    data = {"train": toy(), "val": toy(seed=1), "test": toy(seed=2)}
-    res = tr.train(cfg(), data, classes=4, progress=False)
-    assert res.report["test"]["top1"] >= 0.75  # chance 0.25
-    assert res.report["val"]["top5"] == 1.0  # 4 classes: top-5 is everything
-    again = tr.train(cfg(), data, classes=4, progress=False)
+    classes = 8  # more than 5, so top-5 is not every class: random logits would score top-5 = 5/8 on average
+    data = {"train": toy(classes=classes), "val": toy(classes=classes, seed=1), "test": toy(classes=classes, seed=2)}
+    res = tr.train(cfg(), data, classes=classes, progress=False)
+    assert res.report["test"]["top1"] >= 0.6  # chance 1/8
+    assert res.report["val"]["top5"] >= 0.9  # chance 5/8
+    for split in ("val", "test"):
+        ranks = ranks_of_labels(res.model, data[split])
+        assert res.report[split]["top1"] == pytest.approx(np.mean(ranks < 1))
+        assert res.report[split]["top5"] == pytest.approx(np.mean(ranks < 5))
+    again = tr.train(cfg(), data, classes=classes, progress=False)
     assert again.folder == res.folder and again.report == res.report
 
 
@@ -70,6 +86,18 @@ def test_topk_and_bad_input(cache):
     logits = torch.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.2]])
     acc = tr.topk_accuracy(logits, torch.tensor([1, 2]), ks=(1, 2))
     assert acc == {"top1": 0.5, "top2": 1.0}
+    # 7 classes; the true class ranks 1st, 5th, 6th and 7th: top-1 1/4, top-5 2/4, top-6 3/4
+    logits = torch.tensor(
+        [
+            [7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0],
+            [1.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0],
+            [2.0, 1.0, 7.0, 6.0, 5.0, 4.0, 3.0],
+            [3.0, 2.0, 1.0, 7.0, 6.0, 5.0, 4.0],
+        ]
+    )
+    labels = torch.tensor([0, 5, 0, 2])
+    assert tr.topk_accuracy(logits, labels, ks=(1, 5, 6)) == {"top1": 0.25, "top5": 0.5, "top6": 0.75}
+    assert tr.topk_accuracy(logits, labels) == {"top1": 0.25, "top5": 0.5}  # the default ks, as evaluate uses
     with pytest.raises(ValueError, match="'val' split is empty"):
         tr.train(cfg(), {"train": toy(), "val": tr.Split([], [])}, classes=4, progress=False)
     with pytest.raises(ValueError, match="unknown key"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -110,14 +111,41 @@ def test_best_constant_string_and_baseline():
     assert metrics.best_constant_string(["ab", "ab", "abc"]) == "ab"
     base = metrics.constant_baseline(["ab", "ab", "abc"], ["ab", "xy"])
     assert base["output"] == "ab" and base["letter_accuracy"] == pytest.approx(0.5)
-    # local search improves on every training label: "aea" is closer to these than any of them
-    labels = ["bad", "are", "ear", "sea", "eat", "tea"]
-    s = metrics.best_constant_string(labels)
 
+
+# Label sets where the local search matters: no starting candidate (the empty string, a single letter, a
+# training label) is optimal; reaching the optimum takes two insertions, two deletions, or a substitution
+# (no insertion or deletion does as well). (labels, the unique optimum, its total edits, the best start's)
+LOCAL_SEARCH_CASES = [
+    (["cc", "cbaca", "cbabc", "ba"], "cbac", 6, 8),  # from "ba": ba -> bac -> cbac
+    (["baccb", "ccc", "abbc", "ca", "accba"], "acc", 9, 11),  # from "accba": accba -> acca -> acc
+    (["ac", "cbaca", "aba"], "aca", 4, 5),  # from "aba": aba -> aca
+]
+
+
+@pytest.mark.parametrize("labels, optimum, least, start", LOCAL_SEARCH_CASES)
+def test_best_constant_string_finds_the_optimum_beyond_its_starting_guesses(labels, optimum, least, start):
     def cost(x):
-        return sum(metrics.unit_errors(x, lab) for lab in labels)
+        return sum(levenshtein(x, lab) for lab in labels)
 
-    assert cost(s) <= min(cost(lab) for lab in labels)
+    # the optimum by brute force over every string of the labels' letters, up to two letters longer than the
+    # longest label, with an edit distance written out here (not fslib's)
+    letters = sorted(set("".join(labels)))
+    every = ["".join(p) for n in range(max(map(len, labels)) + 3) for p in itertools.product(letters, repeat=n)]
+    costs = [cost(x) for x in every]
+    assert min(costs) == least and [x for x, c in zip(every, costs) if c == least] == [optimum]
+    assert min(cost(x) for x in ["", *letters, *labels]) == start > least  # the search must improve on every start
+    assert metrics.best_constant_string(labels) == optimum
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Unit-cost edit distance, written out here so the brute force above does not rely on fslib's metric."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 def test_confusions_count_matches_substitutions_deletions_and_insertions():

@@ -125,8 +125,36 @@ def test_hamer_pose_rotation_and_oracle_teachers_per_sequence(store):
     r = oracle.load("src/c_0003")["pose"]
     assert r.shape == (7, 16, 3, 3)
     assert np.allclose(np.linalg.det(r), 1, atol=1e-5)
+    # the oracle's output is the ground-truth pose it was given (axis-angle in groundtruth/<name>.npz) as
+    # rotation matrices, here by Rodrigues' formula, for every sequence
+    for name in store.filenames:
+        truth = np.load(store.corpus.groundtruth_root / f"{name}.npz")["pose"].astype(np.float64)
+        expected = rodrigues(truth)
+        out = oracle.load(name)
+        assert out["pose"].shape == expected.shape
+        np.testing.assert_allclose(out["pose"], expected, atol=1e-5)
+        np.testing.assert_allclose(oracle.vectors(name), expected.reshape(len(truth), 144), atol=1e-5)
+        # each matrix leaves its own rotation axis where it is
+        axis = truth / np.linalg.norm(truth, axis=-1, keepdims=True)
+        np.testing.assert_allclose(np.einsum("...ij,...j->...i", out["pose"], axis), axis, atol=1e-5)
     with pytest.raises(ValueError, match="ground-truth pose"):
         OracleTeacher().extract(store.load("src/a_0001"), truth=None)
+
+
+def rodrigues(rotvec: np.ndarray) -> np.ndarray:
+    """(..., 3) axis-angle -> (..., 3, 3) rotation matrices: R = I + sin(a) K + (1 - cos(a)) K^2."""
+    angle = np.linalg.norm(rotvec, axis=-1)[..., None, None]
+    k = rotvec / np.maximum(angle[..., 0], 1e-12)
+    zero = np.zeros(k.shape[:-1])
+    K = np.stack(
+        [
+            np.stack([zero, -k[..., 2], k[..., 1]], -1),
+            np.stack([k[..., 2], zero, -k[..., 0]], -1),
+            np.stack([-k[..., 1], k[..., 0], zero], -1),
+        ],
+        -2,
+    )
+    return np.eye(3) + np.sin(angle) * K + (1 - np.cos(angle)) * (K @ K)
 
 
 def test_process_pool_gives_the_same_features(store, tmp_path):

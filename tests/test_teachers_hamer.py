@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from fslib.teachers import checkpoint as checkpoint_module
 from fslib.teachers.checkpoint import CheckpointError, load_hamer_checkpoint, read_state_dict, save_hamer_checkpoint
 from fslib.teachers.components.rotation import (
     axis_angle_to_matrix,
@@ -187,11 +188,37 @@ def test_wrong_checkpoint_names_the_bad_keys(tmp_path):
     assert "discriminator" not in msg
 
 
-def test_released_config_rejects_a_small_file_and_missing_file_is_explained(tmp_path):
+def test_released_config_rejects_a_small_file_and_missing_file_is_explained(tmp_path, monkeypatch):
     path = tmp_path / "small.ckpt"
     _lightning_file(path, official_keys(HamerConfig(**SMALL)), with_foreign_object=False)
     state = read_state_dict(path)
     assert "discriminator.D_conv_pose.0.weight" in state
+    # The released network (670 M parameters) is built without memory on the meta device: the shape check
+    # that must reject the file reads shapes only.
+    built = []
+
+    def on_meta(config, init="default"):
+        built.append(config)
+        with torch.device("meta"):
+            return Hamer(config)
+
+    monkeypatch.setattr(checkpoint_module, "build_hamer", on_meta)
+    # what the error must name, from the specification's key lists: the released keys the small file lacks
+    # (30 more ViT blocks, 4 more head layers) and the keys both have with other shapes
+    small, released = official_keys(HamerConfig(**SMALL)), official_keys(HamerConfig())
+    missing = sorted(set(released) - set(small))
+    misshaped = sorted(k for k in set(small) & set(released) if small[k] != released[k])
+    assert len(missing) == 30 * 12 + 4 * 17 and len(misshaped) == 69
+    for config in (None, HamerConfig()):  # no config: a foreign file carries none, so the release is assumed
+        with pytest.raises(CheckpointError) as err:
+            load_hamer_checkpoint(path, config)
+        msg = str(err.value)
+        assert f"{path} does not fit a HaMeR network of size ViT 1280x32 on 256x192, head 1024x6" in msg
+        assert f"missing {len(missing)} key(s): {missing[0]}, " in msg
+        k = misshaped[0]
+        assert f"mis-shaped {len(misshaped)} key(s): {k} (checkpoint {small[k]}, model {released[k]})" in msg
+        assert "unexpected" not in msg
+    assert built == [HamerConfig(), HamerConfig()]
     with pytest.raises(FileNotFoundError, match="hamer_checkpoint empty"):
         read_state_dict(tmp_path / "nope.ckpt")
 

@@ -26,6 +26,20 @@ def test_prepare_drops_handless_frames_and_counts_them():
         prepare_clip(x[:, :50], "none")
 
 
+def test_a_frame_without_the_nose_is_dropped_and_counted_by_the_nose_anchored_strategy():
+    # issue 26: a parquet without the face rows of one frame made that frame all zeros, counted as kept
+    x = clip()
+    x[4, lm.NOSE] = np.nan  # frame 4 (kept by stride 2): hands present, no nose
+    out, rep = prepare_clip(x, "nose_anchored", stride=2)
+    assert (rep.subsampled, rep.kept, rep.unanchored) == (5, 4, 1)
+    assert out.shape == (4, 237) and not (out == 0).all(axis=1).any()  # no all-zero frame reaches the model
+    full, rep_full = prepare_clip(x, "per_frame", stride=2)  # other strategies do not need the nose
+    assert (rep_full.kept, rep_full.unanchored) == (5, 0) and full.shape == (5, 237)
+    x[:, lm.NOSE] = np.nan  # no nose anywhere: nothing left, and the report says why
+    empty, rep_empty = prepare_clip(x, "nose_anchored", stride=2)
+    assert empty.shape == (0, 237) and (rep_empty.kept, rep_empty.unanchored) == (0, 5)
+
+
 def test_collate_pads():
     x, lengths, y = collate([np.ones((3, 4), np.float32), np.ones((5, 4), np.float32)], [1, 2])
     assert x.shape == (2, 5, 4) and lengths.tolist() == [3, 5] and y.tolist() == [1, 2]

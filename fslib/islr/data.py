@@ -21,19 +21,22 @@ from .normalize import normalize
 
 @dataclasses.dataclass(frozen=True)
 class ClipReport:
-    """What :func:`prepare_clip` did to one clip: frames in, after subsampling, kept (with a hand)."""
+    """What :func:`prepare_clip` did to one clip: frames in, after subsampling, kept (with a hand and, for an
+    anchored normalization, its anchor), and ``unanchored``: frames with a hand dropped because the
+    normalization had nothing to anchor them to (the nose-anchored strategy on a frame without the nose)."""
 
     frames: int
     subsampled: int
     kept: int
+    unanchored: int = 0
 
 
 def prepare_clip(points: np.ndarray, strategy: str, stride: int = 2) -> tuple[np.ndarray, ClipReport]:
     """``(T, 79, 3)`` selected points -> ``(T', 79 * 3)`` float32 model input and its :class:`ClipReport`.
 
     Every ``stride``-th frame; frames where both hands are entirely missing dropped; normalised with
-    ``strategy``; remaining NaN set to 0. A clip with no hand in any frame gives ``(0, 237)``: the caller
-    skips it and counts it."""
+    ``strategy``; frames the normalization could not anchor (all NaN after it) dropped and counted; remaining
+    NaN set to 0. A clip left with no frame gives ``(0, 237)``: the caller skips it and counts it."""
     p = np.asarray(points, np.float32)
     if p.ndim != 3 or p.shape[1:] != (lm.N_POINTS, 3):
         raise ValueError(f"prepare_clip expects (T, {lm.N_POINTS}, 3) selected points, got {p.shape}")
@@ -41,11 +44,13 @@ def prepare_clip(points: np.ndarray, strategy: str, stride: int = 2) -> tuple[np
     hands = np.concatenate([sub[:, lm.LEFT_HAND], sub[:, lm.RIGHT_HAND]], 1)
     keep = ~np.isnan(hands).all(axis=(1, 2))
     kept = sub[keep]
-    report = ClipReport(len(p), len(sub), int(keep.sum()))
     if not len(kept):
-        return np.zeros((0, lm.N_POINTS * 3), np.float32), report
+        return np.zeros((0, lm.N_POINTS * 3), np.float32), ClipReport(len(p), len(sub), 0)
     z = normalize(kept, strategy, nose=lm.NOSE, face=lm.FACE)
-    return np.nan_to_num(z, nan=0.0).reshape(len(z), -1).astype(np.float32), report
+    anchored = ~np.isnan(z).all(axis=(1, 2))
+    z = z[anchored]
+    report = ClipReport(len(p), len(sub), len(z), int((~anchored).sum()))
+    return np.nan_to_num(z, nan=0.0).reshape(len(z), lm.N_POINTS * 3).astype(np.float32), report
 
 
 def collate(clips: Sequence[np.ndarray], labels: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -102,9 +102,11 @@ def load_splits(root: str | Path, strategy: str, stride: int = 2, progress: bool
         try:
             points = lm.select_points(lm.read_parquet(root / r.path))
             clip, rep = prepare_clip(points, strategy, stride)
-            row.update(frames=rep.frames, kept=rep.kept)
+            row.update(frames=rep.frames, kept=rep.kept, unanchored=rep.unanchored)
             if not rep.kept:
-                row["skipped"] = "no hand in any frame"
+                row["skipped"] = (
+                    f"no frame with a hand and the {strategy} anchor" if rep.unanchored else "no hand in any frame"
+                )
         except (OSError, ValueError) as err:
             row["skipped"] = f"{type(err).__name__}: {err}"
         rows.append(row)

@@ -19,6 +19,7 @@ _SUBCOMMANDS = [
     "fslib.recognizer.cli:add_subcommand",
     "fslib.recognizer.recognize_cli:add_subcommand",
     "fslib.islr.extract:_add_cli",
+    "fslib.ingest:add_subcommand",
 ]
 
 

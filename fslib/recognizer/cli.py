@@ -65,4 +65,6 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     print(table.to_string(index=False))
     print(f"results rows in {args.out_dir}/tables/results.csv")
+    if len(table):
+        print(f"the best-dev seed's model in {args.out_dir}/models/recognizer.pt (fslib recognize --checkpoint)")
     return 0

@@ -350,12 +350,20 @@ class Experiment:
                 "corpus": self.describe_corpus(),
                 "teacher": self.describe_teacher(),
                 # frames/s of the corpus the crops were read at (the student sees 1 in cfg.subsample of them)
-                "frame_rate": self.params.get("corpus_fps") if self.synthetic else None,
+                "frame_rate": self.params.get("corpus_fps") if self.synthetic else self.corpus_frame_rate(),
                 # how the crops were made (fslib recognize crops a video the same way)
                 "preprocess": dataclasses.asdict(self.store.config),
             },
             test_accuracy={s: m["letter_accuracy"] for s, m in test.items()},
         )
+
+    def corpus_frame_rate(self) -> float | None:
+        """Frames/s of a real corpus when known: ``fslib ingest`` records the rate it resampled to in
+        ``ingest.json``; the public corpora's frame rates vary by clip (None)."""
+        import json
+
+        record = Path(self.params["corpus_path"]) / "ingest.json"
+        return float(json.loads(record.read_text())["fps"]) if record.is_file() else None
 
     def evaluate_each(self, runs: Mapping[int, Any], **kwargs: Any) -> dict[int, dict[str, Any]]:
         """:meth:`evaluate` of every run of ``runs`` (seed -> run, from :meth:`train_each`), in its order."""
@@ -424,13 +432,16 @@ def run(params: Mapping[str, Any], progress: bool = True) -> pd.DataFrame:
             exp.features(cfg.teacher)  # the corpus, its crops, the teacher and its features
         exp.record_baseline()
         rank0_done()
-    rows = []
+    rows, runs, test = [], {}, {}
     for seed in seeds:
         res = exp.train(exp.config(seed))
         if rank == 0:
             ev = exp.evaluate(res)
             rows.append({"run_id": res.run_id, "seed": seed, **ev["metrics"]["test"]})
+            runs[seed], test[seed] = res, ev["metrics"]["test"]
         rank0_done()
+    if rank == 0 and runs and params.get("out_dir"):
+        exp.save_model(runs, params["out_dir"], test)  # what `fslib recognize --checkpoint` runs
     if world > 1 and owned:
         torch.distributed.destroy_process_group()
     return pd.DataFrame(rows)

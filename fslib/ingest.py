@@ -1,4 +1,6 @@
-"""Your own recordings in the layouts the study reads: ``fslib ingest fingerspelling VIDEOS LABELS.csv OUT``.
+"""Your own recordings in the layouts the study reads: ``fslib ingest fingerspelling VIDEOS LABELS.csv OUT``
+(fingerspelled words) and ``fslib ingest isolated VIDEOS LABELS.csv OUT`` (isolated signs, see
+:func:`ingest_isolated`).
 
 Input: a folder of videos (mp4/mov/avi, anything OpenCV reads, or folders of frames) and a CSV with the
 columns ``file`` (relative to the videos folder), ``label`` (the fingerspelled word), ``signer`` and optionally
@@ -117,22 +119,26 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "x"
 
 
-def check_rows(df: pd.DataFrame, videos: Path, alphabet: str) -> pd.DataFrame:
-    """Every row with ``status`` ("" while acceptable, else rejected), ``reason``, the normalised label, the
-    split and the output ``filename``; nothing is read but file names."""
-    alph = get_alphabet(alphabet)
-    kind = "greek" if alph.name == "greek" else "fswild"
+def check_rows(df: pd.DataFrame, videos: Path, alphabet: str | None) -> pd.DataFrame:
+    """Every row with ``reason`` ("" while acceptable), the normalised label, the split and the output
+    ``filename``; nothing is read but file names. ``alphabet``: the fingerspelling alphabet the labels must
+    be spelled in; None for isolated signs (a label is a gloss: stripped and upper-cased)."""
+    alph = get_alphabet(alphabet) if alphabet else None
+    kind = "greek" if alph is not None and alph.name == "greek" else "fswild"
     rows = []
     seen: dict[str, int] = {}
     for i, r in enumerate(df.itertuples(index=False)):
         rec = r._asdict()
         file, raw, signer = str(rec["file"]).strip(), str(rec["label"]), str(rec["signer"]).strip()
-        label = " ".join(normalize_label(raw.strip().lower(), kind).split())
+        if alph is None:
+            label = "_".join(raw.strip().upper().split())
+        else:
+            label = " ".join(normalize_label(raw.strip().lower(), kind).split())
         row = {"row": i + 2, "file": file, "label_raw": raw, "label": label, "signer": signer, "reason": ""}
         split = str(rec.get("split", "")).strip().lower()
         row["split"] = {"val": "dev", "validation": "dev"}.get(split, split)
         path = videos / file
-        bad = alph.invalid(label) if label else []
+        bad = alph.invalid(label) if label and alph is not None else []
         if not file or not path.exists():
             row["reason"] = f"missing file: {path.name or '(empty file column)'} is not in {videos.name}/"
         elif file in seen:
@@ -144,7 +150,7 @@ def check_rows(df: pd.DataFrame, videos: Path, alphabet: str) -> pd.DataFrame:
         elif not signer:
             row["reason"] = "no signer"
         elif row["split"] and row["split"] not in SPLITS:
-            row["reason"] = f"unknown split {row['split']!r} (use train, dev or test)"
+            row["reason"] = f"unknown split {row['split']!r} (use train, dev (or val) or test)"
         seen.setdefault(file, i + 2)
         row["filename"] = f"{_safe(signer)}/{_safe(Path(file).stem)}"
         rows.append(row)
@@ -154,6 +160,17 @@ def check_rows(df: pd.DataFrame, videos: Path, alphabet: str) -> pd.DataFrame:
     dup = acc[out.loc[acc, "filename"].duplicated(keep=False).to_numpy()]
     out.loc[dup, "filename"] = out.loc[dup, "filename"] + "_" + out.loc[dup, "row"].astype(str)
     return out
+
+
+def _assign_splits(rows: pd.DataFrame, labels: Any, seed: int) -> pd.Series:
+    """Fill ``rows.split`` of the acceptable rows (signer-disjoint when the CSV gives none); returns their mask."""
+    ok = rows["reason"] == ""
+    given = rows.loc[ok, "split"]
+    if (given == "").all():
+        rows.loc[ok, "split"] = rows.loc[ok, "signer"].map(signer_splits(rows.loc[ok, "signer"].tolist(), seed))
+    elif (given == "").any():
+        raise IngestError(f"{labels}: the split column is empty on some rows; fill every row or leave it out")
+    return ok
 
 
 # ------------------------------------------------------------------------------------------- clips
@@ -245,12 +262,7 @@ def ingest_fingerspelling(
         raise IngestError(f"fps={fps}: the frame rate to resample to must be > 0 (the synthetic corpora use 15)")
     get_alphabet(alphabet)
     rows = check_rows(read_labels(labels), videos, alphabet)
-    ok = rows["reason"] == ""
-    given = rows.loc[ok, "split"]
-    if (given == "").all():
-        rows.loc[ok, "split"] = rows.loc[ok, "signer"].map(signer_splits(rows.loc[ok, "signer"].tolist(), seed))
-    elif (given == "").any():
-        raise IngestError(f"{labels}: the split column is empty on some rows; fill every row or leave it out")
+    ok = _assign_splits(rows, labels, seed)
     out.mkdir(parents=True, exist_ok=True)
     frames_root = out / FRAMES_DIR
     jobs = rows.index[ok].tolist()
@@ -292,6 +304,73 @@ def ingest_fingerspelling(
     return IngestResult(report, out)
 
 
+def ingest_isolated(
+    videos: str | os.PathLike,
+    labels: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    frame_step: int = 1,
+    workers: int = 2,
+    seed: int = 0,
+    progress: bool = True,
+) -> IngestResult:
+    """Isolated signs: the labels CSV's ``label`` is the gloss. MediaPipe Holistic runs on every clip
+    (:func:`fslib.islr.extract.extract_many`: processes, resumable) and writes the GISLR layout the
+    isolated-sign pages read (``--set islr_corpus_path=OUT``): ``landmarks/<signer>/<clip>.parquet``,
+    ``train.csv`` (``split`` train / val / test), ``sign_to_prediction_index_map.json``, and
+    ``ingest_report.csv`` with every row (a clip whose video cannot be read, or where Holistic finds no hand
+    in any frame, is rejected with that reason)."""
+    from .islr import landmarks as lm
+    from .islr.extract import coverage, extract_many
+
+    videos, out = Path(videos), Path(out)
+    if not videos.is_dir():
+        raise IngestError(f"{videos}: no such folder of videos; give the folder the labels CSV's file column is in")
+    if frame_step < 1:
+        raise IngestError(f"frame_step={frame_step}: keep every k-th frame, k >= 1")
+    rows = check_rows(read_labels(labels), videos, None)
+    ok = _assign_splits(rows, labels, seed)
+    rows.loc[ok, "split"] = rows.loc[ok, "split"].replace({"dev": "val"})  # the GISLR pages call it val
+    targets = {i: out / "landmarks" / f"{rows.loc[i, 'filename']}.parquet" for i in rows.index[ok]}
+    failed = extract_many(
+        [(videos / rows.loc[i, "file"], t) for i, t in targets.items()],
+        frame_step=frame_step,
+        workers=workers,
+        progress=progress,
+    )
+    for i, target in targets.items():
+        why = failed.get(str(videos / rows.loc[i, "file"]))
+        if why:
+            rows.loc[i, "reason"] = f"unreadable video: {why}"
+            continue
+        cov = coverage(lm.read_parquet(target))
+        rows.loc[i, "frames"] = len(lm.read_parquet(target)["pose"])
+        if max(cov.get("left_hand", 0.0), cov.get("right_hand", 0.0)) == 0.0:
+            rows.loc[i, "reason"] = "no hand found: MediaPipe Holistic found no hand in any frame"
+    rows["status"] = np.where(rows["reason"] == "", "ingested", "rejected")
+    good = rows[rows["status"] == "ingested"]
+    index = pd.DataFrame(
+        {
+            "path": [f"landmarks/{f}.parquet" for f in good["filename"]],
+            "participant_id": good["signer"],
+            "sequence_id": good["filename"].str.replace("/", "-"),
+            "sign": good["label"],
+            "split": good["split"],
+        }
+    )
+    with atomic_path(out / "train.csv") as tmp:
+        index.to_csv(tmp, index=False)
+    write_json_atomic(
+        out / "sign_to_prediction_index_map.json", {g: k for k, g in enumerate(sorted(set(good["label"])))}
+    )
+    cols = ["row", "file", "label_raw", "label", "signer", "split", "status", "reason", "filename"]
+    report = rows.reindex(columns=cols + [c for c in ("frames",) if c in rows])
+    with atomic_path(out / REPORT_NAME) as tmp:
+        report.to_csv(tmp, index=False)
+    write_json_atomic(out / "ingest.json", {"frame_step": frame_step, "rows": len(rows), "ingested": int(len(good))})
+    return IngestResult(report, out)
+
+
 # ------------------------------------------------------------------------------------------- command
 def add_subcommand(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -315,6 +394,20 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--no-hand-check", action="store_true", help="do not reject clips where MediaPipe finds no hand")
     f.add_argument("--seed", type=int, default=0, help="seed of the signer-disjoint splits (when none are given)")
     f.set_defaults(func=_run_fingerspelling)
+    i = kinds.add_parser(
+        "isolated",
+        help="isolated signs -> MediaPipe Holistic landmarks in the GISLR layout (--set islr_corpus_path=OUT)",
+        description=ingest_isolated.__doc__.split("\n\n")[0],
+    )
+    i.add_argument("videos", type=Path, help="folder of the videos (mp4/mov/avi)")
+    i.add_argument(
+        "labels", type=Path, help="CSV with the columns file, label (the gloss), signer and optionally split"
+    )
+    i.add_argument("out", type=Path, help="the corpus folder to write (then: --set islr_corpus_path=OUT)")
+    i.add_argument("--frame-step", type=int, default=1, help="keep every k-th frame (default 1)")
+    i.add_argument("--workers", type=int, default=2, help="processes (MediaPipe takes about one core each)")
+    i.add_argument("--seed", type=int, default=0, help="seed of the signer-disjoint splits (when none are given)")
+    i.set_defaults(func=_run_isolated)
 
 
 def _run_fingerspelling(args: argparse.Namespace) -> int:
@@ -331,4 +424,14 @@ def _run_fingerspelling(args: argparse.Namespace) -> int:
     print(res.summary())
     if res.ingested:
         print(f"next: fslib train --profile smoke --set corpus_path={args.out}")
+    return 0 if res.ingested else 2
+
+
+def _run_isolated(args: argparse.Namespace) -> int:
+    res = ingest_isolated(
+        args.videos, args.labels, args.out, frame_step=args.frame_step, workers=args.workers, seed=args.seed
+    )
+    print(res.summary())
+    if res.ingested:
+        print(f"next: fslib study --profile smoke --only 10 11 --set islr_corpus_path={args.out}")
     return 0 if res.ingested else 2

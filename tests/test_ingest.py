@@ -111,3 +111,26 @@ def test_a_model_trained_on_ingested_clips_recognizes_a_held_out_clip(videos, tm
     assert main(["recognize", str(videos / "held_out.mp4"), "--checkpoint", str(model), "--json"]) == 0
     got = capsys.readouterr().out
     assert '"letters"' in got and '"frames"' in got
+
+
+@pytest.mark.slow
+def test_isolated_signs_are_ingested_with_holistic_and_train_a_classifier(videos, tmp_path, capsys, monkeypatch):
+    from fslib.islr.experiment import load_splits
+    from fslib.islr.train import make_config, train
+
+    monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
+    glosses = ["cab", "bed", "ace"]
+    rows = [(f"clip{i}.mp4", glosses[i % 3], f"signer{i // 3}") for i in range(8)]  # 3 signers
+    rows += [("broken.mp4", "fig", "signer0"), ("blank.mp4", "hat", "signer1"), ("gone.mp4", "na", "signer2")]
+    out = tmp_path / "islr"
+    argv = ["ingest", "isolated", str(videos), str(_labels(videos, rows)), str(out), "--workers", "1"]
+    assert main(argv) == 0
+    report = pd.read_csv(out / "ingest_report.csv", keep_default_na=False)
+    why = dict(zip(report["file"], report["reason"]))
+    assert why["broken.mp4"].startswith("unreadable video") and why["blank.mp4"].startswith("no hand found")
+    assert why["gone.mp4"].startswith("missing file") and (report["status"] == "ingested").sum() == 8
+    splits, classes, skipped = load_splits(out, "per_frame")
+    assert classes == 3 and sum(len(s.clips) for s in splits.values()) == 8 and not skipped["skipped"].any()
+    assert {k for k, s in splits.items() if s.clips} == {"train", "val", "test"}
+    res = train(make_config(kind="lstm", hidden=16, layers=1, epochs=1, batch_size=4), splits, classes, progress=False)
+    assert 0.0 <= res.report["test"]["top1"] <= 1.0

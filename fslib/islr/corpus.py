@@ -570,7 +570,8 @@ def read_index(root: str | Path) -> pd.DataFrame:
     path = Path(root) / "train.csv"
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: not a GISLR-layout corpus folder (train.csv missing)")
-    df = pd.read_csv(path, dtype={"participant_id": str, "sequence_id": str, "sign": str})
+    # every column as text: a gloss named NA or NULL stays a gloss (pandas would read it as missing)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = {"path", "participant_id", "sequence_id", "sign"} - set(df.columns)
     if missing:
         raise ValueError(

@@ -77,3 +77,16 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
         main(["train"])
     assert not cli.is_user_error(ZeroDivisionError()) and not cli.is_user_error(ValueError("numpy said so"))
     assert cli.is_user_error(FileNotFoundError("x")) and cli.is_user_error(ParameterError("p"))
+
+
+def test_a_path_given_with_set_is_relative_to_the_command_and_must_exist(tmp_path, monkeypatch):
+    from fslib.study.plan import load_plan
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_corpus").mkdir()
+    plan = load_plan()
+    got = plan.resolve("smoke", ["04_recognizer"], ["corpus_path=my_corpus"])["04_recognizer"]["corpus_path"]
+    assert got == str((tmp_path / "my_corpus").resolve())  # the notebooks run in notebooks/: made absolute
+    with pytest.raises(ParameterError, match="no_such_corpus does not exist"):
+        plan.resolve("smoke", ["04_recognizer"], ["corpus_path=no_such_corpus"])
+    assert plan.resolve("smoke", ["04_recognizer"], ["corpus_path="])["04_recognizer"]["corpus_path"] == ""

@@ -16,6 +16,12 @@ PLAN_FILE = Path(__file__).resolve().parent.parent / "study.yml"
 RUNNER_PARAMS = ("profile", "out_dir")  # injected by the runner into every notebook that declares them
 
 
+def is_path_parameter(name: str) -> bool:
+    """Parameters naming a file or folder of the user's (``corpus_path``, ``islr_corpus_path``,
+    ``hamer_checkpoint``): a relative one given with ``--set`` is resolved against the current directory."""
+    return name.endswith("_path") or name.endswith("_checkpoint")
+
+
 class ParameterError(ValueError):
     """A ``--set`` or profile parameter that no notebook declares, or of the wrong type."""
 
@@ -256,6 +262,13 @@ class Plan:
                     f"--set {item!r}: no notebook in this run declares a parameter {key!r}. Allowed: {allowed}"
                 )
             value = _parse_literal(raw)
+            if is_path_parameter(key) and isinstance(value, str) and value:
+                # a path given on the command line is relative to where the command runs (the notebooks run in
+                # notebooks/), and must exist before any work starts
+                path = Path(value).expanduser()
+                if not path.exists():
+                    raise ParameterError(f"--set {item!r}: {path} does not exist; give an existing file or folder")
+                value = str(path.resolve())
             for nb in hits:
                 apply(nb, key, value, f"--set {item}")
 

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -84,6 +85,18 @@ class MediaPipeHands:
             min_tracking_confidence=min_tracking,
         )
         self._hands = None
+
+    @classmethod
+    def from_config(cls, cfg: Any, static: bool = False) -> MediaPipeHands:
+        """The graph with the study's detection settings (a :class:`fslib.preprocess.config.PreprocessConfig`:
+        ``max_hands``, ``complexity``, ``min_detection``, ``min_tracking``)."""
+        return cls(
+            static=static,
+            max_hands=cfg.max_hands,
+            complexity=cfg.complexity,
+            min_detection=cfg.min_detection,
+            min_tracking=cfg.min_tracking,
+        )
 
     def __enter__(self) -> MediaPipeHands:
         import mediapipe as mp

@@ -21,7 +21,8 @@ from fslib.preprocess.crops import (
     square_to_box,
     to_square,
 )
-from fslib.preprocess.hands import box_iou, choose_signing_hand, link_tracklets
+from fslib.preprocess.hands import TrackletLinker, box_iou, choose_signing_hand, link_tracklets
+from fslib.synth import corpus as synth
 
 CFG = PreprocessConfig(crop_size=32, complexity=0)
 
@@ -97,6 +98,24 @@ def test_tracklets_link_by_position_and_stitch_after_a_long_gap():
     assert len(tracks) == 3  # signing before the gap, signing after, the other hand
     ch = choose_signing_hand(frames)
     assert ch.detected.sum() == 30  # both pieces of the signing hand were stitched
+
+
+def test_the_stream_linker_gives_the_whole_clip_rule_at_every_frame():
+    # fslib recognize --stream links each frame once (TrackletLinker) instead of relinking the clip so far for
+    # every partial hypothesis; the tracklets, their scores and the chosen hand must be those of the batch rule
+    frames, _ = _two_hands(T=40, seed=4, drop={5, 6, 7, 8, 9, 10, 11, 30})
+    frames[12].append(HandDetection(_hand(np.random.default_rng(1), np.array([500.0, 300.0]), 40), "Right", 0.7))
+    linker = TrackletLinker(gate=1.5)
+    for t, dets in enumerate(frames):
+        linker.push(dets)
+        live = linker.tracklets()
+        batch = link_tracklets(frames[: t + 1], gate=1.5)
+        assert [(tr.frames, tr.score) for tr in live] == [(tr.frames, tr.score) for tr in batch]
+        a = choose_signing_hand(frames[: t + 1], tracks=live)
+        b = choose_signing_hand(frames[: t + 1])
+        assert (a.side, a.scores, a.vote) == (b.side, b.scores, b.vote)
+        np.testing.assert_array_equal(a.landmarks, b.landmarks)
+    assert len(live) >= 4  # the gap split the signing hand, plus the other hand and the spurious one
 
 
 def test_no_detection_at_all():
@@ -269,7 +288,8 @@ def test_processing_error_is_reported_not_raised(corpus, tmp_path, monkeypatch):
 
 
 def test_dask_local_cluster_matches_serial(corpus, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a hard dependency (dask[distributed] in pyproject.toml): missing, this must fail, not skip
+
     corpus, _ = corpus
     serial = preprocess_corpus(corpus, CFG, workers=1, root=tmp_path / "serial", progress=False)
     with (
@@ -342,7 +362,6 @@ def test_config_rejects_bad_values():
 def test_real_mediapipe_on_synthetic_hands(tmp_path):
     """End to end on frames that contain a hand: MediaPipe finds it, the chosen hand is the signing hand and
     the crops cover the true hand box (the synthetic corpus's ground truth)."""
-    synth = pytest.importorskip("fslib.synth.corpus")
     from fslib.preprocess.evaluate import frame_table, sequence_table
 
     root = synth.generate(

@@ -78,21 +78,33 @@ def dedupe(dets: Sequence[HandDetection], iou: float = 0.5) -> list[HandDetectio
     return keep
 
 
-def link_tracklets(dets: Sequence[Sequence[HandDetection]], gate: float = 1.5, max_gap: int = 5) -> list[Tracklet]:
-    """Link per-frame detections (a list of T lists) into tracklets by nearest centre within ``gate`` hand
-    sizes (greedy by ascending distance, which is optimal for two hands in the common cases)."""
-    tracks: list[Tracklet] = []
-    for t, ds in enumerate(dets):
+class TrackletLinker:
+    """Step 2 one frame at a time, for a stream: :meth:`push` links frame t's detections to the tracklets so
+    far; :meth:`tracklets` returns them scored. Linking frame t looks only at frames up to t, so pushing a
+    clip frame by frame gives exactly :func:`link_tracklets` of the whole clip, and a stream that asks for the
+    signing hand every few frames does the linking once per frame instead of once per frame per question.
+    Each tracklet's per-pair score terms are kept as they are linked, so scoring adds them up again in the
+    same order (the same floats as :func:`tracklet_score`) without recomputing the landmarks' geometry."""
+
+    def __init__(self, gate: float = 1.5, max_gap: int = 5):
+        self.gate, self.max_gap = gate, max_gap
+        self.tracks: list[Tracklet] = []
+        self._terms: list[list[float]] = []  # per tracklet: articulation + 0.5 * motion of each linked pair
+        self.frames = 0
+
+    def push(self, ds: Sequence[HandDetection]) -> None:
+        t = self.frames
+        self.frames += 1
         ds = dedupe(ds)
         pairs = []
         for i, d in enumerate(ds):
             c = _centre(d)
-            for k, tr in enumerate(tracks):
+            for k, tr in enumerate(self.tracks):
                 gap = t - tr.frames[-1]
-                if gap < 1 or gap > max_gap:
+                if gap < 1 or gap > self.max_gap:
                     continue
                 dist = float(np.linalg.norm(c - tr.last_centre)) / max(tr.last_size, _size(d))
-                if dist <= gate * (1 + 0.25 * (gap - 1)):
+                if dist <= self.gate * (1 + 0.25 * (gap - 1)):
                     pairs.append((dist, i, k))
         used_d, used_k = set(), set()
         for _dist, i, k in sorted(pairs):
@@ -100,14 +112,31 @@ def link_tracklets(dets: Sequence[Sequence[HandDetection]], gate: float = 1.5, m
                 continue
             used_d.add(i)
             used_k.add(k)
-            tracks[k].frames.append(t)
-            tracks[k].dets.append(ds[i])
+            self._terms[k].append(_pair_term(self.tracks[k].dets[-1], ds[i]))
+            self.tracks[k].frames.append(t)
+            self.tracks[k].dets.append(ds[i])
         for i, d in enumerate(ds):
             if i not in used_d:
-                tracks.append(Tracklet([t], [d]))
-    for tr in tracks:
-        tr.score = tracklet_score(tr)
-    return tracks
+                self.tracks.append(Tracklet([t], [d]))
+                self._terms.append([])
+
+    def tracklets(self) -> list[Tracklet]:
+        """The tracklets so far, each with its :func:`tracklet_score` (shared objects: read, do not modify)."""
+        for tr, terms in zip(self.tracks, self._terms):
+            s = 0.02 * len(tr.frames)
+            for x in terms:
+                s += x
+            tr.score = s
+        return self.tracks
+
+
+def link_tracklets(dets: Sequence[Sequence[HandDetection]], gate: float = 1.5, max_gap: int = 5) -> list[Tracklet]:
+    """Link per-frame detections (a list of T lists) into tracklets by nearest centre within ``gate`` hand
+    sizes (greedy by ascending distance, which is optimal for two hands in the common cases)."""
+    linker = TrackletLinker(gate=gate, max_gap=max_gap)
+    for ds in dets:
+        linker.push(ds)
+    return linker.tracklets()
 
 
 def _shape(d: HandDetection) -> np.ndarray:
@@ -119,11 +148,16 @@ def tracklet_score(tr: Tracklet) -> float:
     """Articulation + 0.5 * motion summed over consecutive detections, plus 0.02 per frame (see module doc)."""
     s = 0.02 * len(tr.frames)
     for a, b in zip(tr.dets[:-1], tr.dets[1:]):
-        size = max(_size(a), _size(b))
-        artic = float(np.linalg.norm(_shape(b) - _shape(a), axis=1).mean())
-        motion = float(np.linalg.norm(_centre(b) - _centre(a))) / size
-        s += artic + 0.5 * motion
+        s += _pair_term(a, b)
     return s
+
+
+def _pair_term(a: HandDetection, b: HandDetection) -> float:
+    """Articulation + 0.5 * motion between consecutive detections ``a`` -> ``b`` of one tracklet."""
+    size = max(_size(a), _size(b))
+    artic = float(np.linalg.norm(_shape(b) - _shape(a), axis=1).mean())
+    motion = float(np.linalg.norm(_centre(b) - _centre(a))) / size
+    return artic + 0.5 * motion
 
 
 @dataclasses.dataclass
@@ -145,13 +179,19 @@ class HandChoice:
 
 
 def choose_signing_hand(
-    dets: Sequence[Sequence[HandDetection]], gate: float = 1.5, max_gap: int = 5, mediapipe_mirrored: bool = False
+    dets: Sequence[Sequence[HandDetection]],
+    gate: float = 1.5,
+    max_gap: int = 5,
+    mediapipe_mirrored: bool = False,
+    tracks: Sequence[Tracklet] | None = None,
 ) -> HandChoice:
-    """Apply the rule of the module docstring to T frames of detections."""
+    """Apply the rule of the module docstring to T frames of detections. ``tracks``: the scored tracklets of
+    these frames when a :class:`TrackletLinker` has already linked them (a stream); linked here otherwise."""
     T = len(dets)
     lms = np.full((T, 21, 3), np.nan, np.float32)
     detected = np.zeros(T, bool)
-    tracks = link_tracklets(dets, gate=gate, max_gap=max_gap)
+    if tracks is None:
+        tracks = link_tracklets(dets, gate=gate, max_gap=max_gap)
     if not tracks:
         return HandChoice(lms, detected, "none", 0, [])
     order = sorted(range(len(tracks)), key=lambda k: -tracks[k].score)

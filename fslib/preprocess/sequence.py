@@ -36,13 +36,7 @@ def hands_for(cfg: PreprocessConfig) -> MediaPipeHands:
     if cached is None or cached[0] != key:
         if cached is not None:
             cached[1].__exit__(None, None, None)
-        mp = MediaPipeHands(
-            static=False,
-            max_hands=cfg.max_hands,
-            complexity=cfg.complexity,
-            min_detection=cfg.min_detection,
-            min_tracking=cfg.min_tracking,
-        ).__enter__()
+        mp = MediaPipeHands.from_config(cfg).__enter__()
         _local.hands = cached = (key, mp)
     return cached[1]
 

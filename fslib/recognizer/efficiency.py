@@ -258,16 +258,20 @@ def student_costs(sm: Any, students: Sequence[Any], s: BenchSettings) -> list[di
 
 def mediapipe_costs(frames: Sequence[np.ndarray], prep: Any) -> dict[str, float]:
     """ms per frame of MediaPipe Hands alone (tracking mode, the study's settings) and of the study's crop rule
-    applied online to its detections (the boxes recomputed as each frame arrives, one crop cut per frame)."""
+    applied online to its detections (each frame linked to the tracklets as it arrives, the boxes recomputed,
+    one crop cut per frame)."""
     from ..preprocess.crops import crop_square
+    from ..preprocess.hands import TrackletLinker
     from .pipeline import Timings, crop_rule, detections
 
     t = Timings()
     dets = [d for _, d in detections(frames, prep, t)]
     mp_ms = 1000 * t.seconds["mediapipe"] / len(frames)
+    linker = TrackletLinker(gate=prep.gate)
     t0 = time.perf_counter()
     for i, f in enumerate(frames):
-        got = crop_rule(dets[: i + 1], prep)
+        linker.push(dets[i])
+        got = crop_rule(dets[: i + 1], prep, tracks=linker.tracklets())
         if got is not None:
             crop_square(f, got[0][-1], prep.crop_size, got[1])
     crop_ms = 1000 * (time.perf_counter() - t0) / len(frames)

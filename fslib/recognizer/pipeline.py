@@ -31,7 +31,7 @@ import numpy as np
 
 from ..preprocess.config import PreprocessConfig
 from ..preprocess.crops import crop_square, fill_squares, landmark_boxes, smooth_squares, square_to_box, to_square
-from ..preprocess.hands import choose_signing_hand
+from ..preprocess.hands import TrackletLinker, choose_signing_hand
 from . import decode
 
 DEFAULT_MODEL = Path("runs") / "full" / "models" / "recognizer.pt"
@@ -210,11 +210,12 @@ class Timings:
 
 
 # ----------------------------------------------------------------------------------------------- crops
-def crop_rule(dets: list[list], prep: PreprocessConfig):
+def crop_rule(dets: list[list], prep: PreprocessConfig, tracks: list | None = None):
     """The study's crop boxes for a clip's detections so far (:mod:`fslib.preprocess`: signing-hand tracklets,
     square boxes with the margin, frames without a detection filled, centred smoothing; no dataset BBox):
-    ``(boxes (T, 4), mirror, HandChoice)``, or None while no hand has been found."""
-    choice = choose_signing_hand(dets, gate=prep.gate, mediapipe_mirrored=prep.mediapipe_mirrored)
+    ``(boxes (T, 4), mirror, HandChoice)``, or None while no hand has been found. ``tracks``: these frames'
+    tracklets from a :class:`~fslib.preprocess.hands.TrackletLinker` (a stream links each frame once)."""
+    choice = choose_signing_hand(dets, gate=prep.gate, mediapipe_mirrored=prep.mediapipe_mirrored, tracks=tracks)
     if not choice.detected.any():
         return None
     squares = to_square(landmark_boxes(choice.landmarks), prep.margin, prep.min_side)
@@ -261,10 +262,12 @@ class ClipRecognizer:
         self.student = student or TorchStudent(sm.model)
         self.beam, self.stream = beam, stream
         self.k = max(int(sm.cfg.subsample), 1)
-        # a partial hypothesis every this many frames (at the model's rate), on a student frame: the crop rule
-        # and the temporal head run over the whole clip so far, so asking every frame would cost O(T^2)
+        # a partial hypothesis every this many frames (at the model's rate), on a student frame: the tracklets
+        # are linked once per frame as frames arrive, but choosing the hand, smoothing the boxes and the
+        # temporal head still run over the whole clip so far, so asking every frame would cost O(T^2)
         self.partial_every = max(int(partial_every), 1)
         self.dets: list[list] = []
+        self.linker = TrackletLinker(gate=self.prep.gate)
         self.frames: dict[int, np.ndarray] = {}  # student frames only
         self.feats: dict[int, tuple[np.ndarray, bool, np.ndarray]] = {}  # t -> (box, mirror, features)
         self.timings = Timings()
@@ -275,6 +278,9 @@ class ClipRecognizer:
     def push(self, frame: np.ndarray, dets: list) -> str | None:
         t = len(self.dets)
         self.dets.append(dets)
+        t0 = time.perf_counter()
+        self.linker.push(dets)
+        self.timings.add("crop", time.perf_counter() - t0)  # the crop rule's tracklet linking, once per frame
         if t % self.k == 0:
             self.frames[t] = frame
         self.timings.frames = len(self.dets)
@@ -287,7 +293,7 @@ class ClipRecognizer:
         return None
 
     def _boxes(self) -> tuple[np.ndarray, bool] | None:
-        got = crop_rule(self.dets, self.prep)
+        got = crop_rule(self.dets, self.prep, tracks=self.linker.tracklets())
         if got is None:
             return None
         boxes, mirror, choice = got
@@ -361,13 +367,7 @@ def detections(
     ``decode``, MediaPipe's to ``mediapipe``."""
     from ..mediapipe_hands import MediaPipeHands
 
-    with MediaPipeHands(
-        static=False,
-        max_hands=prep.max_hands,
-        complexity=prep.complexity,
-        min_detection=prep.min_detection,
-        min_tracking=prep.min_tracking,
-    ) as mp:
+    with MediaPipeHands.from_config(prep) as mp:
         it = iter(frames)
         while True:
             t0 = time.perf_counter()

@@ -75,13 +75,7 @@ def evaluate_sequence(frames: np.ndarray, gt: dict, cfg: RealismConfig) -> dict[
         landmark_err=np.full((T, 21), np.nan),
         mp_landmarks=np.full((T, 21, 2), np.nan, np.float32),
     )
-    with MediaPipeHands(
-        static=False,
-        max_hands=cfg.max_hands,
-        complexity=cfg.complexity,
-        min_detection=cfg.min_detection,
-        min_tracking=cfg.min_tracking,
-    ) as mph:
+    with MediaPipeHands.from_config(cfg) as mph:
         for t, dets in enumerate(mph.detect_sequence(frames)):
             out["n_hands"][t] = len(dets)
             if not visible[t] or not dets:

@@ -47,7 +47,15 @@ from ..paths import cache_dir
 from ..progress import tqdm
 from . import landmarks as lm
 
-CODE = ["fslib.islr.corpus", "fslib.islr.landmarks", "fslib.synth.hand", "fslib.synth.letters"]
+CODE = [
+    "fslib.islr.corpus",
+    "fslib.islr.landmarks",
+    "fslib.synth.hand",
+    "fslib.synth.letters",
+    "fslib.synth.primitives",
+    "fslib.synth.render",
+    "fslib.synth.scene",
+]
 WIDTH, HEIGHT, FOCAL = 640, 480, 600.0
 LOCATIONS = (
     "forehead",

@@ -42,6 +42,10 @@ CODE = [
     "fslib.recognizer.backbones",
     "fslib.recognizer.augment",
     "fslib.recognizer.model",
+    "fslib.recognizer.config",
+    "fslib.recognizer.data",
+    "fslib.recognizer.heads",
+    "fslib.alphabet",
     "fslib.training",
 ]
 

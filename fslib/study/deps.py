@@ -103,10 +103,24 @@ def module_files(notebook_path: str | Path, package_root: str | Path | None = No
     """The source files of the package at ``package_root`` (default: fslib) that the notebook runs, sorted:
     the modules it imports, closed over the package's own imports (see the module docstring)."""
     root = _root(Path(package_root) if package_root else None)
-    pkg = root.name
     imports = notebook_imports(notebook_path)
     if imports is None:
         return sorted(root.rglob("*.py"))
+    return _closure(imports, root)
+
+
+def module_closure(module: str, package_root: str | Path | None = None) -> list[Path]:
+    """The source files that importing and running ``module`` (``fslib.recognizer.train``) can execute: the
+    module, closed over the package's own imports like :func:`module_files` (lazy imports inside functions
+    count). What a stage's cache key must cover, or leave to the keys of the inputs it reads."""
+    return _closure([(module, ())], _root(Path(package_root) if package_root else None), parents=False)
+
+
+def _closure(imports: list[tuple[str, tuple[str, ...]]], root: Path, parents: bool = True) -> list[Path]:
+    """Files of the modules ``imports`` reach through the package's own imports; ``parents``: also the
+    ``__init__.py`` of every package above each module (Python runs them; what a notebook's key must cover),
+    else only the packages a module imports from by name (what its results can depend on)."""
+    pkg = root.name
     files: set[Path] = set()
     seen: set[str] = set()
     todo: list[tuple[str, tuple[str, ...]]] = list(imports)
@@ -121,7 +135,8 @@ def module_files(notebook_path: str | Path, package_root: str | Path | None = No
         seen.add(module)
         parts = module.split(".")
         # Python runs the __init__.py of every package above the module
-        todo += [(".".join(parts[:i]), ()) for i in range(1, len(parts)) if ".".join(parts[:i]) not in seen]
+        if parents:
+            todo += [(".".join(parts[:i]), ()) for i in range(1, len(parts)) if ".".join(parts[:i]) not in seen]
         path = _module_path(module, root)
         if path is None:
             continue  # a name from a package's namespace, or a module that does not exist

@@ -36,6 +36,7 @@ CODE = [
     "fslib.teachers.heads",
     "fslib.teachers.backbones",
     "fslib.teachers.components",
+    "fslib.teachers.checkpoint",
     "fslib.mediapipe_hands",
 ]
 

@@ -64,6 +64,8 @@ CODE = [
     "fslib.synth.hand",
     "fslib.synth.render",
     "fslib.synth.scene",
+    "fslib.synth.primitives",
+    "fslib.teachers.checkpoint",
     "fslib.training",
 ]
 SHAPE_SCALE = 0.1

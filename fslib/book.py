@@ -20,6 +20,7 @@ import nbformat
 import yaml
 
 from . import gpu_report
+from .cache import stable_json
 from .paths import repo_root
 from .study.plan import Plan, load_plan, notebook_parameters
 
@@ -69,6 +70,7 @@ def stage(profile: str | None = None, root: Path | None = None, plan: Plan | Non
         if executed.exists():
             entry = next((nb for nb in manifest.get("notebooks", []) if nb["name"] == name), {})
             page = add_parameter_table(nbformat.read(str(executed), as_version=4), plan, name, entry.get("params"))
+            add_stale_warning(page, entry, stale_parameters(plan, profile, name, entry.get("params")), profile)
             nbformat.write(page, str(pages / f"{name}.ipynb"))
         else:
             (pages / f"{name}.md").write_text(
@@ -155,6 +157,43 @@ def add_parameter_table(nb, plan: Plan, name: str, used: dict[str, Any] | None):
     cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": ["parameter-table"]})
     cell.id = "parameter-table"  # a fixed id: staging the same run twice gives the same page
     nb.cells.insert(last + 1, cell)
+    return nb
+
+
+def stale_parameters(plan: Plan, profile: str, name: str, used: dict[str, Any] | None) -> list[str]:
+    """The parameters whose value in the executed page differs from what ``profile`` sets today (fslib/study.yml):
+    a page kept from an earlier run of the profile after its settings changed. Empty when they agree (or the
+    run recorded no parameters)."""
+    if not used or profile not in plan.profiles:
+        return []
+    try:
+        resolved = plan.resolve(profile, [name], out_dir=str(used.get("out_dir", "")))[name]
+        defaults = {k: p.default for k, p in plan.parameters(name).items()}
+    except Exception:  # noqa: BLE001 - a page the plan no longer resolves is reported by the plan's own checks
+        return []
+    now, then = {**defaults, **resolved}, {**defaults, **used}  # a value not recorded is the notebook's default
+    keys = sorted(k for k in {*resolved, *used} if k != "out_dir")
+    return [k for k in keys if stable_json(now.get(k)) != stable_json(then.get(k))]
+
+
+def add_stale_warning(nb, entry: dict[str, Any], changed: list[str], profile: str):
+    """A warning at the top of a page executed with settings the profile no longer uses (see
+    :func:`stale_parameters`): its numbers are of that earlier run, not comparable with the pages around it."""
+    if not changed:
+        return nb
+    when = entry.get("executed_at", "an earlier run")
+    commit = (entry.get("git") or {}).get("commit", "")[:12]
+    text = (
+        f":::{{warning}}\nThis page is from an earlier run of the `{profile}` profile ({when}"
+        + (f", commit `{commit}`" if commit else "")
+        + f"), executed with settings the profile has changed since: {', '.join(f'`{k}`' for k in changed)}. "
+        "Its numbers come from that run's models and data and are not comparable with the pages regenerated "
+        f"after it. `fslib study --profile {profile} --only {entry.get('name', '')}` brings it up to date.\n:::"
+    )
+    cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": ["stale-page"]})
+    cell.id = "stale-page"
+    at = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0  # below the page's title
+    nb.cells.insert(at, cell)
     return nb
 
 

@@ -61,6 +61,25 @@ def test_staged_page_collapses_parameter_cells_and_inserts_the_table_after_them(
     assert "hide-cell" not in tags[4]
 
 
+def test_a_page_run_with_settings_the_profile_no_longer_uses_is_marked_stale(tmp_path):
+    plan = _study(tmp_path)  # the smoke profile sets nothing: size 32, seed 0, epochs 2 are the defaults
+    current = {"profile": "smoke", "out_dir": "x", "seed": 0, "size": 32}
+    assert book.stale_parameters(plan, "smoke", "00_first", current) == []
+    old = {**current, "size": 64, "out_dir": "elsewhere"}  # out_dir is where it ran, not a setting
+    assert book.stale_parameters(plan, "smoke", "00_first", old) == ["size"]
+    assert book.stale_parameters(plan, "smoke", "01_second", {"profile": "smoke", "epochs": 2, "seed": 5}) == ["seed"]
+    nb = nbformat.read(str(plan.path("00_first")), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("# First page"))
+    entry = {"name": "00_first", "executed_at": "2026-12-01T18:47:41+00:00", "git": {"commit": "0123456789abcdef"}}
+    page = book.add_stale_warning(nb, entry, ["size"], "smoke")
+    assert page.cells[0].source == "# First page" and page.cells[1].metadata["tags"] == ["stale-page"]
+    text = page.cells[1].source
+    assert text.startswith(":::{warning}") and "2026-12-01" in text and "`0123456789ab`" in text and "`size`" in text
+    assert "fslib study --profile smoke --only 00_first" in text
+    n = len(page.cells)
+    assert len(book.add_stale_warning(page, entry, [], "smoke").cells) == n  # an up-to-date page is untouched
+
+
 def test_downloads_are_copied_or_say_what_is_missing(tmp_path):
     run = tmp_path / "runs" / "ci"
     (run / "tables").mkdir(parents=True)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from fslib.islr import citizen
+from fslib.islr import citizen, source
 
 
 def write(root, split, rows):
@@ -35,7 +35,7 @@ def test_subset_rule_frequency_ties_and_variants():
     train = pd.DataFrame({"gloss": rows})
     # NEAR2 ties NEAR (5) but sorts after it and is its variant; APPLE/BOOK tie and go alphabetically
     assert citizen.subset_glosses(train, 4) == ["NEAR", "APPLE", "BOOK", "7"]
-    assert citizen.gloss_base("NEAR2") == "NEAR" and citizen.gloss_base("7") == "7"
+    assert source.gloss_base("NEAR2") == "NEAR" and source.gloss_base("7") == "7"
 
 
 def test_reader_errors_name_the_file(tmp_path):

@@ -12,7 +12,6 @@ number, e.g. ``NEAR2`` after ``NEAR``); it reports 1,800 / 365 / 1,286 train / v
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -45,29 +44,16 @@ def read_split(root: str | os.PathLike, split: str) -> pd.DataFrame:
     return df
 
 
-def gloss_base(gloss: str) -> str:
-    """The gloss without a trailing variant number (``NEAR2`` -> ``NEAR``; ``7`` stays ``7``)."""
-    base = re.sub(r"\d+$", "", gloss.strip())
-    return base or gloss.strip()
+def subset_glosses(train: pd.DataFrame, n: int = 100, rule: str = "text") -> list[str]:
+    """The source study's gloss subset from the training table (see the module docstring); ``rule`` "code":
+    the authors' code's variant rule (:func:`fslib.islr.source.subset_glosses`)."""
+    from .source import subset_glosses as choose
+
+    return choose(train["gloss"].value_counts().to_dict(), n, rule)
 
 
-def subset_glosses(train: pd.DataFrame, n: int = 100) -> list[str]:
-    """The source study's gloss subset from the training table (see the module docstring)."""
-    counts = train["gloss"].value_counts()
-    order = sorted(counts.index, key=lambda g: (-counts[g], g))
-    chosen, bases = [], set()
-    for g in order:
-        if gloss_base(g) in bases:
-            continue
-        chosen.append(g)
-        bases.add(gloss_base(g))
-        if len(chosen) == n:
-            break
-    return chosen
-
-
-def read_subset(root: str | os.PathLike, n: int = 100) -> dict[str, pd.DataFrame]:
-    """Every split restricted to the ``n``-gloss subset chosen on the training split."""
+def read_subset(root: str | os.PathLike, n: int = 100, rule: str = "text") -> dict[str, pd.DataFrame]:
+    """Every split restricted to the ``n``-gloss subset chosen on the training split (``rule``: text or code)."""
     splits = {s: read_split(root, s) for s in SPLITS}
-    keep = set(subset_glosses(splits["train"], n))
+    keep = set(subset_glosses(splits["train"], n, rule))
     return {s: df[df["gloss"].isin(keep)].reset_index(drop=True) for s, df in splits.items()}

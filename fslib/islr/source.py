@@ -1,0 +1,164 @@
+"""The isolated-sign study as its paper describes it (``text``) and as its authors' public code does it (``code``).
+
+The source study's code (dperkins3pi/SignLanguageTransformers, :cite:`perkins2025code`) differs from its text in
+ways that can move the orderings the pages test. Each difference is a field of :class:`Source`, so that one
+difference can be switched on its own and its effect measured; :data:`SOURCES` holds the two complete recipes.
+This module covers the input side (which points, which frames, how missing points and the normalizations
+behave, the gloss subset); every function here is pure.
+
+Differences (``text`` = this project's reading of the paper, ``code`` = the authors' code):
+
+- ``face_points``: the 37 face-mesh indices. ``text``: our choice for the groups the paper names
+  (:data:`fslib.islr.landmarks.FACE_SUBSET`); ``code``: the indices the extraction keeps
+  (:data:`FACE_POINTS_CODE`).
+- ``frame_order``: ``text`` keeps every 2nd frame, then drops frames without a hand; ``code`` drops the frames
+  without a hand first, then keeps every 2nd.
+- ``zero_fill``: ``code`` writes a missing hand or face as 0.0 at extraction, so the normalizations count those
+  zeros as points (the per-frame centre and scale include them); ``text`` leaves them missing (NaN) until the
+  model's input.
+- ``face_scale``: the face-anchored normalization of ``code`` anchors the clip at the mean of its valid face
+  points (the mean of all non-zero joints when the clip has no face) and then divides the whole clip by its
+  largest absolute deviation; ``text`` only translates.
+- the nose-anchored normalization is not in the public code: both sources use the text's version.
+- ``subset_rule``: the 100-gloss subset skips a gloss whose base is already chosen. ``text``: the base is the
+  gloss without its trailing number (``NEAR2`` -> ``NEAR``); ``code``: the base is the gloss minus its last
+  character whatever it is, so ``DOG1`` (base ``DOG``) is kept beside ``DOG`` (base ``DO``), and a gloss that
+  pandas reads as missing (``NA``, ``NULL``, ...) is lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import landmarks as lm
+from .normalize import normalize
+
+# the face-mesh indices the authors' extraction keeps: mouth 18, eyes 8, eyebrows 6, stabilising 5
+FACE_POINTS_CODE: tuple[int, ...] = (
+    *(13, 14, 61, 291, 78, 308, 82, 312, 84, 314, 178, 402, 81, 311, 91, 324, 185, 415),
+    *(33, 133, 144, 153, 263, 362, 373, 382),
+    *(52, 55, 105, 282, 285, 334),
+    *(1, 6, 4, 10, 338),
+)
+# what pandas' read_csv turns into a missing value by default (the authors read the gloss lists with it)
+PANDAS_MISSING = frozenset(
+    ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A")
+    + ("NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """How the isolated-sign input is made (see the module docstring for each field)."""
+
+    name: str = "text"
+    face_points: tuple[int, ...] = lm.FACE_SUBSET
+    frame_order: str = "subsample_first"  # or "drop_first"
+    zero_fill: bool = False
+    face_scale: bool = False
+    subset_rule: str = "text"  # or "code"
+
+    def __post_init__(self) -> None:
+        if len(self.face_points) != len(lm.FACE_SUBSET) or lm.NOSE_TIP not in self.face_points:
+            raise ValueError(f"face_points: {len(lm.FACE_SUBSET)} face-mesh indices including the nose tip (1)")
+        if self.frame_order not in ("subsample_first", "drop_first"):
+            raise ValueError(f"frame_order={self.frame_order!r}: 'subsample_first' or 'drop_first'")
+        if self.subset_rule not in ("text", "code"):
+            raise ValueError(f"subset_rule={self.subset_rule!r}: 'text' or 'code'")
+
+    @property
+    def nose(self) -> int:
+        """Position of the nose tip inside the 79 selected points."""
+        return 42 + self.face_points.index(lm.NOSE_TIP)
+
+
+TEXT = Source()
+CODE = Source("code", FACE_POINTS_CODE, "drop_first", zero_fill=True, face_scale=True, subset_rule="code")
+SOURCES = {"text": TEXT, "code": CODE}
+
+
+def get(name: str | Source) -> Source:
+    """A source by name (``text`` or ``code``), or the :class:`Source` given."""
+    if isinstance(name, Source):
+        return name
+    if name not in SOURCES:
+        raise ValueError(f"unknown isolated-sign source {name!r}; choose {' or '.join(SOURCES)}")
+    return SOURCES[name]
+
+
+def select_points(frames: dict[str, np.ndarray], source: str | Source = "text") -> np.ndarray:
+    """``{type: (T, n, 3)}`` -> ``(T, 79, 3)``: left hand, right hand, the source's 37 face points."""
+    src = get(source)
+    for t in ("left_hand", "right_hand", "face"):
+        if t not in frames:
+            raise ValueError(f"landmarks lack the {t!r} type; the 79-point input needs both hands and the face")
+    face = frames["face"][:, list(src.face_points)]
+    return np.concatenate([frames["left_hand"], frames["right_hand"], face], axis=1).astype(np.float32)
+
+
+def select_frames(points: np.ndarray, stride: int = 2, source: str | Source = "text") -> np.ndarray:
+    """The frames the model reads: every ``stride``-th frame and only those with a hand, in the source's order."""
+    src = get(source)
+    p = np.asarray(points, np.float32)
+
+    def with_hand(x: np.ndarray) -> np.ndarray:
+        hands = np.concatenate([x[:, lm.LEFT_HAND], x[:, lm.RIGHT_HAND]], 1)
+        return x[~np.isnan(hands).all(axis=(1, 2))]
+
+    return with_hand(p[::stride]) if src.frame_order == "subsample_first" else with_hand(p)[::stride]
+
+
+def face_anchored_code(points: np.ndarray, face: Sequence[int]) -> np.ndarray:
+    """The code's face-anchored normalization of a zero-filled clip: minus the mean of the valid (non-zero)
+    face points over the clip (without any, the mean of all non-zero joints), divided by the largest absolute
+    deviation over every point of the clip, zero-filled ones included."""
+    p = np.asarray(points, np.float64)
+    pts = p[:, list(face)].reshape(-1, 3)
+    valid = pts[np.any(pts != 0, axis=1)]
+    if not len(valid):
+        joints = p.reshape(-1, 3)
+        valid = joints[np.any(joints != 0, axis=1)]
+    anchor = valid.mean(0) if len(valid) else np.zeros(3)
+    q = p - anchor
+    scale = np.abs(q).max() if q.size else 0.0
+    return (q / scale if scale > 0 else q).astype(np.float32)
+
+
+def normalize_clip(points: np.ndarray, strategy: str, source: str | Source = "text") -> np.ndarray:
+    """The clip's selected frames normalised as the source does (``text``: :func:`fslib.islr.normalize.normalize`
+    on NaN-marked missing points)."""
+    src = get(source)
+    p = np.nan_to_num(np.asarray(points, np.float32), nan=0.0) if src.zero_fill else np.asarray(points, np.float32)
+    face = lm.FACE
+    if strategy == "face_anchored" and src.face_scale:
+        return face_anchored_code(p, face)
+    return normalize(p, strategy, nose=src.nose, face=face)
+
+
+def gloss_base(gloss: str, rule: str = "text") -> str:
+    """The base a gloss subset compares: ``text`` strips a trailing number (``NEAR2`` -> ``NEAR``); ``code``
+    strips the last character whatever it is (``DOG1`` -> ``DOG``, ``DOG`` -> ``DO``)."""
+    g = gloss.strip()
+    if rule == "code":
+        return g[:-1]
+    base = g.rstrip("0123456789")
+    return base or g
+
+
+def subset_glosses(counts: dict[str, int], n: int = 100, rule: str = "text") -> list[str]:
+    """The ``n`` most frequent glosses (ties alphabetical), skipping one whose base is already chosen; under
+    ``code`` a gloss pandas reads as missing is lost first."""
+    names = [g for g in counts if not (rule == "code" and g.strip() in PANDAS_MISSING)]
+    chosen, bases = [], set()
+    for g in sorted(names, key=lambda g: (-counts[g], g)):
+        b = gloss_base(g, rule)
+        if b in bases:
+            continue
+        chosen.append(g)
+        bases.add(b)
+        if len(chosen) == n:
+            break
+    return chosen

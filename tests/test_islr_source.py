@@ -1,0 +1,88 @@
+"""The isolated-sign source as its authors coded it (issue 23): each difference from the text, on hand-made arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fslib.islr import landmarks as lm
+from fslib.islr import source as src
+from fslib.islr.normalize import normalize
+
+
+def _clip(t=6, seed=0):
+    return np.random.default_rng(seed).uniform(0.2, 0.8, (t, lm.N_POINTS, 3)).astype(np.float32)
+
+
+def test_the_code_keeps_the_authors_37_face_points_with_the_nose():
+    assert len(src.FACE_POINTS_CODE) == 37 == len(set(src.FACE_POINTS_CODE))
+    assert len(set(src.FACE_POINTS_CODE) & set(lm.FACE_SUBSET)) == 14  # the issue's count of shared points
+    face = np.arange(468 * 3, dtype=np.float32).reshape(1, 468, 3)
+    frames = {"left_hand": np.zeros((1, 21, 3)), "right_hand": np.zeros((1, 21, 3)), "face": face}
+    pts = src.select_points(frames, "code")
+    assert pts.shape == (1, 79, 3) and list(pts[0, 42:, 0] / 3) == list(src.FACE_POINTS_CODE)
+    assert pts[0, src.CODE.nose, 0] / 3 == lm.NOSE_TIP and src.TEXT.nose == lm.NOSE
+    assert np.array_equal(src.select_points(frames, "text"), lm.select_points(frames))
+
+
+def test_frame_order_drop_then_subsample_differs_from_subsample_then_drop():
+    x = _clip(6)
+    for t in (1, 4):  # frames 1 and 4 have no hand
+        x[t, :42] = np.nan
+    x[:, 42, 0] = np.arange(6)  # frame number in a face coordinate
+    text = src.select_frames(x, 2, "text")  # 0, 2, 4 -> 4 dropped
+    code = src.select_frames(x, 2, "code")  # 0, 2, 3, 5 -> every 2nd: 0, 3
+    assert list(text[:, 42, 0]) == [0, 2] and list(code[:, 42, 0]) == [0, 3]
+
+
+def test_per_frame_is_translation_invariant_with_a_hand_missing_in_the_text_not_in_the_code():
+    x = _clip(4)
+    x[:, lm.LEFT_HAND] = np.nan  # one hand missing in every frame
+    moved = x + np.array([0.3, -0.2, 0.1], np.float32)
+    same = src.normalize_clip(x, "per_frame", "text"), src.normalize_clip(moved, "per_frame", "text")
+    assert np.allclose(*same, atol=1e-5, equal_nan=True)
+    code = src.normalize_clip(x, "per_frame", "code"), src.normalize_clip(moved, "per_frame", "code")
+    assert not np.allclose(*code, atol=1e-3)  # the zero-filled hand does not move with the signer
+    # the code's per-frame centre counts the zeros: computed here
+    z = np.nan_to_num(x)
+    q = z - z.mean(1, keepdims=True)
+    assert np.allclose(code[0], q / np.abs(q).max(axis=(1, 2), keepdims=True), atol=1e-5)
+
+
+def test_face_anchored_code_scales_the_clip_and_falls_back_without_a_face():
+    x = np.nan_to_num(_clip(5))
+    out = src.normalize_clip(x, "face_anchored", "code")
+    anchor = x[:, lm.FACE].reshape(-1, 3).mean(0)
+    q = x - anchor
+    assert np.allclose(out, q / np.abs(q).max(), atol=1e-5) and np.isclose(np.abs(out).max(), 1.0)
+    assert np.allclose(src.normalize_clip(2 * x, "face_anchored", "code"), out, atol=1e-5)  # scale removed
+    text = src.normalize_clip(x, "face_anchored", "text")
+    assert np.allclose(text, normalize(x, "face_anchored", face=lm.FACE), atol=1e-6)  # the text only translates
+    noface = x.copy()
+    noface[:, lm.FACE] = 0.0
+    got = src.face_anchored_code(noface, lm.FACE)
+    joints = noface.reshape(-1, 3)
+    q = noface - joints[np.any(joints != 0, axis=1)].mean(0)
+    assert np.allclose(got, q / np.abs(q).max(), atol=1e-5)
+
+
+def test_nose_anchored_is_the_texts_in_both_sources_with_each_sources_nose():
+    x = _clip(3)
+    for name in ("text", "code"):
+        s = src.get(name)
+        assert np.allclose(src.normalize_clip(x, "nose_anchored", s)[:, s.nose], 0)
+
+
+def test_the_code_subset_keeps_dog1_beside_dog_and_loses_na():
+    counts = {"DOG": 9, "DOG1": 8, "NEAR": 7, "NEAR2": 6, "NA": 5, "CAT": 4}
+    assert src.subset_glosses(counts, 10, "text") == ["DOG", "NEAR", "NA", "CAT"]
+    assert src.subset_glosses(counts, 10, "code") == ["DOG", "DOG1", "NEAR", "NEAR2", "CAT"]
+    assert src.gloss_base("DOG1", "code") == "DOG" and src.gloss_base("DOG", "code") == "DO"
+    assert src.gloss_base("NEAR12", "text") == "NEAR" and src.gloss_base("NEAR12", "code") == "NEAR1"
+
+
+def test_bad_sources_are_refused():
+    with pytest.raises(ValueError, match="text or code"):
+        src.get("paper")
+    with pytest.raises(ValueError, match="nose tip"):
+        src.Source(face_points=tuple(range(2, 39)))

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from . import landmarks as lm
-from .normalize import normalize
+from .source import Source, normalize_clip, select_frames
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,25 +31,26 @@ class ClipReport:
     unanchored: int = 0
 
 
-def prepare_clip(points: np.ndarray, strategy: str, stride: int = 2) -> tuple[np.ndarray, ClipReport]:
+def prepare_clip(
+    points: np.ndarray, strategy: str, stride: int = 2, source: str | Source = "text"
+) -> tuple[np.ndarray, ClipReport]:
     """``(T, 79, 3)`` selected points -> ``(T', 79 * 3)`` float32 model input and its :class:`ClipReport`.
 
-    Every ``stride``-th frame; frames where both hands are entirely missing dropped; normalised with
-    ``strategy``; frames the normalization could not anchor (all NaN after it) dropped and counted; remaining
-    NaN set to 0. A clip left with no frame gives ``(0, 237)``: the caller skips it and counts it."""
+    Every ``stride``-th frame and only frames with a hand, in the ``source``'s order
+    (:func:`fslib.islr.source.select_frames`); normalised with ``strategy`` as the source does; frames the
+    normalization could not anchor (all NaN after it) dropped and counted; remaining NaN set to 0. A clip left
+    with no frame gives ``(0, 237)``: the caller skips it and counts it."""
     p = np.asarray(points, np.float32)
     if p.ndim != 3 or p.shape[1:] != (lm.N_POINTS, 3):
         raise ValueError(f"prepare_clip expects (T, {lm.N_POINTS}, 3) selected points, got {p.shape}")
-    sub = p[::stride]
-    hands = np.concatenate([sub[:, lm.LEFT_HAND], sub[:, lm.RIGHT_HAND]], 1)
-    keep = ~np.isnan(hands).all(axis=(1, 2))
-    kept = sub[keep]
+    kept = select_frames(p, stride, source)
+    subsampled = len(p[::stride])
     if not len(kept):
-        return np.zeros((0, lm.N_POINTS * 3), np.float32), ClipReport(len(p), len(sub), 0)
-    z = normalize(kept, strategy, nose=lm.NOSE, face=lm.FACE)
+        return np.zeros((0, lm.N_POINTS * 3), np.float32), ClipReport(len(p), subsampled, 0)
+    z = normalize_clip(kept, strategy, source)
     anchored = ~np.isnan(z).all(axis=(1, 2))
     z = z[anchored]
-    report = ClipReport(len(p), len(sub), len(z), int((~anchored).sum()))
+    report = ClipReport(len(p), subsampled, len(z), int((~anchored).sum()))
     return np.nan_to_num(z, nan=0.0).reshape(len(z), lm.N_POINTS * 3).astype(np.float32), report
 
 

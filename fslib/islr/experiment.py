@@ -79,13 +79,15 @@ def open_page(params: Mapping[str, Any]) -> IslrPage:
     return IslrPage(root, dirs.tables, dirs.figures)
 
 
-def load_splits(root: str | Path, strategy: str, stride: int = 2, progress: bool = False):
+def load_splits(root: str | Path, strategy: str, stride: int = 2, progress: bool = False, source: str = "text"):
     """``(splits, classes, report)``: :class:`~fslib.islr.train.Split` per split of ``train.csv``'s ``split``
     column, the number of glosses, and a per-clip report (frames, kept frames, skipped and why). A clip is
     skipped, and counted, when its parquet cannot be read, when it has no hand in any frame, or when the
     face-anchored strategy finds no face point; its gloss must be in ``sign_to_prediction_index_map.json``
-    (an unknown gloss is an error naming the clip)."""
+    (an unknown gloss is an error naming the clip). ``source``: the text's or the authors' code's input
+    (:mod:`fslib.islr.source`: face points, frame order, missing points, normalizations)."""
     from ..progress import tqdm
+    from . import source as S
 
     root = Path(root)
     df = C.read_index(root)
@@ -100,8 +102,8 @@ def load_splits(root: str | Path, strategy: str, stride: int = 2, progress: bool
     for r in tqdm(df.itertuples(), total=len(df), desc=f"preparing clips ({strategy})", disable=not progress):
         row = {"sequence_id": r.sequence_id, "split": r.split, "sign": r.sign, "skipped": ""}
         try:
-            points = lm.select_points(lm.read_parquet(root / r.path))
-            clip, rep = prepare_clip(points, strategy, stride)
+            points = S.select_points(lm.read_parquet(root / r.path), source)
+            clip, rep = prepare_clip(points, strategy, stride, source)
             row.update(frames=rep.frames, kept=rep.kept, unanchored=rep.unanchored)
             if not rep.kept:
                 row["skipped"] = (
@@ -132,9 +134,10 @@ def run_rows(
     out = []
     for name, overrides in rows.items():
         strategy = overrides.get("normalization", "per_frame")
-        if strategy not in prepared:
-            prepared[strategy] = load_splits(root, strategy)
-        splits, classes, _ = prepared[strategy]
+        source = overrides.get("source", train_params.get("source", "text"))
+        if (strategy, source) not in prepared:
+            prepared[strategy, source] = load_splits(root, strategy, source=source)
+        splits, classes, _ = prepared[strategy, source]
         for seed in seeds:
             cfg = make_config({**train_params, **overrides}, seed=seed)
             res = train(cfg, splits, classes, progress=progress)

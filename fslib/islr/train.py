@@ -38,7 +38,8 @@ CODE = ["fslib.islr.train", "fslib.islr.models", "fslib.islr.augment", "fslib.is
 @dataclasses.dataclass(frozen=True)
 class IslrConfig:
     """One training run. kind, hidden, layers, heads, dropout: the model (:class:`ModelConfig`);
-    normalization: the strategy the clips were prepared with (recorded, and part of the key); epochs,
+    normalization, source: the strategy and the source (``text`` or ``code``, :mod:`fslib.islr.source`) the
+    clips were prepared with (recorded, and part of the key); epochs,
     batch_size, lr, weight_decay: AdamW as in the source (1e-3, 1e-3, batch 8); jitter, scale, frame_dropout:
     augmentation (:class:`AugmentConfig`, off by default); seed."""
 
@@ -48,6 +49,7 @@ class IslrConfig:
     heads: int = 4
     dropout: float = 0.0
     normalization: str = "per_frame"
+    source: str = "text"
     epochs: int = 20
     batch_size: int = 8
     lr: float = 1e-3

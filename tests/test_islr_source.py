@@ -86,3 +86,41 @@ def test_bad_sources_are_refused():
         src.get("paper")
     with pytest.raises(ValueError, match="nose tip"):
         src.Source(face_points=tuple(range(2, 39)))
+
+
+def test_code_style_models_pool_padding_and_have_the_authors_heads():
+    import torch
+
+    from fslib.islr.models import ModelConfig, build_model
+
+    x = torch.randn(2, 6, 237)
+    short, longer = torch.tensor([3, 6]), torch.tensor([3, 6])
+    padded = x.clone()
+    padded[0, 3:] = 5.0  # what the padding holds must not matter to the text's models, and does to the code's
+    for kind in ("lstm", "bilstm", "transformer"):
+        torch.manual_seed(0)
+        text = build_model(ModelConfig(kind, 237, 5, 16, 2, 4)).eval()
+        assert torch.allclose(text(x, short)[0], text(padded, longer)[0], atol=1e-5)
+        torch.manual_seed(0)
+        code = build_model(ModelConfig(kind, 237, 5, 16, 2, 4, 0.2, style="code")).eval()
+        assert not torch.allclose(code(x, short)[0], code(padded, longer)[0], atol=1e-3)
+        head = [m for m in code.head if isinstance(m, torch.nn.Linear)]
+        assert [h.out_features for h in head] == ([8, 5] if kind == "transformer" else [200, 5])
+    lstm = build_model(ModelConfig("bilstm", 237, 5, 16, 2, 4, 0.3, style="code"))
+    assert lstm.temporal.dropout == 0.0  # no dropout between the code's LSTM layers
+    tf = build_model(ModelConfig("transformer", 237, 5, 16, 2, 4, 0.1, style="code"))
+    assert tf.temporal.layers[0].linear1.out_features == 32  # feed-forward 2 x d
+
+
+def test_code_augmentation_adds_noise_before_scaling():
+    from fslib.islr.augment import CODE, AugmentConfig, augment
+
+    clip = np.ones((5, 4), np.float32)
+    one = dict(jitter=0.1, scale=(2.0, 2.0), frame_dropout=0.0)
+    a = augment(clip, AugmentConfig(**one), np.random.default_rng(1))
+    b = augment(clip, AugmentConfig(**one, order="noise_first"), np.random.default_rng(1))
+    noise = np.random.default_rng(1)
+    noise.uniform(2.0, 2.0)
+    n = noise.normal(0, 0.1, clip.shape)
+    assert np.allclose(a, 2 * clip + n, atol=1e-6) and np.allclose(b, 2 * (clip + n), atol=1e-6)
+    assert (CODE.jitter, CODE.scale, CODE.frame_dropout, CODE.order) == (0.005, (0.9, 1.1), 0.1, "noise_first")

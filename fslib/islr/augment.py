@@ -20,6 +20,7 @@ class AugmentConfig:
     jitter: float = 0.0
     scale: tuple[float, float] = (1.0, 1.0)
     frame_dropout: float = 0.0
+    order: str = "scale_first"  # "noise_first": the authors' code adds the noise, then scales
 
     @property
     def active(self) -> bool:
@@ -27,6 +28,9 @@ class AugmentConfig:
 
 
 SOURCE = AugmentConfig(jitter=0.01, scale=(0.8, 1.2), frame_dropout=0.1)
+# the authors' notebook: noise s.d. 0.005, then a scale in [0.9, 1.1], then frame dropout 0.1 (their training
+# script uses scale 0.95-1.05 and no frame dropout)
+CODE = AugmentConfig(jitter=0.005, scale=(0.9, 1.1), frame_dropout=0.1, order="noise_first")
 
 
 def augment(clip: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
@@ -34,9 +38,11 @@ def augment(clip: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> n
     x = np.asarray(clip, np.float32).copy()
     if not cfg.active or not len(x):
         return x
-    x *= rng.uniform(*cfg.scale)
-    if cfg.jitter > 0:
-        x += rng.normal(0, cfg.jitter, x.shape).astype(np.float32)
+    if cfg.order not in ("scale_first", "noise_first"):
+        raise ValueError(f"augmentation order {cfg.order!r}: 'scale_first' or 'noise_first'")
+    factor = rng.uniform(*cfg.scale)
+    noise = rng.normal(0, cfg.jitter, x.shape).astype(np.float32) if cfg.jitter > 0 else 0.0
+    x = (x * factor + noise) if cfg.order == "scale_first" else (x + noise) * factor
     if cfg.frame_dropout > 0 and len(x) > 1:
         drop = rng.random(len(x)) < cfg.frame_dropout
         if drop.all():

@@ -40,8 +40,9 @@ class IslrConfig:
     """One training run. kind, hidden, layers, heads, dropout: the model (:class:`ModelConfig`);
     normalization, source: the strategy and the source (``text`` or ``code``, :mod:`fslib.islr.source`) the
     clips were prepared with (recorded, and part of the key); epochs,
-    batch_size, lr, weight_decay: AdamW as in the source (1e-3, 1e-3, batch 8); jitter, scale, frame_dropout:
-    augmentation (:class:`AugmentConfig`, off by default); seed."""
+    batch_size, lr, weight_decay: AdamW as in the source (1e-3, 1e-3, batch 8); jitter, scale, frame_dropout,
+    augment_order: augmentation (:class:`AugmentConfig`, off by default); model_style: the networks as the
+    text describes them or as the authors' code builds them (:class:`ModelConfig`); seed."""
 
     kind: str = "bilstm"
     hidden: int = 256
@@ -50,6 +51,7 @@ class IslrConfig:
     dropout: float = 0.0
     normalization: str = "per_frame"
     source: str = "text"
+    model_style: str = "text"
     epochs: int = 20
     batch_size: int = 8
     lr: float = 1e-3
@@ -57,13 +59,16 @@ class IslrConfig:
     jitter: float = 0.0
     scale: tuple[float, float] = (1.0, 1.0)
     frame_dropout: float = 0.0
+    augment_order: str = "scale_first"
     seed: int = 0
 
     def model_config(self, in_dim: int, classes: int) -> ModelConfig:
-        return ModelConfig(self.kind, in_dim, classes, self.hidden, self.layers, self.heads, self.dropout)
+        return ModelConfig(
+            self.kind, in_dim, classes, self.hidden, self.layers, self.heads, self.dropout, self.model_style
+        )
 
     def augment_config(self) -> AugmentConfig:
-        return AugmentConfig(self.jitter, tuple(self.scale), self.frame_dropout)
+        return AugmentConfig(self.jitter, tuple(self.scale), self.frame_dropout, self.augment_order)
 
 
 def make_config(overrides: Mapping[str, Any] | None = None, **more: Any) -> IslrConfig:

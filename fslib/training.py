@@ -4,8 +4,9 @@ batches, one step's loss, and how to score the model on held-out data.
 
 What the loop does for all of them:
 
-- AdamW (``lr``, ``weight_decay``) with an optional per-step learning-rate factor (:func:`warmup_cosine`),
-  gradient clipping (``clip``), and on CUDA a float16 gradient scaler (``amp``);
+- AdamW (``lr``, ``weight_decay``; or Adam with ``optimizer="adam"``) with an optional per-step
+  learning-rate factor (:func:`warmup_cosine`) or a reduce-on-plateau schedule on the selected metric
+  (``plateau``), gradient clipping (``clip``), and on CUDA a float16 gradient scaler (``amp``);
 - per-epoch seeding: at the start of epoch ``e`` the global torch generator (dropout masks) is seeded with
   ``seed * 100003 + e``, and :class:`EpochRandom` hands the batch function a torch and a numpy generator
   seeded by (seed, epoch), plus one run-long torch stream that is saved with the resume state; an epoch's
@@ -14,7 +15,9 @@ What the loop does for all of them:
   history, the best weights so far) is written atomically to ``resume``; a later call continues from the
   last finished epoch and ends with the same weights and metrics as an uninterrupted run;
 - evaluation every ``eval_every`` epochs (and at the last) and best-epoch selection on one metric (higher
-  is better; the first evaluated epoch wins ties); without ``select`` the last epoch's weights are kept;
+  is better, or lower with ``select_mode="min"``; the first evaluated epoch wins ties); without ``select``
+  the last epoch's weights are kept; early stopping (``patience``): the run ends when the selected metric has
+  not improved for that many epochs, keeping the best epoch's weights;
 - one history row per epoch: ``epoch``, ``steps``, ``lr``, the mean of each loss term as ``train_<term>``,
   ``train_seconds``, ``train_<unit>_per_s``, and the held-out metrics as ``<prefix>_<metric>`` with
   ``<prefix>_seconds``;
@@ -119,6 +122,10 @@ def fit(
     progress: bool = True,
     stop_after: int | None = None,
     device: str | None = None,
+    optimizer: str = "adamw",
+    select_mode: str = "max",
+    plateau: tuple[float, int] | None = None,
+    patience: int | None = None,
 ) -> FitResult | None:
     """Train ``model`` for ``epochs`` epochs (module docstring), or continue an interrupted run from ``resume``.
 
@@ -128,11 +135,27 @@ def fit(
     schedule: learning-rate factor per step (constant without). module: what is put in training mode each
     epoch when it is not ``model`` itself (a DistributedDataParallel wrapper). rank: only rank 0 evaluates,
     writes ``resume`` and shows the bar. stop_after: return None after this many epochs of this call, leaving
-    the resumable state (the run is not finished). device: where ``resume`` is loaded to.
+    the resumable state (the run is not finished). device: where ``resume`` is loaded to. optimizer: "adamw"
+    or "adam" (weight decay as an L2 term). select_mode: "max" or "min" for ``select``. plateau: (factor,
+    epochs) of a reduce-on-plateau schedule on ``select`` (instead of ``schedule``). patience: early stopping
+    after this many epochs without a better ``select`` value.
     """
     resume = Path(resume)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if optimizer not in ("adamw", "adam") or select_mode not in ("max", "min"):
+        raise ValueError(f"fit: optimizer {optimizer!r} (adamw, adam), select_mode {select_mode!r} (max, min)")
+    if (plateau is not None or patience is not None) and (select is None or evaluate is None):
+        raise ValueError("fit: plateau and patience need a selected metric (select=...) and evaluate")
+    if plateau is not None and schedule is not None:
+        raise ValueError("fit: give either a per-step schedule or a plateau schedule, not both")
+    make = torch.optim.AdamW if optimizer == "adamw" else torch.optim.Adam
+    opt = make(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule) if schedule is not None else None
+    on_plateau = (
+        torch.optim.lr_scheduler.ReduceLROnPlateau(opt, select_mode, factor=plateau[0], patience=plateau[1])
+        if plateau is not None
+        else None
+    )
+    sign = 1.0 if select_mode == "max" else -1.0  # best["value"] is kept as "higher is better"
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     run_stream = torch.Generator().manual_seed(seed)
     history: list[dict[str, Any]] = []
@@ -144,6 +167,8 @@ def fit(
         opt.load_state_dict(st["optimizer"])
         if sched is not None:
             sched.load_state_dict(st["scheduler"])
+        if on_plateau is not None:
+            on_plateau.load_state_dict(st["plateau"])
         scaler.load_state_dict(st["scaler"])
         run_stream.set_state(st["run_stream"])
         history, best, start, seconds = st["history"], st["best"], st["epoch"], st["seconds"]
@@ -151,7 +176,9 @@ def fit(
         total=epochs * steps_per_epoch, initial=start * steps_per_epoch, desc=desc, disable=not progress or rank > 0
     )
     done_now = 0
-    for epoch in range(start, epochs):
+    # a run that stopped early before an interruption stays stopped on resume
+    stopped = patience is not None and best["epoch"] > 0 and start - best["epoch"] >= patience
+    for epoch in range(start, start if stopped else epochs):
         torch.manual_seed(epoch_seed(seed, epoch))  # dropout masks of this epoch
         rnd = EpochRandom(
             epoch,
@@ -195,9 +222,11 @@ def fit(
                 {f"{eval_prefix}_{k}": v for k, v in metrics.items()},
                 **{f"{eval_prefix}_seconds": time.perf_counter() - t1},
             )
-            value = metrics.get(select, -math.inf) if select else -math.inf
+            value = sign * metrics.get(select, -sign * math.inf) if select else -math.inf
             if select and (value > best["value"] or best["state"] is None):
                 best = {"epoch": epoch + 1, "value": value, "state": copy.deepcopy(model.state_dict())}
+            if on_plateau is not None:
+                on_plateau.step(sign * value)
         history.append(row)
         if rank == 0:
             with atomic_path(resume) as tmp:
@@ -206,6 +235,7 @@ def fit(
                         "model": model.state_dict(),
                         "optimizer": opt.state_dict(),
                         "scheduler": sched.state_dict() if sched is not None else None,
+                        "plateau": on_plateau.state_dict() if on_plateau is not None else None,
                         "scaler": scaler.state_dict(),
                         "run_stream": run_stream.get_state(),
                         "history": history,
@@ -219,11 +249,13 @@ def fit(
             {k: f"{v:.3g}" for k, v in row.items() if k == "train_loss" or (select and k == f"{eval_prefix}_{select}")}
         )
         done_now += 1
+        if patience is not None and best["epoch"] > 0 and epoch + 1 - best["epoch"] >= patience:
+            break  # early stopping: no better value for `patience` epochs
         if stop_after is not None and done_now >= stop_after and epoch + 1 < epochs:
             bar.close()
             return None
     bar.close()
     if best["state"] is not None:
         model.load_state_dict(best["state"])
-        return FitResult(history, best["epoch"], float(best["value"]), seconds)
+        return FitResult(history, best["epoch"], float(sign * best["value"]), seconds)
     return FitResult(history, epochs, math.nan, seconds)

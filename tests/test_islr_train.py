@@ -102,3 +102,20 @@ def test_topk_and_bad_input(cache):
         tr.train(cfg(), {"train": toy(), "val": tr.Split([], [])}, classes=4, progress=False)
     with pytest.raises(ValueError, match="unknown key"):
         tr.make_config(kernel=3)
+
+
+def test_the_code_recipe_stops_early_on_the_validation_loss(cache):
+    # labels that carry no signal: the validation loss stops improving, so early stopping ends the run well
+    # before its 40 epochs and keeps the epoch of the lowest validation loss
+    noise = toy(classes=4)
+    rng = np.random.default_rng(0)
+    shuffled = tr.Split(noise.clips, rng.permutation(noise.labels).tolist())
+    data = {"train": shuffled, "val": toy(classes=4, seed=1)}
+    recipe = dict(optimizer="adam", clip=1.0, select="loss", plateau=(0.1, 1), early_stop=3, model_style="code")
+    res = tr.train(tr.make_config(kind="bilstm", hidden=16, layers=1, epochs=40, **recipe), data, 4, progress=False)
+    hist = res.report["history"]
+    losses = [h["val_loss"] for h in hist]
+    best = int(np.argmin(losses)) + 1
+    assert len(hist) == best + 3 < 40 and res.report["best_epoch"] == best
+    assert res.report["val"]["loss"] == pytest.approx(min(losses), rel=1e-5)
+    assert hist[-1]["lr"] < hist[0]["lr"]  # the plateau schedule cut the rate

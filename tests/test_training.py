@@ -59,7 +59,7 @@ def _task(tmp_path, name, epochs=5, scores=None, **kw):
         resume=tmp_path / name / "resume.pt",
         evaluate=evaluate,
         select="score",
-        schedule=warmup_cosine(4 * epochs, 2),
+        schedule=kw.pop("schedule", warmup_cosine(4 * epochs, 2)),
         clip=1.0,
         unit="rows",
         progress=False,
@@ -113,3 +113,20 @@ def test_without_selection_the_last_epoch_is_kept(tmp_path):
     )
     assert res.best_epoch == 3 and math.isnan(res.best_value) and len(res.history) == 3
     assert "val_seconds" not in res.history[0]
+
+
+def test_early_stopping_plateau_and_a_lower_is_better_metric(tmp_path):
+    # losses 0.9, 0.5, 0.6, 0.7, 0.8, ...: the best is epoch 2; patience 2 stops after epoch 4
+    losses = [0.9, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1]
+    kw = dict(select_mode="min", patience=2, plateau=(0.5, 0), schedule=None, optimizer="adam")
+    model, res = _task(tmp_path, "stop", epochs=8, scores=losses, **kw)
+    assert [h["epoch"] for h in res.history] == [1, 2, 3, 4] and res.best_epoch == 2 and res.best_value == 0.5
+    lrs = [h["lr"] for h in res.history]
+    # each row shows the rate its epoch trained with: cut after epoch 3, the first without improvement
+    assert lrs[:3] == [1e-2, 1e-2, 1e-2] and lrs[3] == pytest.approx(5e-3)
+    # interrupted after the stop was decided (resume file at epoch 4): a rerun stays stopped, same best
+    torch.manual_seed(9)
+    _, again = _task(tmp_path, "stop", epochs=8, scores=losses[4:], **kw)
+    assert [h["epoch"] for h in again.history] == [1, 2, 3, 4] and again.best_epoch == 2
+    with pytest.raises(ValueError, match="either a per-step schedule or a plateau"):
+        _task(tmp_path, "bad", plateau=(0.5, 1))  # _task's warm-up schedule as well

@@ -75,6 +75,21 @@ class Source:
         return 42 + self.face_points.index(lm.NOSE_TIP)
 
 
+# the authors' PoseTransformer notebook: Adam at lr 1e-4 and weight decay 1e-4, batch 450, gradient clipping 1.0,
+# reduce-on-plateau (factor 0.1 after 10 epochs) and early stopping (30 epochs) on the validation loss, up to 500
+# epochs (IslrConfig fields; their BiLSTM script trains at batch 8, lr 1e-3)
+CODE_TRANSFORMER_RECIPE = dict(
+    optimizer="adam",
+    lr=1e-4,
+    weight_decay=1e-4,
+    batch_size=450,
+    clip=1.0,
+    select="loss",
+    plateau=(0.1, 10),
+    early_stop=30,
+    epochs=500,
+)
+
 TEXT = Source()
 CODE = Source("code", FACE_POINTS_CODE, "drop_first", zero_fill=True, face_scale=True, subset_rule="code")
 SOURCES = {"text": TEXT, "code": CODE}

@@ -42,7 +42,10 @@ class IslrConfig:
     clips were prepared with (recorded, and part of the key); epochs,
     batch_size, lr, weight_decay: AdamW as in the source (1e-3, 1e-3, batch 8); jitter, scale, frame_dropout,
     augment_order: augmentation (:class:`AugmentConfig`, off by default); model_style: the networks as the
-    text describes them or as the authors' code builds them (:class:`ModelConfig`); seed."""
+    text describes them or as the authors' code builds them (:class:`ModelConfig`); optimizer, clip, select,
+    plateau, early_stop: the training recipe (the text's: AdamW, a fixed number of epochs, the best validation
+    top-1 kept; the authors' PoseTransformer notebook: Adam, clipping, reduce-on-plateau and early stopping on
+    the validation loss, see :data:`fslib.islr.source.CODE_TRANSFORMER_RECIPE`); seed."""
 
     kind: str = "bilstm"
     hidden: int = 256
@@ -60,6 +63,11 @@ class IslrConfig:
     scale: tuple[float, float] = (1.0, 1.0)
     frame_dropout: float = 0.0
     augment_order: str = "scale_first"
+    optimizer: str = "adamw"
+    clip: float = 0.0  # gradient-norm clipping (0: none)
+    select: str = "top1"  # validation metric that picks the epoch kept: "top1" (higher) or "loss" (lower)
+    plateau: tuple[float, int] = (0.0, 0)  # reduce-on-plateau (factor, epochs) on `select`; factor 0: none
+    early_stop: int = 0  # stop after this many epochs without a better `select` (0: never)
     seed: int = 0
 
     def model_config(self, in_dim: int, classes: int) -> ModelConfig:
@@ -109,7 +117,8 @@ def evaluate(model: torch.nn.Module, split: Split, batch_size: int = 64) -> dict
         x, lengths, y = collate(split.clips[s : s + batch_size], split.labels[s : s + batch_size])
         logits.append(model(x, lengths))
         labels.append(y)
-    return topk_accuracy(torch.cat(logits), torch.cat(labels))
+    logits, labels = torch.cat(logits), torch.cat(labels)
+    return {**topk_accuracy(logits, labels), "loss": float(torch.nn.functional.cross_entropy(logits, labels))}
 
 
 @dataclasses.dataclass
@@ -171,7 +180,12 @@ def train(cfg: IslrConfig, data: Mapping[str, Split], classes: int, progress: bo
         resume=folder / "resume.pt",
         evaluate=lambda: evaluate(model, data["val"]),
         eval_prefix="val",
-        select="top1",
+        select=cfg.select,
+        select_mode="min" if cfg.select == "loss" else "max",
+        optimizer=cfg.optimizer,
+        clip=cfg.clip or None,
+        plateau=tuple(cfg.plateau) if cfg.plateau[0] > 0 else None,
+        patience=cfg.early_stop or None,
         unit="clips",
         desc=f"ISLR {cfg.kind} ({cfg.normalization})",
         progress=progress,

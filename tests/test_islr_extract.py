@@ -87,3 +87,23 @@ def test_extract_citizen_writes_the_gislr_layout_reports_and_resumes(citizen, tm
     assert main(["islr-extract", "--citizen", str(citizen), "--out", str(out), "--glosses", "2", "--workers", "1"]) == 0
     assert os.path.getmtime(out / index["path"].iloc[0]) == stamp
     assert C.read_index(out)["path"].tolist() == index["path"].tolist()
+
+
+def test_the_authors_extractor_mirrors_and_fills_hands_in_detection_order(tmp_path):
+    # a synthetic signer: Hands + Face Mesh on the mirrored frames, no pose. (Face Mesh's own face detector
+    # finds no face on these renders, where Holistic's pose-guided face stage does)
+    from fslib.synth.clip import write_clip
+
+    video = write_clip("cab", tmp_path / "cab.mp4", signer=0, image_size=128)
+    got = extract.extract_video(video, extractor="hands_facemesh")
+    assert {t: a.shape[1:] for t, a in got.items()} == {t: (n, 3) for t, n in lm.TYPES.items()}
+    assert np.isnan(got["pose"]).all()  # the authors' extraction has no pose
+    cov = extract.coverage(got)
+    assert cov["left_hand"] > 0.5 and cov["right_hand"] < cov["left_hand"]  # the one hand goes in the first slot
+    holistic = extract.extract_video(video)
+    assert extract.coverage(holistic)["right_hand"] > 0.5
+    # mirrored: the hand's x coordinates are reflected (x -> 1 - x) against Holistic's on the unmirrored frames
+    ax, hx = np.nanmean(got["left_hand"][..., 0]), np.nanmean(holistic["right_hand"][..., 0])
+    assert abs((1 - ax) - hx) < 0.05 and abs(ax - hx) > 0.05
+    with pytest.raises(ValueError, match="unknown landmark extractor"):
+        extract.extract_video(video, extractor="openpose")

@@ -61,14 +61,50 @@ def holistic(model_complexity: int = 1):
     )
 
 
+class HandsFaceMesh:
+    """The authors' extraction (:mod:`fslib.islr.source`): MediaPipe Hands (two hands) and Face Mesh on each
+    frame mirrored left-right, instead of Holistic. The first hand Hands reports goes in the ``left_hand``
+    slot and the second in ``right_hand``, whatever their handedness; no pose (NaN). ``process`` returns an
+    object with Holistic's attribute names, so :func:`extract_video` runs either."""
+
+    def __init__(self):
+        import mediapipe as mp
+
+        self._hands = mp.solutions.hands.Hands(static_image_mode=False, max_num_hands=2)
+        self._face = mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1)
+
+    def process(self, rgb: np.ndarray) -> Any:
+        import types
+
+        mirrored = np.ascontiguousarray(rgb[:, ::-1])
+        hands = self._hands.process(mirrored).multi_hand_landmarks or []
+        faces = self._face.process(mirrored).multi_face_landmarks or []
+        return types.SimpleNamespace(
+            face_landmarks=faces[0] if faces else None,
+            pose_landmarks=None,
+            left_hand_landmarks=hands[0] if hands else None,
+            right_hand_landmarks=hands[1] if len(hands) > 1 else None,
+        )
+
+    def close(self) -> None:
+        self._hands.close()
+        self._face.close()
+
+
+EXTRACTORS = {"holistic": holistic, "hands_facemesh": HandsFaceMesh}
+
+
 def extract_video(
-    path: str | os.PathLike, model: Any = None, frame_step: int = 1, max_frames: int = 0
+    path: str | os.PathLike, model: Any = None, frame_step: int = 1, max_frames: int = 0, extractor: str = "holistic"
 ) -> dict[str, np.ndarray]:
-    """``{type: (T, n, 3)}`` Holistic landmarks of every ``frame_step``-th frame of the video at ``path``
-    (at most ``max_frames`` when > 0). ``model``: a :func:`holistic` instance to reuse (one per process;
-    a new one is made and closed otherwise). Raises :class:`VideoError` naming the file when it cannot be
-    read."""
+    """``{type: (T, n, 3)}`` landmarks of every ``frame_step``-th frame of the video at ``path`` (at most
+    ``max_frames`` when > 0) from ``extractor`` (:data:`EXTRACTORS`: Holistic, or the authors' Hands + Face
+    Mesh). ``model``: an extractor instance to reuse (one per process; a new one is made and closed
+    otherwise). Raises :class:`VideoError` naming the file when it cannot be read."""
     import cv2
+
+    if extractor not in EXTRACTORS:
+        raise ValueError(f"unknown landmark extractor {extractor!r}; choose one of {', '.join(EXTRACTORS)}")
 
     path = Path(path)
     if not path.is_file():
@@ -77,7 +113,7 @@ def extract_video(
     if not cap.isOpened():
         raise VideoError(f"{path}: OpenCV cannot open it (not a video, or a codec it lacks)")
     own = model is None
-    model = model or holistic()
+    model = model or EXTRACTORS[extractor]()
     out: dict[str, list[np.ndarray]] = {t: [] for t in lm.TYPES}
     k = 0
     try:
@@ -104,19 +140,19 @@ def extract_video(
 
 
 # ------------------------------------------------------------------------------------------ many videos
-def _extract_one(video: str, target: str, frame_step: int) -> tuple[str, str]:
-    """Extract one video into ``target`` with a fresh Holistic (video mode tracks across frames, so a clip
+def _extract_one(video: str, target: str, frame_step: int, extractor: str = "holistic") -> tuple[str, str]:
+    """Extract one video into ``target`` with a fresh extractor (video mode tracks across frames, so a clip
     must not start from the previous clip's state). Returns (video, "" or the reason it was skipped)."""
     try:
-        frames = extract_video(video, None, frame_step)
+        frames = extract_video(video, None, frame_step, extractor=extractor)
     except VideoError as err:
         return video, str(err)
     lm.write_parquet(target, frames)
     return video, ""
 
 
-def _extract_chunk(jobs: list[tuple[str, str]], frame_step: int) -> list[tuple[str, str]]:
-    return [_extract_one(v, t, frame_step) for v, t in jobs]
+def _extract_chunk(jobs: list[tuple[str, str]], frame_step: int, extractor: str = "holistic") -> list[tuple[str, str]]:
+    return [_extract_one(v, t, frame_step, extractor) for v, t in jobs]
 
 
 def extract_many(
@@ -126,12 +162,15 @@ def extract_many(
     workers: int = 1,
     scheduler: Any = None,
     progress: bool = True,
+    extractor: str = "holistic",
 ) -> dict[str, str]:
-    """Extract ``(video, target parquet)`` pairs whose target does not exist yet. Returns {video: reason}
-    for the videos that could not be read (empty when all were)."""
+    """Extract ``(video, target parquet)`` pairs whose target does not exist yet with ``extractor``
+    (:data:`EXTRACTORS`). Returns {video: reason} for the videos that could not be read (empty when all were)."""
+    if extractor not in EXTRACTORS:
+        raise ValueError(f"unknown landmark extractor {extractor!r}; choose one of {', '.join(EXTRACTORS)}")
     todo = [(str(v), str(t)) for v, t in jobs if not Path(t).exists()]
     failed: dict[str, str] = {}
-    bar = tqdm(total=len(todo), desc="Holistic landmarks (videos)", disable=not progress)
+    bar = tqdm(total=len(todo), desc=f"{extractor} landmarks (videos)", disable=not progress)
 
     def done(results):
         for video, reason in results:
@@ -148,7 +187,7 @@ def extract_many(
 
         client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
         chunks = [todo[i : i + 8] for i in range(0, len(todo), 8)]
-        futures = client.map(_extract_chunk, chunks, [frame_step] * len(chunks), pure=False)
+        futures = client.map(_extract_chunk, chunks, [frame_step] * len(chunks), [extractor] * len(chunks), pure=False)
         for fut in dask_completed(futures):
             done(fut.result())
     elif workers > 1 and len(todo) > 1:
@@ -156,12 +195,12 @@ def extract_many(
 
         # spawn, not fork: a MediaPipe graph already loaded in this process must not be copied into workers
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(_extract_one, v, t, frame_step) for v, t in todo]
+            futures = [pool.submit(_extract_one, v, t, frame_step, extractor) for v, t in todo]
             for fut in as_completed(futures):
                 done([fut.result()])
     else:
         for v, t in todo:
-            done([_extract_one(v, t, frame_step)])
+            done([_extract_one(v, t, frame_step, extractor)])
     bar.close()
     return failed
 
@@ -175,6 +214,8 @@ def extract_citizen(
     workers: int = 2,
     scheduler: Any = None,
     progress: bool = True,
+    extractor: str = "holistic",
+    subset_rule: str = "text",
 ) -> dict[str, Any]:
     """Holistic landmarks of ASL Citizen's ``n``-gloss subset (:func:`fslib.islr.citizen.read_subset`) into
     ``out`` in the GISLR layout (see the module docstring). Returns a report: clips per split, clips
@@ -182,7 +223,7 @@ def extract_citizen(
     from .citizen import read_subset
 
     out = Path(out)
-    subset = read_subset(root, n)
+    subset = read_subset(root, n, subset_rule)
     rows, jobs = [], []
     for split, df in subset.items():
         for r in df.itertuples():
@@ -199,7 +240,9 @@ def extract_citizen(
                     "video": r.path,
                 }
             )
-    failed = extract_many(jobs, frame_step=frame_step, workers=workers, scheduler=scheduler, progress=progress)
+    failed = extract_many(
+        jobs, frame_step=frame_step, workers=workers, scheduler=scheduler, progress=progress, extractor=extractor
+    )
     index = pd.DataFrame(rows)
     bad = index["video"].isin(set(failed))
     unreadable = index.loc[bad, ["video", "participant_id", "sign", "split"]].assign(
@@ -219,6 +262,8 @@ def extract_citizen(
         "unreadable": int(bad.sum()),
         "glosses": len(glosses),
         "frame_step": frame_step,
+        "extractor": extractor,
+        "subset_rule": subset_rule,
     }
     write_json_atomic(out / "extraction.json", report)
     return report
@@ -252,12 +297,31 @@ def _add_cli(sub) -> None:
     p.add_argument("--frame-step", type=int, default=1, help="keep every k-th frame (default 1)")
     p.add_argument("--workers", type=int, default=2, help="processes (about one core each)")
     p.add_argument("--scheduler", default=None, help="a Dask scheduler address instead of local processes")
+    p.add_argument(
+        "--extractor",
+        default="holistic",
+        choices=list(EXTRACTORS),
+        help="MediaPipe Holistic (default), or the authors' Hands + Face Mesh on mirrored frames",
+    )
+    p.add_argument(
+        "--subset-rule",
+        default="text",
+        choices=["text", "code"],
+        help="the gloss subset as the paper or the code has it",
+    )
     p.set_defaults(func=_run_cli)
 
 
 def _run_cli(args) -> int:
     report = extract_citizen(
-        args.citizen, args.out, args.glosses, frame_step=args.frame_step, workers=args.workers, scheduler=args.scheduler
+        args.citizen,
+        args.out,
+        args.glosses,
+        frame_step=args.frame_step,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        extractor=args.extractor,
+        subset_rule=args.subset_rule,
     )
     print(
         f"islr-extract: {report['extracted']} clips of {report['glosses']} glosses in {args.out}; "

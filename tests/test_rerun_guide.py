@@ -281,7 +281,12 @@ def test_the_guide_has_the_commands_of_every_section(guide):
     assert any(program_args(c, "papermill") is not None for c in shell_commands(guide))
 
 
-def test_every_command_of_the_guide_parses_and_resolves(guide):
+def test_every_command_of_the_guide_parses_and_resolves(guide, monkeypatch):
+    # the guide's --set paths are made by its own earlier commands (the stand-in corpora), so their existence is
+    # not checked here; that a missing one is refused is tests/test_cli.py's
+    from fslib.study import plan as plan_module
+
+    monkeypatch.setattr(plan_module, "is_path_parameter", lambda name: False)
     assert problems(guide) == []
 
 

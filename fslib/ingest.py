@@ -173,6 +173,15 @@ def _assign_splits(rows: pd.DataFrame, labels: Any, seed: int) -> pd.Series:
     return ok
 
 
+def _write_report(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
+    """``OUT/ingest_report.csv``: every labels row with its status and reason (written atomically)."""
+    cols = ["row", "file", "label_raw", "label", "signer", "split", "status", "reason", "filename"]
+    report = rows.reindex(columns=cols + [c for c in ("frames",) if c in rows])
+    with atomic_path(out / REPORT_NAME) as tmp:
+        report.to_csv(tmp, index=False)
+    return report
+
+
 # ------------------------------------------------------------------------------------------- clips
 def _record(src: Path, fps: float) -> dict[str, Any]:
     st = src.stat()
@@ -294,11 +303,9 @@ def ingest_fingerspelling(
         },
         columns=list(CSV_COLUMNS),
     )
-    cols = ["row", "file", "label_raw", "label", "signer", "split", "status", "reason", "filename"]
-    report = rows.reindex(columns=cols + [c for c in ("frames",) if c in rows])
-    for table, name in ((corpus, CSV_NAME), (report, REPORT_NAME)):
-        with atomic_path(out / name) as tmp:
-            table.to_csv(tmp, index=False)
+    with atomic_path(out / CSV_NAME) as tmp:
+        corpus.to_csv(tmp, index=False)
+    report = _write_report(rows, out)
     record = {"fps": fps, "alphabet": alphabet, "labels": str(Path(labels).name), "rows": len(rows)}
     write_json_atomic(out / "ingest.json", record | {"ingested": int(len(good))})
     return IngestResult(report, out)
@@ -343,8 +350,9 @@ def ingest_isolated(
         if why:
             rows.loc[i, "reason"] = f"unreadable video: {why}"
             continue
-        cov = coverage(lm.read_parquet(target))
-        rows.loc[i, "frames"] = len(lm.read_parquet(target)["pose"])
+        frames = lm.read_parquet(target)  # read once: coverage and frame count
+        cov = coverage(frames)
+        rows.loc[i, "frames"] = len(frames["pose"])
         if max(cov.get("left_hand", 0.0), cov.get("right_hand", 0.0)) == 0.0:
             rows.loc[i, "reason"] = "no hand found: MediaPipe Holistic found no hand in any frame"
     rows["status"] = np.where(rows["reason"] == "", "ingested", "rejected")
@@ -363,10 +371,7 @@ def ingest_isolated(
     write_json_atomic(
         out / "sign_to_prediction_index_map.json", {g: k for k, g in enumerate(sorted(set(good["label"])))}
     )
-    cols = ["row", "file", "label_raw", "label", "signer", "split", "status", "reason", "filename"]
-    report = rows.reindex(columns=cols + [c for c in ("frames",) if c in rows])
-    with atomic_path(out / REPORT_NAME) as tmp:
-        report.to_csv(tmp, index=False)
+    report = _write_report(rows, out)
     write_json_atomic(out / "ingest.json", {"frame_step": frame_step, "rows": len(rows), "ingested": int(len(good))})
     return IngestResult(report, out)
 

@@ -38,14 +38,15 @@ FACE = tuple(range(42, N_POINTS))
 NOSE = 42 + FACE_SUBSET.index(NOSE_TIP)
 
 
-def select_points(frames: Mapping[str, np.ndarray]) -> np.ndarray:
-    """``{type: (T, n_type, 3)}`` -> ``(T, 79, 3)`` float32: left hand, right hand, then the face subset in
-    :data:`FACE_POINTS` order (indices :data:`LEFT_HAND`, :data:`RIGHT_HAND`, :data:`FACE`, :data:`NOSE`)."""
+def select_points(frames: Mapping[str, np.ndarray], face_points: tuple[int, ...] = FACE_SUBSET) -> np.ndarray:
+    """``{type: (T, n_type, 3)}`` -> ``(T, 79, 3)`` float32: left hand, right hand, then the face points
+    ``face_points`` (default :data:`FACE_POINTS` order: indices :data:`LEFT_HAND`, :data:`RIGHT_HAND`,
+    :data:`FACE`, :data:`NOSE`; :mod:`fslib.islr.source` passes the authors' set)."""
     for t in ("left_hand", "right_hand", "face"):
         if t not in frames:
             raise ValueError(f"landmarks lack the {t!r} type; the 79-point input needs both hands and the face")
     return np.concatenate(
-        [frames["left_hand"], frames["right_hand"], frames["face"][:, list(FACE_SUBSET)]], axis=1
+        [frames["left_hand"], frames["right_hand"], frames["face"][:, list(face_points)]], axis=1
     ).astype(np.float32)
 
 

@@ -106,12 +106,7 @@ def get(name: str | Source) -> Source:
 
 def select_points(frames: dict[str, np.ndarray], source: str | Source = "text") -> np.ndarray:
     """``{type: (T, n, 3)}`` -> ``(T, 79, 3)``: left hand, right hand, the source's 37 face points."""
-    src = get(source)
-    for t in ("left_hand", "right_hand", "face"):
-        if t not in frames:
-            raise ValueError(f"landmarks lack the {t!r} type; the 79-point input needs both hands and the face")
-    face = frames["face"][:, list(src.face_points)]
-    return np.concatenate([frames["left_hand"], frames["right_hand"], face], axis=1).astype(np.float32)
+    return lm.select_points(frames, get(source).face_points)
 
 
 def select_frames(points: np.ndarray, stride: int = 2, source: str | Source = "text") -> np.ndarray:

@@ -24,18 +24,30 @@ def describe_corpus(
     """The corpus line of a page's provenance box: the synthetic corpus's settings, or the real corpus's path
     (``corpus_path`` empty means synthetic)."""
     if corpus_path:
-        return f"real corpus at `{corpus_path}`"
+        return f"real corpus at `{shown_path(corpus_path)}`"
     return (
         f"synthetic {alphabet} corpus: {signers} signers, {sequences} sequences, {image_size} px frames, "
         f"seed {seed} (fslib.synth)"
     )
 
 
+def shown_path(path: str | Path) -> str:
+    """A user's data path as a page or a saved model may show it: relative to the study's root when inside
+    it, else only its last two parts (no path of one machine goes into a page or a published model)."""
+    from .paths import repo_root
+
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(repo_root()).as_posix()
+    except (ValueError, FileNotFoundError):
+        return path.as_posix() if not path.is_absolute() else ".../" + "/".join(path.parts[-2:])
+
+
 def describe_teacher(hamer_checkpoint: str, *, size: str, samples: int, epochs: int) -> str:
     """The teacher line of a page's provenance box: the official checkpoint, or the synthetic-pretrained HaMeR
     (preset, pretraining crops and epochs)."""
     if hamer_checkpoint:
-        return f"the official HaMeR checkpoint `{hamer_checkpoint}`"
+        return f"the official HaMeR checkpoint `{shown_path(hamer_checkpoint)}`"
     return (
         f"HaMeR pretrained on synthetic hands (fslib, size `{size}`, {samples} crops, {epochs} epochs); "
         "no official HaMeR weights were used"

@@ -52,7 +52,7 @@ def describe_corpus_params(params: Mapping[str, Any]) -> str:
     the synthetic corpus's glosses, signers per split and seed, or the landmark corpus's path
     (``islr_corpus_path``; absent or empty means synthetic)."""
     if params.get("islr_corpus_path"):
-        return f"landmark corpus at `{params['islr_corpus_path']}`"
+        return f"landmark corpus at `{report.shown_path(params['islr_corpus_path'])}`"
     return (
         f"synthetic isolated-sign corpus (fslib.islr): {params['islr_glosses']} glosses, signers "
         f"{params['islr_train_signers']} / {params['islr_val_signers']} / {params['islr_test_signers']} "

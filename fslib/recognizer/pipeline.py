@@ -69,7 +69,8 @@ class StudyModel:
         return (
             f"{shown}: {p.get('run_id', 'a recognizer')} ({self.alphabet.name} alphabet"
             + (
-                f", test letter accuracy {acc:.3f} on the {p.get('profile')} profile's corpus"
+                f", test letter accuracy {acc:.3f} on the test signers of the "
+                + (p["corpus"] if p.get("corpus") else f"{p.get('profile')} profile's corpus")
                 if acc is not None
                 else ""
             )

@@ -295,7 +295,7 @@ def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, 
     manifest = write_manifest("complete")
     log(
         f"profile {profile}: {len(selected)} notebook(s) in {_fmt_duration(time.perf_counter() - t_run)}; "
-        f"manifest {manifest_path}"
+        f"manifest {_here(manifest_path)}"
     )
     return manifest
 
@@ -379,8 +379,19 @@ def build_manifest(plan: Plan, run_dir: Path, profile: str) -> dict[str, Any]:
 
 
 def _fmt_params(p: dict[str, Any]) -> str:
-    shown = {k: v for k, v in p.items() if k not in ("profile", "out_dir")}
+    shown = {k: _here(v) if isinstance(v, str) else v for k, v in p.items() if k not in ("profile", "out_dir")}
     return ", ".join(f"{k}={v!r}" for k, v in shown.items()) or "defaults"
+
+
+def _here(value: str | Path) -> str:
+    """An absolute path below the working directory as the user typed it (relative); anything else as is."""
+    text = str(value)
+    if os.path.isabs(text):
+        try:
+            return Path(text).relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            pass
+    return text
 
 
 def _fmt_duration(s: float) -> str:

@@ -123,10 +123,14 @@ def islr_claims(results: pd.DataFrame, glosses: int) -> list[dict[str, str]]:
     if part.empty:
         return []
     corpus = _corpus_name(str(part["corpus"].iloc[0]), "landmarks")
+    # one row per claim and source (the paper's text, the authors' code); single-difference sources are the
+    # normalization page's own analysis, not claims of the source study
+    sources = [s for s in islr_tables.sources_in(part) if "+" not in s]
     return [
         _row("isolated signs", page, corpus, "none", v)
         for page, page_claims in ISLR_PAGES
-        for v in islr_tables.ordering_verdicts(part, page_claims, 1.0 / glosses)
+        for source in sources
+        for v in islr_tables.ordering_verdicts(part, islr_tables.source_claims(page_claims, source), 1.0 / glosses)
     ]
 
 
@@ -193,3 +197,22 @@ def margin_lines(tables: str | Path) -> str:
 def detail_lines(claims: pd.DataFrame) -> str:
     """ "[verdict] claim (page; corpus): detail" for each claim of :func:`collect`, one a line."""
     return "\n".join(f"[{r.verdict}] {r.claim} ({r.page}; {r.corpus}): {r.detail}" for r in claims.itertuples())
+
+
+def islr_by_source(claims: pd.DataFrame) -> pd.DataFrame:
+    """The isolated-sign claims of :func:`collect`, one line per claim with its verdict under each source (the
+    paper's text, the authors' code): which source reproduces which of the source study's orderings."""
+    from .islr.source import LABELS
+
+    part = claims[claims["study"] == "isolated signs"]
+    if part.empty:
+        return pd.DataFrame(columns=["page", "claim", *LABELS.values()])
+    suffixes = {f" ({lab})": lab for name, lab in LABELS.items() if name != "text"}
+    lines: dict[tuple[str, str], dict[str, str]] = {}
+    for r in part.itertuples():
+        claim, source = r.claim, LABELS["text"]
+        for suffix, lab in suffixes.items():
+            if claim.endswith(suffix):
+                claim, source = claim[: -len(suffix)], lab
+        lines.setdefault((r.page, claim), {"page": r.page, "claim": claim})[source] = r.verdict
+    return pd.DataFrame(list(lines.values())).fillna("not run")

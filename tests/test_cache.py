@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 
+import numpy as np
 import pytest
 
 from fslib.cache import atomic_path, cache_key, code_digest, stable_json, write_json_atomic
@@ -60,3 +61,38 @@ def test_build_config_rejects_unknown_keys_naming_them():
     assert build_config(Cfg, {"size": 8}) == Cfg(size=8)
     with pytest.raises(ConfigError, match="unknown key\\(s\\) colour; allowed: name, size"):
         build_config(Cfg, {"colour": 1})
+
+
+def test_a_write_the_operating_system_refuses_halfway_leaves_the_old_entry_and_no_partial_one(tmp_path):
+    """A real failed write, not a simulated exception: a child process whose file-size limit (RLIMIT_FSIZE, as a
+    full disk would) stops numpy's write of a 4 MB array after 1 MB. The OSError reaches the caller, the entry
+    written before is untouched, and no temporary is left beside it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    final = tmp_path / "entry.npy"
+    np.save(final, np.zeros(3))
+    before = final.read_bytes()
+    script = textwrap.dedent(
+        f"""
+        import resource, signal, sys
+        import numpy as np
+        from fslib.cache import atomic_path
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing us
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+        try:
+            with atomic_path({str(final)!r}) as tmp:
+                with open(tmp, "wb") as f:
+                    np.save(f, np.ones(1 << 19))  # 4 MB
+        except OSError as err:
+            print("errno", err.errno)
+            sys.exit(0)
+        sys.exit(3)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("errno")
+    assert final.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry.npy"]

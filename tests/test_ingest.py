@@ -24,6 +24,9 @@ def videos(tmp_path_factory):
         write_clip(w, root / f"clip{i}.mp4", signer=i, image_size=128)
     write_clip("bad", root / "held_out.mp4", signer=9, image_size=128)  # for recognize, not ingested
     (root / "broken.mp4").write_text("not a video")
+    whole = (root / "clip0.mp4").read_bytes()
+    (root / "truncated.mp4").write_bytes(whole[: len(whole) // 2])  # a copy cut off halfway
+    (root / "empty.mp4").write_bytes(b"")  # zero length
     write_video([np.full((96, 96, 3), 200, np.uint8)] * 10, root / "blank.mp4", 15)  # no hand in any frame
     (root / "nested").mkdir()
     write_clip("bed", root / "nested" / "clip1.mp4", signer=1, image_size=128)  # same stem as clip1.mp4
@@ -44,6 +47,8 @@ BAD = [
     ("clip2.mp4", "ace", "signer2"),  # duplicate row
     ("nested/clip1.mp4", "be3d", "signer1"),  # a digit is not in the alphabet
     ("nested/clip1.mp4", "", "signer1"),  # duplicate again (the first listing wins the reason)
+    ("truncated.mp4", "dab", "signer4"),  # cut off halfway
+    ("empty.mp4", "bead", "signer5"),  # zero length
 ]
 
 
@@ -51,9 +56,9 @@ def test_ingest_writes_the_layout_and_reports_every_rejected_row(videos, tmp_pat
     out = tmp_path / "corpus"
     labels = _labels(videos, GOOD + BAD)
     assert main(["ingest", "fingerspelling", str(videos), str(labels), str(out), "--workers", "2"]) == 0
-    assert "8 of 14 clips ingested" in capsys.readouterr().out
+    assert "8 of 16 clips ingested" in capsys.readouterr().out
     report = pd.read_csv(out / "ingest_report.csv", keep_default_na=False)
-    assert len(report) == 14  # every row of the labels CSV, none dropped
+    assert len(report) == 16  # every row of the labels CSV, none dropped
     reasons = dict(zip(report["file"] + "|" + report["row"].astype(str), report["reason"]))
     assert reasons["broken.mp4|10"].startswith("unreadable video")
     assert reasons["blank.mp4|11"].startswith("no hand found")
@@ -64,6 +69,8 @@ def test_ingest_writes_the_layout_and_reports_every_rejected_row(videos, tmp_pat
         and "'3'" in reasons["nested/clip1.mp4|14"]
     )
     assert reasons["nested/clip1.mp4|15"].startswith("duplicate row")
+    assert reasons["truncated.mp4|16"].startswith(("unreadable video", "empty video")), reasons["truncated.mp4|16"]
+    assert reasons["empty.mp4|17"].startswith(("unreadable video", "empty video")), reasons["empty.mp4|17"]
     assert (report["status"] == "ingested").sum() == 8 and (
         report.loc[report["status"] == "ingested", "reason"] == ""
     ).all()

@@ -58,3 +58,41 @@ def test_augmentations():
     j = augment(x, SOURCE, np.random.default_rng(2))
     assert j.shape == x.shape and not np.array_equal(j, x)
     assert not (augment(np.ones((2, 3), np.float32), AugmentConfig(frame_dropout=0.999), rng) == 0).all()
+
+
+def test_bad_landmark_files_are_skipped_with_their_reason_and_none_silently(tmp_path, monkeypatch):
+    """A truncated parquet, a zero-length one, one without any face rows, and one whose hand landmarks are all NaN:
+    each clip is skipped and named in the preparation report with its reason; every other clip is kept."""
+    import pandas as pd
+
+    from fslib.islr import corpus as C
+    from fslib.islr import experiment
+
+    monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
+    params = dict(islr_glosses=3, islr_train_signers=2, islr_val_signers=1, islr_test_signers=1, seed=0)
+    src_root = experiment.corpus_root(params, progress=False)
+    import shutil
+
+    root = tmp_path / "corpus"
+    shutil.copytree(src_root, root)
+    index = C.read_index(root)
+    paths = [root / p for p in index["path"][:4]]
+    whole = paths[0].read_bytes()
+    paths[0].write_bytes(whole[: len(whole) // 3])  # truncated
+    paths[1].write_bytes(b"")  # zero length
+    df = pd.read_parquet(paths[2])
+    df[df["type"] != "face"].to_parquet(paths[2])  # the face type missing in every frame
+    df = pd.read_parquet(paths[3])
+    hands = df["type"].isin(["left_hand", "right_hand"])
+    df.loc[hands, ["x", "y", "z"]] = np.nan  # NaN landmarks: no hand anywhere
+    df.to_parquet(paths[3])
+
+    splits, _, report = experiment.load_splits(root, "per_frame")
+    assert len(report) == len(index)  # one line per clip of train.csv, none dropped
+    why = dict(zip(report["sequence_id"], report["skipped"]))
+    ids = index["sequence_id"].tolist()
+    assert why[ids[0]] and why[ids[1]]  # unreadable: the reader's own error, named
+    assert "no rows of landmark type(s) ['face']" in why[ids[2]]
+    assert why[ids[3]] == "no hand in any frame"
+    assert all(why[i] == "" for i in ids[4:])
+    assert sum(len(s.clips) for s in splits.values()) == len(index) - 4

@@ -107,3 +107,19 @@ def test_the_authors_extractor_mirrors_and_fills_hands_in_detection_order(tmp_pa
     assert abs((1 - ax) - hx) < 0.05 and abs(ax - hx) > 0.05
     with pytest.raises(ValueError, match="unknown landmark extractor"):
         extract.extract_video(video, extractor="openpose")
+
+
+def test_extract_parameters_are_checked_before_any_video_is_read(citizen, tmp_path, capsys):
+    from fslib.cli import main
+
+    out = str(tmp_path / "o")
+    for argv, why in [
+        (["--glosses", "0"], "glosses must be an integer of at least 1"),
+        (["--frame-step", "0"], "frame step must be an integer of at least 1"),
+        (["--workers", "0"], "workers must be an integer of at least 1"),
+    ]:
+        assert main(["islr-extract", "--citizen", str(citizen), "--out", out, *argv]) == 2
+        assert why in capsys.readouterr().err
+    assert main(["islr-extract", "--citizen", str(tmp_path), "--out", out]) == 2
+    assert "has no videos/ folder" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # nothing written

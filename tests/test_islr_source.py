@@ -82,8 +82,11 @@ def test_the_code_subset_keeps_dog1_beside_dog_and_loses_na():
 
 
 def test_bad_sources_are_refused():
-    with pytest.raises(ValueError, match="text or code"):
+    with pytest.raises(ValueError, match="choose text, code"):
         src.get("paper")
+    for bad in ("text+nosuch", "code+zero_fill", "text+"):
+        with pytest.raises(ValueError, match="unknown isolated-sign source"):
+            src.get(bad)
     with pytest.raises(ValueError, match="nose tip"):
         src.Source(face_points=tuple(range(2, 39)))
 
@@ -124,3 +127,29 @@ def test_code_augmentation_adds_noise_before_scaling():
     n = noise.normal(0, 0.1, clip.shape)
     assert np.allclose(a, 2 * clip + n, atol=1e-6) and np.allclose(b, 2 * (clip + n), atol=1e-6)
     assert (CODE.jitter, CODE.scale, CODE.frame_dropout, CODE.order) == (0.005, (0.9, 1.1), 0.1, "noise_first")
+
+
+def test_a_single_difference_source_is_the_text_with_that_one_field_of_the_code():
+    one = src.get("text+zero_fill")
+    assert one.zero_fill and one.name == "text+zero_fill"
+    for field in src.SWITCHES:
+        if field != "zero_fill":
+            assert getattr(one, field) == getattr(src.TEXT, field), field
+    both = src.get("text+frame_order+face_points")
+    assert both.frame_order == "drop_first" and both.face_points == src.FACE_POINTS_CODE and not both.zero_fill
+    assert src.label("code") == "authors' code" and src.label("text+recipe") == "text + code's recipe"
+
+
+def test_training_overrides_carry_the_codes_networks_recipe_and_augmentation():
+    row = {"normalization": "per_frame"}
+    assert src.training_overrides(row, "text") == {**row, "source": "text"}
+    code = src.training_overrides(row, "code")
+    assert code["model_style"] == "code" and code["dropout"] == 0.2  # the code's default dropout
+    assert src.training_overrides({**row, "dropout": 0.0}, "code")["dropout"] == 0.0  # a row's own dropout wins
+    aug = src.training_overrides({**row, "jitter": 0.01, "scale": (0.8, 1.2), "frame_dropout": 0.1}, "code")
+    assert (aug["jitter"], aug["scale"], aug["augment_order"]) == (0.005, (0.9, 1.1), "noise_first")
+    tf = src.training_overrides({**row, "kind": "transformer"}, "code", transformer_epochs=40)
+    assert (tf["batch_size"], tf["lr"], tf["optimizer"], tf["early_stop"], tf["epochs"]) == (450, 1e-4, "adam", 30, 40)
+    # only the networks switched on: the text's recipe (no dropout default, no transformer recipe)
+    net = src.training_overrides({**row, "kind": "transformer"}, "text+networks")
+    assert net["model_style"] == "code" and "dropout" not in net and "batch_size" not in net

@@ -137,3 +137,58 @@ def test_source_numbers_are_the_papers():
         top1 = {r: float(str(v).split(" / ")[0].split("-")[0]) for r, v in spec.source.items()}
         for claim, better, worse in spec.claims:
             assert top1[better] > top1[worse], claim
+
+
+def test_rows_of_each_source_are_named_apart_and_their_claims_checked_apart():
+    res = results(
+        {
+            "per_frame": [0.5, 0.55, 0.52],
+            "none": [0.3, 0.32, 0.31],
+            "per_frame [code]": [0.3, 0.31, 0.3],
+            "none [code]": [0.5, 0.52, 0.51],
+        }
+    )
+    assert tables.sources_in(res) == ["text", "code"]
+    claim = tables.NORMALIZATION_CLAIMS[:1]
+    text = tables.ordering_verdicts(res, tables.source_claims(claim, "text"), chance=0.1)[0]
+    code = tables.ordering_verdicts(res, tables.source_claims(claim, "code"), chance=0.1)[0]
+    assert (text.outcome, code.outcome) == ("replicates", "opposite")
+    assert code.claim.endswith("(authors' code)") and not text.claim.endswith(")")
+    spec = tables.TableSpec({"per_frame": {}, "none": {}}, claim, "x.csv", {"per_frame": 66.18, "none": 50.29}, "src")
+    table = tables.spec_table(res, spec, ["text", "code"])
+    assert table["source"].tolist() == ["paper's text", "paper's text", "authors' code", "authors' code"]
+    assert table["row"].tolist() == ["per_frame", "none"] * 2 and table["src"].tolist() == [66.18, 50.29] * 2
+    assert tables.best_rows(table) == {"paper's text": "per_frame", "authors' code": "none"}
+
+
+def test_findings_set_each_isolated_sign_claim_under_both_sources_side_by_side():
+    from fslib import findings
+
+    res = results(
+        {"per_frame": [0.5, 0.55], "none": [0.3, 0.32], "per_frame [code]": [0.3, 0.31], "none [code]": [0.5, 0.52]}
+    )
+    res = pd.concat([res, results({"per_frame [text+zero_fill]": [0.5, 0.5], "none [text+zero_fill]": [0.1, 0.1]})])
+    claims = pd.DataFrame(findings.islr_claims(res, glosses=10))
+    page11 = claims[claims["page"] == "11 normalization"]
+    assert len(page11) == 2 * len(tables.NORMALIZATION_CLAIMS)  # text and code; single differences left out
+    side = findings.islr_by_source(claims)
+    first = side[side["claim"] == tables.NORMALIZATION_CLAIMS[0][0]].iloc[0]
+    assert (first["paper's text"], first["authors' code"]) == ("replicates", "opposite")
+
+
+def test_isolated_sign_page_parameters_are_checked_before_any_work():
+    import pytest
+
+    good = dict(islr_seeds=[0, 1], islr_epochs=3, islr_hidden=16, islr_sources=["text", "code"], islr_glosses=4)
+    experiment.validate_params(good)
+    for name, bad in [
+        ("islr_seeds", []),
+        ("islr_seeds", [0.5]),
+        ("islr_epochs", 0),
+        ("islr_sources", ["text", "paper"]),
+        ("islr_sources", []),
+        ("islr_glosses", 1),
+        ("islr_corpus_path", "/nonexistent/landmarks"),
+    ]:
+        with pytest.raises(ValueError, match=f"parameter {name}="):
+            experiment.validate_params({**good, name: bad})

@@ -68,10 +68,48 @@ class IslrPage(NamedTuple):
     figures: Path
 
 
+def validate_params(params: Mapping[str, Any]) -> None:
+    """A clear ``ValueError`` naming the first impossible isolated-sign page parameter: seeds that are not a
+    list of integers, a count below its minimum, an unknown source, a corpus path that does not exist."""
+    from ..config import ConfigError
+    from .source import get as get_source
+
+    def fail(name: str, why: str) -> None:
+        raise ConfigError(f"isolated-sign page parameter {name}={params[name]!r}: {why}")
+
+    for name in ("islr_seeds", "islr_difference_seeds"):
+        if name in params:
+            v = params[name]
+            if not isinstance(v, (list, tuple)) or not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+                fail(name, "a list of integer seeds, e.g. [0, 1, 2]")
+    if "islr_seeds" in params and not params["islr_seeds"]:
+        fail("islr_seeds", "at least one seed")
+    minimum = {"islr_epochs": 1, "islr_hidden": 4, "islr_code_epochs": 1, "islr_glosses": 2}
+    minimum.update({f"islr_{s}_signers": 1 for s in ("train", "val", "test")})
+    for name, low in minimum.items():
+        if name in params and (not isinstance(params[name], int) or params[name] < low):
+            fail(name, f"an integer of at least {low}")
+    if "islr_sources" in params:
+        if not isinstance(params["islr_sources"], (list, tuple)) or not params["islr_sources"]:
+            fail("islr_sources", "a list of one or more of 'text', 'code'")
+        for s in params["islr_sources"]:
+            try:
+                get_source(s)
+            except ValueError as err:
+                fail("islr_sources", str(err))
+    path = params.get("islr_corpus_path")
+    if path and not Path(path).is_dir():
+        fail(
+            "islr_corpus_path", "no such folder; give a GISLR-layout landmark folder (fslib ingest isolated makes one)"
+        )
+
+
 def open_page(params: Mapping[str, Any]) -> IslrPage:
     """The set-up of an isolated-sign page (notebooks 10-13) from its parameters: the corpus folder
     (:func:`corpus_root`, generated or found in the cache), then the provenance box
-    (:func:`describe_corpus_params`, no teacher) and the output folders (:func:`fslib.report.open_page`)."""
+    (:func:`describe_corpus_params`, no teacher) and the output folders (:func:`fslib.report.open_page`).
+    The page's parameters are checked first (:func:`validate_params`), before any work."""
+    validate_params(params)
     root = corpus_root(params)
     dirs = report.open_page(
         params["profile"], params["out_dir"], data=describe_corpus_params(params), teacher=NO_TEACHER
@@ -126,15 +164,22 @@ def run_rows(
     train_params: Mapping[str, Any],
     results_path: Path,
     progress: bool = True,
+    sources: Sequence[str] = ("text",),
+    transformer_epochs: int = 500,
 ) -> pd.DataFrame:
-    """Train every row at every seed; record val/test top-1/top-5 and training seconds; return the rows'
-    results (long format). ``train_params``: IslrConfig fields shared by all rows (epochs, hidden, ...)."""
+    """Train every row under every source at every seed; record val/test top-1/top-5 and training seconds;
+    return the rows' results (long format; a row trained under a source other than the text is the variant
+    ``"<row> [<source>]"``, :func:`fslib.islr.tables.variant`). ``train_params``: IslrConfig fields shared by all
+    rows (epochs, hidden, ...); ``sources``: :mod:`fslib.islr.source` names; ``transformer_epochs``: the epoch
+    cap of the code's PoseTransformer recipe (:func:`fslib.islr.source.training_overrides`)."""
+    from .source import training_overrides
+
     prepared: dict[str, Any] = {}
     corpus = "synthetic" if (root / "signers.json").exists() else root.name
     out = []
-    for name, overrides in rows.items():
+    for source, (name, row) in ((s, r) for s in sources for r in rows.items()):
+        overrides = training_overrides(row, source, transformer_epochs)
         strategy = overrides.get("normalization", "per_frame")
-        source = overrides.get("source", train_params.get("source", "text"))
         if (strategy, source) not in prepared:
             prepared[strategy, source] = load_splits(root, strategy, source=source)
         splits, classes, _ = prepared[strategy, source]
@@ -144,14 +189,14 @@ def run_rows(
             metrics = {
                 "val": res.report["val"],
                 "test": res.report.get("test", {}),
-                "train": {"train_seconds": res.report["train_seconds"]},
+                "train": {"train_seconds": res.report["train_seconds"], "epochs": len(res.report["history"])},
             }
             run = dict(
                 run_id=f"islr-{res.folder.name}",
                 study="isolated_signs",
                 corpus=corpus,
                 alphabet="",
-                variant=name,
+                variant=T.variant(name, source),
                 teacher="none",
                 seed=seed,
             )
@@ -205,6 +250,22 @@ class TableRun:
         return T.best_line(self.table, self.spec.source_best)
 
 
+def training_cost(run: TableRun) -> str:
+    """One line on what each row's training cost per source (mean over seeds): seconds and epochs run (early
+    stopping can end a run before its epoch cap)."""
+    from .source import label
+
+    r = run.results[run.results["split"] == "train"]
+    parts = []
+    for source in T.sources_in(r):
+        for row in run.spec.rows:
+            v = r[r["variant"] == T.variant(row, source)]
+            sec, ep = v[v["metric"] == "train_seconds"]["value"], v[v["metric"] == "epochs"]["value"]
+            if len(sec):
+                parts.append(f"{row} ({label(source)}): {sec.mean():.0f} s, {ep.mean():.0f} epochs")
+    return "Training per run (mean over seeds): " + "; ".join(parts) + "."
+
+
 def run_table(
     root: Path,
     name: str,
@@ -212,15 +273,72 @@ def run_table(
     train_params: Mapping[str, Any],
     tables: str | Path,
     progress: bool = True,
+    sources: Sequence[str] = ("text",),
+    transformer_epochs: int = 500,
 ) -> TableRun:
-    """Train the rows of the table ``name`` (:data:`fslib.islr.tables.TABLES`) at every seed
+    """Train the rows of the table ``name`` (:data:`fslib.islr.tables.TABLES`) under every source at every seed
     (:func:`run_rows`, recorded in ``tables/results.csv``), write its summary with the source's numbers to
-    ``tables/<spec.csv>`` and check the source's orderings against chance (1 / the corpus's glosses)."""
+    ``tables/<spec.csv>`` and check the source's orderings against chance (1 / the corpus's glosses), once per
+    source."""
     spec = T.TABLES[name]
     tables = Path(tables)
-    results = run_rows(root, spec.rows, seeds, train_params, tables / "results.csv", progress=progress)
-    table = T.spec_table(results, spec)
+    results = run_rows(
+        root,
+        spec.rows,
+        seeds,
+        train_params,
+        tables / "results.csv",
+        progress=progress,
+        sources=sources,
+        transformer_epochs=transformer_epochs,
+    )
+    table = T.spec_table(results, spec, sources)
     chance = T.chance_row(len(C.read_index(root)["sign"].unique()))
     table.to_csv(tables / spec.csv, index=False)
-    verdicts = T.ordering_verdicts(results, spec.claims, chance["top1"])
+    verdicts = [
+        v
+        for source in sources
+        for v in T.ordering_verdicts(results, T.source_claims(spec.claims, source), chance["top1"])
+    ]
     return TableRun(spec, results, table, chance, len(seeds), verdicts)
+
+
+def single_differences(
+    root: Path,
+    seeds: Sequence[int],
+    train_params: Mapping[str, Any],
+    tables: str | Path,
+    switches: Sequence[str] | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Which of the code's differences moves the normalization ordering: the normalization table's rows trained
+    under the text, under the text with one difference of the code switched on (``text+<switch>``, each of
+    ``switches``, default all of :data:`fslib.islr.source.SWITCHES`) and under the code, at every seed; one
+    line per source with each row's mean validation top-1 and each of the source study's normalization
+    orderings as the paired seed rule decides it there. Written to ``tables/islr_single_differences.csv``."""
+    from . import source as S
+
+    spec = T.TABLES["normalization"]
+    tables = Path(tables)
+    switches = list(S.SWITCHES if switches is None else switches)
+    sources = ["text", *(f"text+{s}" for s in switches), "code"]
+    results = run_rows(root, spec.rows, seeds, train_params, tables / "results.csv", progress=progress, sources=sources)
+    chance = T.chance_row(len(C.read_index(root)["sign"].unique()))["top1"]
+    lines = []
+    for source in sources:
+        line: dict[str, Any] = {"source": S.label(source)}
+        for row in spec.rows:
+            vals = results[
+                (results["variant"] == T.variant(row, source))
+                & (results["split"] == "val")
+                & (results["metric"] == "top1")
+            ]["value"]
+            line[f"{row} val top-1"] = round(float(vals.mean()), 3) if len(vals) else float("nan")
+        for (claim, _, _), v in zip(
+            spec.claims, T.ordering_verdicts(results, T.source_claims(spec.claims, source), chance)
+        ):
+            line[claim] = v.outcome
+        lines.append(line)
+    table = pd.DataFrame(lines)
+    table.to_csv(tables / "islr_single_differences.csv", index=False)
+    return table

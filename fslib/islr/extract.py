@@ -220,8 +220,16 @@ def extract_citizen(
     """Holistic landmarks of ASL Citizen's ``n``-gloss subset (:func:`fslib.islr.citizen.read_subset`) into
     ``out`` in the GISLR layout (see the module docstring). Returns a report: clips per split, clips
     extracted, unreadable videos (also in ``out/unreadable.csv``)."""
+    from ..config import ConfigError
     from .citizen import read_subset
 
+    for name, value, low in (("glosses", n, 1), ("frame step", frame_step, 1), ("workers", workers, 1)):
+        if not isinstance(value, int) or value < low:
+            raise ConfigError(f"islr-extract: {name} must be an integer of at least {low}, got {value!r}")
+    if extractor not in EXTRACTORS:
+        raise ConfigError(f"islr-extract: unknown extractor {extractor!r}; choose {', '.join(EXTRACTORS)}")
+    if not (Path(root) / "videos").is_dir():
+        raise ConfigError(f"islr-extract: {root} has no videos/ folder; give the ASL_Citizen folder (videos/, splits/)")
     out = Path(out)
     subset = read_subset(root, n, subset_rule)
     rows, jobs = [], []

@@ -117,17 +117,27 @@ def spread_plot(spread: pd.DataFrame):
 def results_bars(
     table: pd.DataFrame, source: Mapping[str, float] | None, column: str = "val_top1_mean", title: str = ""
 ):
-    """Bars of the rows' mean validation top-1 (ours) beside the source study's numbers (where it has them)."""
+    """Bars of the rows' mean validation top-1 in this run, one bar per source of the table (its ``source``
+    column: the paper's text, the authors' code), beside the source study's numbers (where it has them)."""
     from .. import style
 
-    fig, ax = style.subplots(width=min(style.PAGE_WIDTH, max(5, 1.4 * len(table))), height=3.4)
-    x = np.arange(len(table))
-    ax.bar(x - 0.2, table[column], 0.4, label="this run (synthetic)")
+    rows = list(dict.fromkeys(table["row"]))
+    ours = list(dict.fromkeys(table["source"])) if "source" in table else [""]
+    series = [(f"this run, {o}" if o else "this run", table[table["source"] == o] if o else table) for o in ours]
     if source:
-        vals = [source.get(r, np.nan) for r in table["row"]]
-        vals = [v / 100 if isinstance(v, (int, float)) else np.nan for v in vals]
-        ax.bar(x + 0.2, vals, 0.4, label="source study (ASL Citizen)")
-    ax.set_xticks(x, table["row"], rotation=15, ha="right")
+        vals = [source.get(r, np.nan) for r in rows]
+        series.append(
+            ("source study (ASL Citizen)", [v / 100 if isinstance(v, (int, float)) else np.nan for v in vals])
+        )
+    n = len(series)
+    width = 0.8 / n
+    fig, ax = style.subplots(width=min(style.PAGE_WIDTH, max(5, 0.6 * n * len(rows) + 1.5)), height=3.4)
+    x = np.arange(len(rows))
+    for k, (name, values) in enumerate(series):
+        if isinstance(values, pd.DataFrame):
+            values = values.set_index("row")[column].reindex(rows).to_numpy()
+        ax.bar(x + (k - (n - 1) / 2) * width, values, width, label=name)
+    ax.set_xticks(x, rows, rotation=15, ha="right")
     ax.set(xlabel="table row", ylabel="validation top-1 (fraction)", title=title, ylim=(0, 1))
-    ax.legend()
+    ax.legend(fontsize=8)
     return fig

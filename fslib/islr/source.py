@@ -20,6 +20,12 @@ Differences (``text`` = this project's reading of the paper, ``code`` = the auth
   points (the mean of all non-zero joints when the clip has no face) and then divides the whole clip by its
   largest absolute deviation; ``text`` only translates.
 - the nose-anchored normalization is not in the public code: both sources use the text's version.
+- ``networks``: the models as the text describes them or as the code builds them
+  (:class:`fslib.islr.models.ModelConfig` ``style``).
+- ``recipe``: the training recipe. ``code``: dropout 0.2 where a row sets none, the notebook's augmentation
+  (noise s.d. 0.005, then scale 0.9-1.1, then frame dropout 0.1) where a row augments, and the PoseTransformer
+  notebook's optimiser, batch, clipping, plateau schedule and early stopping (:data:`CODE_TRANSFORMER_RECIPE`)
+  for a transformer row.
 - ``subset_rule``: the 100-gloss subset skips a gloss whose base is already chosen. ``text``: the base is the
   gloss without its trailing number (``NEAR2`` -> ``NEAR``); ``code``: the base is the gloss minus its last
   character whatever it is, so ``DOG1`` (base ``DOG``) is kept beside ``DOG`` (base ``DO``), and a gloss that
@@ -29,11 +35,13 @@ Differences (``text`` = this project's reading of the paper, ``code`` = the auth
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import landmarks as lm
+from .augment import CODE as AUGMENT_CODE
 from .normalize import normalize
 
 # the face-mesh indices the authors' extraction keeps: mouth 18, eyes 8, eyebrows 6, stabilising 5
@@ -60,14 +68,17 @@ class Source:
     zero_fill: bool = False
     face_scale: bool = False
     subset_rule: str = "text"  # or "code"
+    networks: str = "text"  # or "code"
+    recipe: str = "text"  # or "code"
 
     def __post_init__(self) -> None:
         if len(self.face_points) != len(lm.FACE_SUBSET) or lm.NOSE_TIP not in self.face_points:
             raise ValueError(f"face_points: {len(lm.FACE_SUBSET)} face-mesh indices including the nose tip (1)")
         if self.frame_order not in ("subsample_first", "drop_first"):
             raise ValueError(f"frame_order={self.frame_order!r}: 'subsample_first' or 'drop_first'")
-        if self.subset_rule not in ("text", "code"):
-            raise ValueError(f"subset_rule={self.subset_rule!r}: 'text' or 'code'")
+        for field in ("subset_rule", "networks", "recipe"):
+            if getattr(self, field) not in ("text", "code"):
+                raise ValueError(f"{field}={getattr(self, field)!r}: 'text' or 'code'")
 
     @property
     def nose(self) -> int:
@@ -91,17 +102,68 @@ CODE_TRANSFORMER_RECIPE = dict(
 )
 
 TEXT = Source()
-CODE = Source("code", FACE_POINTS_CODE, "drop_first", zero_fill=True, face_scale=True, subset_rule="code")
+CODE = Source(
+    "code",
+    FACE_POINTS_CODE,
+    "drop_first",
+    zero_fill=True,
+    face_scale=True,
+    subset_rule="code",
+    networks="code",
+    recipe="code",
+)
 SOURCES = {"text": TEXT, "code": CODE}
+# the differences a single-difference source can switch on: ``text+<switch>`` is the text with that one taken
+# from the code (the gloss subset rule matters only when a subset is drawn from ASL Citizen, not on the pages)
+SWITCHES = ("face_points", "frame_order", "zero_fill", "face_scale", "networks", "recipe")
+LABELS = {"text": "paper's text", "code": "authors' code"}
 
 
 def get(name: str | Source) -> Source:
-    """A source by name (``text`` or ``code``), or the :class:`Source` given."""
+    """A source by name: ``text``, ``code``, or ``text+<switch>[+<switch>...]`` (the text with those
+    :data:`SWITCHES` taken from the code); or the :class:`Source` given."""
     if isinstance(name, Source):
         return name
-    if name not in SOURCES:
-        raise ValueError(f"unknown isolated-sign source {name!r}; choose {' or '.join(SOURCES)}")
-    return SOURCES[name]
+    if name in SOURCES:
+        return SOURCES[name]
+    base, *switches = str(name).split("+")
+    unknown = [s for s in switches if s not in SWITCHES]
+    if base != "text" or not switches or unknown:
+        raise ValueError(
+            f"unknown isolated-sign source {name!r}; choose text, code, or text+<switch> with a switch of "
+            f"{', '.join(SWITCHES)}"
+        )
+    return dataclasses.replace(TEXT, name=str(name), **{s: getattr(CODE, s) for s in switches})
+
+
+def label(name: str) -> str:
+    """How a page names a source: "paper's text", "authors' code", "text + code's zero_fill"."""
+    if name in LABELS:
+        return LABELS[name]
+    return "text + code's " + " + ".join(get(name).name.split("+")[1:])
+
+
+def training_overrides(row: Mapping[str, Any], source: str | Source, transformer_epochs: int = 500) -> dict:
+    """The :class:`fslib.islr.train.IslrConfig` overrides of one table row trained under ``source``: the row's
+    own settings, the source's name, and what its ``networks`` and ``recipe`` change (see the module
+    docstring); ``transformer_epochs``: the epoch cap of the code's PoseTransformer recipe (500 in the
+    authors' notebook; early stopping usually ends it sooner)."""
+    src = get(source)
+    out = {**row, "source": src.name}
+    if src.networks == "code":
+        out["model_style"] = "code"
+    if src.recipe == "code":
+        out.setdefault("dropout", 0.2)
+        if any(k in row for k in ("jitter", "scale", "frame_dropout")):
+            out.update(
+                jitter=AUGMENT_CODE.jitter,
+                scale=AUGMENT_CODE.scale,
+                frame_dropout=AUGMENT_CODE.frame_dropout,
+                augment_order=AUGMENT_CODE.order,
+            )
+        if row.get("kind") == "transformer":
+            out.update(CODE_TRANSFORMER_RECIPE, epochs=transformer_epochs)
+    return out
 
 
 def select_points(frames: dict[str, np.ndarray], source: str | Source = "text") -> np.ndarray:

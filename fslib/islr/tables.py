@@ -108,6 +108,26 @@ TABLES = {
 }
 
 
+def variant(row: str, source: str = "text") -> str:
+    """The name a row trained under ``source`` has in ``results.csv``: the row's own name under the text (as
+    before the sources existed), ``"<row> [<source>]"`` under any other."""
+    return row if source == "text" else f"{row} [{source}]"
+
+
+def sources_in(results: pd.DataFrame) -> list[str]:
+    """The sources whose rows ``results`` holds, ``text`` first (from the ``[source]`` suffix of the variants)."""
+    found = results["variant"].astype(str).str.extract(r" \[([^\]]+)\]$")[0].dropna().unique()
+    return ["text", *sorted(found)] if len(results) else []
+
+
+def source_claims(claims: Sequence[tuple[str, str, str]], source: str) -> list[tuple[str, str, str]]:
+    """``claims`` on the rows trained under ``source``; the claim names the source when it is not the text."""
+    from .source import label
+
+    suffix = "" if source == "text" else f" ({label(source)})"
+    return [(c + suffix, variant(a, source), variant(b, source)) for c, a, b in claims]
+
+
 def chance_row(classes: int) -> dict[str, float]:
     """The learned-nothing row: a constant guess is right 1 / classes of the time (the splits are balanced
     per gloss), top-5 5 / classes."""
@@ -173,10 +193,26 @@ def best_row(table: pd.DataFrame, column: str = "val_top1_mean") -> str:
     return str(t.loc[t[column].idxmax(), "row"]) if len(t) else ""
 
 
-def spec_table(results: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
-    """:func:`summary` of ``spec``'s rows with the source study's numbers beside them (``spec.source_column``,
-    when ``spec`` has source numbers): the table a page writes to ``spec.csv``."""
-    table = summary(results, list(spec.rows))
+def best_rows(table: pd.DataFrame, column: str = "val_top1_mean") -> dict[str, str]:
+    """:func:`best_row` per source of a :func:`spec_table` (source label -> row)."""
+    if "source" not in table:
+        return {"": best_row(table, column)}
+    return {src: best_row(part, column) for src, part in table.groupby("source", sort=False)}
+
+
+def spec_table(results: pd.DataFrame, spec: TableSpec, sources: Sequence[str] = ("text",)) -> pd.DataFrame:
+    """:func:`summary` of ``spec``'s rows under each of ``sources`` (a ``source`` column names it), with the
+    source study's numbers beside them (``spec.source_column``, when ``spec`` has source numbers): the table a
+    page writes to ``spec.csv``."""
+    from .source import label
+
+    parts = []
+    for source in sources:
+        part = summary(results, [variant(r, source) for r in spec.rows])
+        part["row"] = list(spec.rows)
+        part.insert(1, "source", label(source))
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
     if spec.source:
         table[spec.source_column] = [spec.source[r] for r in table["row"]]
     return table
@@ -193,8 +229,10 @@ def chance_line(chance: dict[str, float], seeds: int) -> str:
 
 
 def best_line(table: pd.DataFrame, source_best: str) -> str:
-    """ "Best row here: X; in the source: Y." (:func:`best_row` on the validation top-1 means)."""
-    return f"Best row here: {best_row(table)}; in the source: {source_best}."
+    """ "Best row here: X (paper's text), Y (authors' code); in the source: Z." (:func:`best_rows` on the
+    validation top-1 means)."""
+    here = ", ".join(f"{row} ({src})" if src else row for src, row in best_rows(table).items())
+    return f"Best row here: {here}; in the source: {source_best}."
 
 
 def spread_summary(spread: pd.DataFrame) -> pd.DataFrame:
@@ -239,3 +277,23 @@ def spread_by_signer(root: Path, max_clips: int = 200) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).groupby(["signer", "split"], as_index=False).mean()
+
+
+def difference_sentence(table: pd.DataFrame, claims: Sequence[tuple[str, str, str]] = NORMALIZATION_CLAIMS) -> str:
+    """What a single-difference table (:func:`fslib.islr.experiment.single_differences`) shows, computed from it:
+    for each switched-on difference whose verdict on one of ``claims`` differs from the text's, the claim and
+    the two verdicts; which of them the full code also changes; or that none moves any verdict."""
+    if table.empty:
+        return "No single-difference run at this profile (islr_difference_seeds is empty)."
+    base = table.iloc[0]
+    moved = []
+    for _, line in table.iloc[1:].iterrows():
+        for claim, _, _ in claims:
+            if line[claim] != base[claim]:
+                moved.append(f"{line['source']}: '{claim}' {base[claim]} -> {line[claim]}")
+    if not moved:
+        return (
+            "No single difference, and not the whole code either, changes a verdict of the normalization "
+            f"orderings: they stand as under the paper's text ({', '.join(f'{c}: {base[c]}' for c, _, _ in claims)})."
+        )
+    return "Verdicts that change against the paper's text: " + "; ".join(moved) + "."

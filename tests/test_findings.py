@@ -152,7 +152,8 @@ def test_islr_claims_use_validation_accuracy_and_shared_runs(tmp_path):
     assert claims["The BiLSTM beats the LSTM (raw coordinates)"] == "replicates"
     assert claims["Normalization helps the BiLSTM"] == "replicates"
     assert claims["Augmentation helps"] == "not testable"  # not run
-    n = sum(len(c) for _, c in findings.ISLR_PAGES)
+    assert claims["Pose alone beats segmented video + pose"] == "not testable"  # page 14 not run
+    n = sum(len(c) for _, c, _ in findings.ISLR_PAGES)
     assert (
         len(claims)
         == n
@@ -161,6 +162,7 @@ def test_islr_claims_use_validation_accuracy_and_shared_runs(tmp_path):
             + islr_tables.TEMPORAL_CLAIMS
             + islr_tables.DROPOUT_CLAIMS
             + islr_tables.AUGMENT_CLAIMS
+            + islr_tables.VIDEO_CLAIMS
         )
     )
     detail = findings.collect(tmp_path).set_index("claim")["detail"]

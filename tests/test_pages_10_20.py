@@ -62,7 +62,7 @@ def test_describe_corpus_params_synthetic_and_landmark_folder():
     )
     assert (
         experiment.describe_corpus_params({**PARAMS, "islr_corpus_path": "/data/gislr"})
-        == "landmark corpus at `/data/gislr`"
+        == "landmark corpus at `.../data/gislr`"  # a path outside the study: its last two parts only
     )
 
 
@@ -77,7 +77,7 @@ def test_open_page_box_matches_the_former_hand_built_one(tmp_path, monkeypatch):
     # the box the pages built by hand before they called open_page
     assert shown == [
         "```{admonition} What produced these results\n:class: note\n**Run profile:** `ci`  \n"
-        f"**Data:** landmark corpus at `{root}`  \n"
+        f"**Data:** landmark corpus at `{report.shown_path(root)}`  \n"
         "**Teacher:** none (pose landmarks only; no hand model is involved)\n```"
     ]
 
@@ -123,7 +123,7 @@ def test_corpus_filmstrip_first_clip_of_the_first_glosses(tmp_path, monkeypatch)
 
 # ---------------------------------------------------------------------------------------- 11-13 tables
 def test_table_specs_name_each_pages_rows_claims_and_csv():
-    assert list(tables.TABLES) == ["normalization", "temporal", "dropout", "augmentation"]
+    assert list(tables.TABLES) == ["normalization", "temporal", "dropout", "augmentation", "video"]
     assert tables.TABLES["normalization"].rows is tables.NORMALIZATION_ROWS
     assert tables.TABLES["dropout"].claims is tables.DROPOUT_CLAIMS
     assert [s.csv for s in tables.TABLES.values()] == [
@@ -131,6 +131,7 @@ def test_table_specs_name_each_pages_rows_claims_and_csv():
         "islr_temporal.csv",
         "islr_dropout.csv",
         "islr_augmentation.csv",
+        "islr_video.csv",
     ]
     for spec in tables.TABLES.values():  # every claim compares two rows of its own table
         assert all(a in spec.rows and b in spec.rows for _, a, b in spec.claims)
@@ -169,7 +170,7 @@ def test_run_table_writes_the_csv_and_checks_the_claims_against_chance(tmp_path,
     )
     calls = []
 
-    def fake_run_rows(root_, rows, seeds, train_params, results_path, progress=True):
+    def fake_run_rows(root_, rows, seeds, train_params, results_path, progress=True, **sources):
         calls.append((root_, rows, list(seeds), dict(train_params), results_path))
         return made
 
@@ -265,3 +266,53 @@ def test_detail_and_margin_lines(tmp_path):
     margins = findings.learning_margins(tmp_path)
     assert findings.margin_lines(tmp_path).split("\n") == [f"{r.corpus}: {r.margin}" for r in margins.itertuples()]
     assert findings.margin_lines(tmp_path).startswith("synthetic, ASL: ") and len(margins) == 2
+
+
+def test_single_differences_train_the_normalization_rows_under_each_switch_and_say_what_moves(tmp_path, monkeypatch):
+    import torch
+
+    torch.set_num_threads(1)
+    monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
+    root = experiment.corpus_root({**PARAMS, "islr_glosses": 3, "islr_train_signers": 2}, progress=False)
+    table = experiment.single_differences(
+        root, [0, 1], {"epochs": 1, "hidden": 8}, tmp_path, switches=["zero_fill"], progress=False
+    )
+    assert table["source"].tolist() == ["paper's text", "text + code's zero_fill", "authors' code"]
+    assert [c for c in table.columns if c.endswith("val top-1")] == [
+        f"{r} val top-1" for r in tables.NORMALIZATION_ROWS
+    ]
+    assert set(table[tables.NORMALIZATION_CLAIMS[0][0]]) <= {"replicates", "opposite", "within noise", "not testable"}
+    assert (tmp_path / "islr_single_differences.csv").exists()
+    sentence = tables.difference_sentence(table)
+    assert sentence.startswith(("No single difference", "Verdicts that change"))
+    recorded = results_table.read(tmp_path / "results.csv")
+    assert {"per_frame", "per_frame [text+zero_fill]", "per_frame [code]"} <= set(recorded["variant"])
+    assert experiment.single_differences(root, [], {}, tmp_path).empty
+
+
+def test_difference_sentence_names_each_verdict_that_moves():
+    claims = tables.NORMALIZATION_CLAIMS
+    base = {c: "replicates" for c, _, _ in claims}
+    table = pd.DataFrame(
+        [
+            {"source": "paper's text", **base},
+            {"source": "text + code's zero_fill", **base, claims[1][0]: "opposite"},
+            {"source": "authors' code", **base},
+        ]
+    )
+    assert tables.difference_sentence(table) == (
+        f"Verdicts that change against the paper's text: text + code's zero_fill: '{claims[1][0]}' replicates -> opposite."
+    )
+    assert tables.difference_sentence(table.iloc[[0, 2]]).startswith("No single difference")
+
+
+def test_a_users_path_is_shown_relative_to_the_study_or_by_its_last_two_parts(tmp_path, monkeypatch):
+    from fslib.paths import repo_root
+
+    root = repo_root()
+    monkeypatch.chdir(tmp_path)  # a relative path outside the study stays as typed
+    monkeypatch.setenv("FSLIB_ROOT", str(root))
+
+    assert report.shown_path(root / "runs" / "mine") == "runs/mine"
+    assert report.shown_path("/data/users/me/gislr") == ".../me/gislr"
+    assert report.shown_path("my_corpus") == "my_corpus"

@@ -410,8 +410,12 @@ def _pose_points(sh: float, scale: float, face: np.ndarray, wrists: dict, elbows
     return P
 
 
-def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """One clip's Holistic landmarks ``{type: (T, n, 3)}`` (NaN where a hand is not found)."""
+def render_clip(
+    sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Generator, truth: bool = False
+) -> dict[str, np.ndarray]:
+    """One clip's Holistic landmarks ``{type: (T, n, 3)}`` (NaN where a hand is not found). ``truth``: the
+    generator's own positions instead, without MediaPipe's noise and with every hand present (what the
+    synthetic video of :mod:`fslib.islr.video` draws); the same ``rng`` state gives the same clip either way."""
     from ..synth.hand import HandShape, forward_kinematics
     from ..synth.scene import elbow_position
 
@@ -496,6 +500,8 @@ def render_clip(sign: Sign, signer: Signer, cfg: CorpusConfig, rng: np.random.Ge
     for side in ("left", "right"):
         hc = to_cam(hands[side])
         out[f"{side}_hand"] = _project(hc, hc[:, :1, 2])
+    if truth:
+        return {k: v.astype(np.float32) for k, v in out.items()}
     # MediaPipe-like noise: every point, the nose markedly more
     for k in out:
         out[k] = out[k] + rng.normal(0, signer.noise, out[k].shape)
@@ -527,6 +533,38 @@ def _signers(cfg: CorpusConfig) -> list[tuple[str, Signer]]:
     ]
 
 
+@dataclasses.dataclass(frozen=True)
+class ClipJob:
+    """One clip of the corpus: its split, signer, sign (gloss ``index``), repetition ``k`` and its random stream
+    (:meth:`rng`: the same for the landmarks and for the video of the clip)."""
+
+    split: str
+    signer: Signer
+    sign: Sign
+    index: int
+    k: int
+    seed: int
+
+    @property
+    def sequence_id(self) -> str:
+        return f"{self.signer.name}-{self.index:03d}-{self.k}"
+
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng([self.seed, 7, hash_name(self.signer.name), self.index, self.k])
+
+
+def clip_jobs(cfg: CorpusConfig, signs: list[Sign] | None = None, signers=None) -> list[ClipJob]:
+    """Every clip of the corpus ``cfg`` describes, in the order :func:`generate` writes them."""
+    signs = make_signs(cfg.glosses, cfg.seed, cfg.minimal_pairs) if signs is None else signs
+    signers = _signers(cfg) if signers is None else signers
+    return [
+        ClipJob(split, signer, signs[g], g, k, cfg.seed)
+        for split, signer in signers
+        for g in range(len(signs))
+        for k in range(cfg.clips_per_signer)
+    ]
+
+
 def generate(cfg: CorpusConfig | None = None, progress: bool = True) -> Path:
     """Write (or find in the cache) the corpus; returns its folder (see the module docstring). Resumable:
     clips already written are kept."""
@@ -538,25 +576,17 @@ def generate(cfg: CorpusConfig | None = None, progress: bool = True) -> Path:
     signs = make_signs(cfg.glosses, cfg.seed, cfg.minimal_pairs)
     signers = _signers(cfg)
     rows = []
-    jobs = [
-        (split, signer, g, k)
-        for split, signer in signers
-        for g in range(len(signs))
-        for k in range(cfg.clips_per_signer)
-    ]
-    for split, signer, g, k in tqdm(jobs, desc="synthetic isolated signs", disable=not progress):
-        seq = f"{signer.name}-{g:03d}-{k}"
-        rel = Path("landmarks") / signer.name / f"{seq}.parquet"
+    for job in tqdm(clip_jobs(cfg, signs, signers), desc="synthetic isolated signs", disable=not progress):
+        rel = Path("landmarks") / job.signer.name / f"{job.sequence_id}.parquet"
         if not (root / rel).exists():
-            rng = np.random.default_rng([cfg.seed, 7, hash_name(signer.name), g, k])
-            lm.write_parquet(root / rel, render_clip(signs[g], signer, cfg, rng))
+            lm.write_parquet(root / rel, render_clip(job.sign, job.signer, cfg, job.rng()))
         rows.append(
             {
                 "path": str(rel),
-                "participant_id": signer.name,
-                "sequence_id": seq,
-                "sign": signs[g].gloss,
-                "split": split,
+                "participant_id": job.signer.name,
+                "sequence_id": job.sequence_id,
+                "sign": job.sign.gloss,
+                "split": job.split,
             }
         )
     write_json_atomic(root / "sign_to_prediction_index_map.json", {s.gloss: i for i, s in enumerate(signs)})

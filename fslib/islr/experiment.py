@@ -33,14 +33,18 @@ def corpus_root(params: Mapping[str, Any], progress: bool = True) -> Path:
     synthetic corpus of the page's parameters (generated or found in the cache)."""
     if params.get("islr_corpus_path"):
         return Path(params["islr_corpus_path"])
-    cfg = C.CorpusConfig(
+    return C.generate(corpus_config(params), progress=progress)
+
+
+def corpus_config(params: Mapping[str, Any]) -> C.CorpusConfig:
+    """The synthetic corpus a page's parameters describe (glosses, signers per split, seed)."""
+    return C.CorpusConfig(
         glosses=params["islr_glosses"],
         train_signers=params["islr_train_signers"],
         val_signers=params["islr_val_signers"],
         test_signers=params["islr_test_signers"],
         seed=params.get("seed", 0),
     )
-    return C.generate(cfg, progress=progress)
 
 
 # The teacher line of the isolated-sign pages' provenance box.
@@ -84,7 +88,8 @@ def validate_params(params: Mapping[str, Any]) -> None:
                 fail(name, "a list of integer seeds, e.g. [0, 1, 2]")
     if "islr_seeds" in params and not params["islr_seeds"]:
         fail("islr_seeds", "at least one seed")
-    minimum = {"islr_epochs": 1, "islr_hidden": 4, "islr_code_epochs": 1, "islr_glosses": 2}
+    minimum = {"islr_epochs": 1, "islr_hidden": 4, "islr_code_epochs": 1, "islr_glosses": 2, "islr_frame_size": 8}
+    minimum.update({"islr_video_width": 64, "islr_realism_clips": 0})
     minimum.update({f"islr_{s}_signers": 1 for s in ("train", "val", "test")})
     for name, low in minimum.items():
         if name in params and (not isinstance(params[name], int) or params[name] < low):
@@ -102,6 +107,11 @@ def validate_params(params: Mapping[str, Any]) -> None:
         fail(
             "islr_corpus_path", "no such folder; give a GISLR-layout landmark folder (fslib ingest isolated makes one)"
         )
+    videos = params.get("islr_video_path")
+    if videos and not (Path(videos) / "videos").is_dir():
+        fail("islr_video_path", "no videos/ folder there; give the folder holding videos/ (as ASL Citizen's)")
+    if videos and not path:
+        fail("islr_video_path", "set islr_corpus_path too: the landmarks of those videos (fslib islr-extract)")
 
 
 def open_page(params: Mapping[str, Any]) -> IslrPage:
@@ -186,23 +196,29 @@ def run_rows(
         for seed in seeds:
             cfg = make_config({**train_params, **overrides}, seed=seed)
             res = train(cfg, splits, classes, progress=progress)
-            metrics = {
-                "val": res.report["val"],
-                "test": res.report.get("test", {}),
-                "train": {"train_seconds": res.report["train_seconds"], "epochs": len(res.report["history"])},
-            }
-            run = dict(
-                run_id=f"islr-{res.folder.name}",
-                study="isolated_signs",
-                corpus=corpus,
-                alphabet="",
-                variant=T.variant(name, source),
-                teacher="none",
-                seed=seed,
-            )
-            results_table.record(results_path, run, metrics, config=res.report["config"])
-            out += [{**run, "split": s, "metric": m, "value": v} for s, ms in metrics.items() for m, v in ms.items()]
+            out += record_run(res, T.variant(name, source), corpus, seed, results_path)
     return pd.DataFrame(out)
+
+
+def record_run(res: Any, variant: str, corpus: str, seed: int, results_path: Path) -> list[dict[str, Any]]:
+    """Record one finished isolated-sign run (:class:`fslib.islr.train.IslrResult`) in ``results_path`` as the
+    row ``variant``: validation and test top-1 / top-5, training seconds and epochs run; returns its long rows."""
+    metrics = {
+        "val": res.report["val"],
+        "test": res.report.get("test", {}),
+        "train": {"train_seconds": res.report["train_seconds"], "epochs": len(res.report["history"])},
+    }
+    run = dict(
+        run_id=f"islr-{res.folder.name}",
+        study="isolated_signs",
+        corpus=corpus,
+        alphabet="",
+        variant=variant,
+        teacher="none",
+        seed=seed,
+    )
+    results_table.record(results_path, run, metrics, config=res.report["config"])
+    return [{**run, "split": s, "metric": m, "value": v} for s, ms in metrics.items() for m, v in ms.items()]
 
 
 def preparation_summary(prep: pd.DataFrame) -> pd.DataFrame:
@@ -256,13 +272,15 @@ def training_cost(run: TableRun) -> str:
     from .source import label
 
     r = run.results[run.results["split"] == "train"]
+    sources = T.sources_in(r)
     parts = []
-    for source in T.sources_in(r):
+    for source in sources:
         for row in run.spec.rows:
             v = r[r["variant"] == T.variant(row, source)]
             sec, ep = v[v["metric"] == "train_seconds"]["value"], v[v["metric"] == "epochs"]["value"]
             if len(sec):
-                parts.append(f"{row} ({label(source)}): {sec.mean():.0f} s, {ep.mean():.0f} epochs")
+                name = f"{row} ({label(source)})" if len(sources) > 1 else row
+                parts.append(f"{name}: {sec.mean():.0f} s, {ep.mean():.0f} epochs")
     return "Training per run (mean over seeds): " + "; ".join(parts) + "."
 
 
@@ -320,6 +338,8 @@ def single_differences(
 
     spec = T.TABLES["normalization"]
     tables = Path(tables)
+    if not seeds:
+        return pd.DataFrame()
     switches = list(S.SWITCHES if switches is None else switches)
     sources = ["text", *(f"text+{s}" for s in switches), "code"]
     results = run_rows(root, spec.rows, seeds, train_params, tables / "results.csv", progress=progress, sources=sources)

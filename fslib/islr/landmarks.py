@@ -6,10 +6,10 @@ MediaPipe found nothing. On disk, one parquet per clip in long format with colum
 ``frame, row_id, type, landmark_index, x, y, z`` (``row_id`` = ``"{frame}-{type}-{landmark_index}"``).
 
 The source study's input: both hands (21 + 21) and 37 face points: 18 of the mouth, 8 of the eyes, 6 of
-the eyebrows and 5 stabilising points (nose tip, forehead, chin, both cheeks), 79 points x (x, y, z). Its
-code's exact face-mesh indices are not in the text we have; :data:`FACE_POINTS` is our choice of
-MediaPipe face-mesh indices for those groups (outer and inner lip contour, eye corners and lids, brow
-arcs), documented here and on the data page.
+the eyebrows and 5 stabilising points (nose tip, forehead, chin, both cheeks), 79 points x (x, y, z). The
+paper does not list the indices; :data:`FACE_POINTS` is this project's reading of those groups (outer and
+inner lip contour, eye corners and lids, brow arcs). The authors' public code keeps another set, 14 points in
+common with this one (:data:`fslib.islr.source.FACE_POINTS_CODE`, the ``code`` source).
 """
 
 from __future__ import annotations

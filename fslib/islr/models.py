@@ -42,12 +42,18 @@ class ModelConfig:
     heads: int = 4
     dropout: float = 0.0
     style: str = "text"
+    streams: str = "pose"  # or "video", "video+pose": :mod:`fslib.islr.video_models`
+    frame_size: int = 0  # side of the grayscale frames of a video stream
 
     def __post_init__(self) -> None:
         if self.style not in ("text", "code"):
             raise ValueError(f"ISLR model style {self.style!r}: 'text' or 'code'")
         if self.kind not in KINDS:
             raise ValueError(f"unknown ISLR model kind {self.kind!r}; choose one of {', '.join(KINDS)}")
+        if self.streams not in ("pose", "video", "video+pose"):
+            raise ValueError(f"ISLR model streams {self.streams!r}: 'pose', 'video' or 'video+pose'")
+        if self.streams != "pose" and self.frame_size < 8:
+            raise ValueError(f"a video stream needs frame_size of at least 8 px, got {self.frame_size}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -122,7 +128,12 @@ class PoseClassifier(nn.Module):
         return self.head(self.drop(pooled))
 
 
-def build_model(cfg: ModelConfig | None = None, **overrides) -> PoseClassifier:
-    """Factory: a :class:`PoseClassifier` from a config and/or field overrides."""
+def build_model(cfg: ModelConfig | None = None, **overrides) -> nn.Module:
+    """Factory: a :class:`PoseClassifier` from a config and/or field overrides, or, when ``streams`` includes
+    video, a :class:`fslib.islr.video_models.VideoPoseClassifier`."""
     cfg = dataclasses.replace(cfg or ModelConfig(), **overrides)
+    if cfg.streams != "pose":
+        from .video_models import VideoPoseClassifier
+
+        return VideoPoseClassifier(cfg)
     return PoseClassifier(cfg)

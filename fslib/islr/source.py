@@ -11,6 +11,9 @@ Differences (``text`` = this project's reading of the paper, ``code`` = the auth
 - ``face_points``: the 37 face-mesh indices. ``text``: our choice for the groups the paper names
   (:data:`fslib.islr.landmarks.FACE_SUBSET`); ``code``: the indices the extraction keeps
   (:data:`FACE_POINTS_CODE`).
+  On the synthetic corpus only the text's 37 points are placed on the face (:mod:`fslib.islr.corpus`); the
+  code's other 23 lie on the head's surface and move rigidly with it, so there this difference changes which
+  head points the model sees, not whether it sees the mouth or the brows move (the synthetic faces do not).
 - ``frame_order``: ``text`` keeps every 2nd frame, then drops frames without a hand; ``code`` drops the frames
   without a hand first, then keeps every 2nd.
 - ``zero_fill``: ``code`` writes a missing hand or face as 0.0 at extraction, so the normalizations count those
@@ -171,16 +174,20 @@ def select_points(frames: dict[str, np.ndarray], source: str | Source = "text") 
     return lm.select_points(frames, get(source).face_points)
 
 
-def select_frames(points: np.ndarray, stride: int = 2, source: str | Source = "text") -> np.ndarray:
-    """The frames the model reads: every ``stride``-th frame and only those with a hand, in the source's order."""
-    src = get(source)
+def frame_indices(points: np.ndarray, stride: int = 2, source: str | Source = "text") -> np.ndarray:
+    """Indices of the frames the model reads: every ``stride``-th frame and only those with a hand, in the
+    source's order."""
     p = np.asarray(points, np.float32)
+    hands = np.concatenate([p[:, lm.LEFT_HAND], p[:, lm.RIGHT_HAND]], 1)
+    has_hand = np.nonzero(~np.isnan(hands).all(axis=(1, 2)))[0]
+    if get(source).frame_order == "subsample_first":
+        return has_hand[has_hand % stride == 0]
+    return has_hand[::stride]
 
-    def with_hand(x: np.ndarray) -> np.ndarray:
-        hands = np.concatenate([x[:, lm.LEFT_HAND], x[:, lm.RIGHT_HAND]], 1)
-        return x[~np.isnan(hands).all(axis=(1, 2))]
 
-    return with_hand(p[::stride]) if src.frame_order == "subsample_first" else with_hand(p)[::stride]
+def select_frames(points: np.ndarray, stride: int = 2, source: str | Source = "text") -> np.ndarray:
+    """The frames the model reads (:func:`frame_indices`)."""
+    return np.asarray(points, np.float32)[frame_indices(points, stride, source)]
 
 
 def face_anchored_code(points: np.ndarray, face: Sequence[int]) -> np.ndarray:

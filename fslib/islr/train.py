@@ -32,7 +32,14 @@ from .models import ModelConfig, build_model
 
 # What a trained run depends on (its cache key; the prepared clips enter through their digest): the pages'
 # helpers, the corpus generator and the extraction are left out, so editing them does not retrain.
-CODE = ["fslib.islr.train", "fslib.islr.models", "fslib.islr.augment", "fslib.islr.data", "fslib.training"]
+CODE = [
+    "fslib.islr.train",
+    "fslib.islr.models",
+    "fslib.islr.video_models",
+    "fslib.islr.augment",
+    "fslib.islr.data",
+    "fslib.training",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,11 +75,22 @@ class IslrConfig:
     select: str = "top1"  # validation metric that picks the epoch kept: "top1" (higher) or "loss" (lower)
     plateau: tuple[float, int] = (0.0, 0)  # reduce-on-plateau (factor, epochs) on `select`; factor 0: none
     early_stop: int = 0  # stop after this many epochs without a better `select` (0: never)
+    streams: str = "pose"  # "video" or "video+pose": the source's proposed system (fslib.islr.video_models)
+    frame_size: int = 0  # side of the grayscale frames the video stream reads
     seed: int = 0
 
     def model_config(self, in_dim: int, classes: int) -> ModelConfig:
         return ModelConfig(
-            self.kind, in_dim, classes, self.hidden, self.layers, self.heads, self.dropout, self.model_style
+            self.kind,
+            in_dim,
+            classes,
+            self.hidden,
+            self.layers,
+            self.heads,
+            self.dropout,
+            self.model_style,
+            self.streams,
+            self.frame_size,
         )
 
     def augment_config(self) -> AugmentConfig:

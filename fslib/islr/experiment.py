@@ -134,8 +134,29 @@ def load_splits(root: str | Path, strategy: str, stride: int = 2, progress: bool
     face-anchored strategy finds no face point; its gloss must be in ``sign_to_prediction_index_map.json``
     (an unknown gloss is an error naming the clip). ``source``: the text's or the authors' code's input
     (:mod:`fslib.islr.source`: face points, frame order, missing points, normalizations)."""
-    from ..progress import tqdm
     from . import source as S
+
+    root = Path(root)
+
+    def prepare(r) -> tuple[Any, dict[str, Any]]:
+        points = S.select_points(lm.read_parquet(root / r.path), source)
+        clip, rep = prepare_clip(points, strategy, stride, source)
+        info: dict[str, Any] = dict(frames=rep.frames, kept=rep.kept, unanchored=rep.unanchored)
+        if not rep.kept:
+            info["skipped"] = (
+                f"no frame with a hand and the {strategy} anchor" if rep.unanchored else "no hand in any frame"
+            )
+        return clip, info
+
+    return gather(root, prepare, f"preparing clips ({strategy})", progress)
+
+
+def gather(root: str | Path, prepare: Any, desc: str, progress: bool = False):
+    """``(splits, classes, report)`` from a landmark corpus: ``prepare(row of train.csv)`` gives each clip and a
+    dict for its report line (``skipped``: why it is left out, if it is); a clip whose preparation raises an
+    OSError or ValueError is skipped with that error. ``train.csv`` needs a ``split`` column and every gloss
+    in ``sign_to_prediction_index_map.json``."""
+    from ..progress import tqdm
 
     root = Path(root)
     df = C.read_index(root)
@@ -147,16 +168,11 @@ def load_splits(root: str | Path, strategy: str, stride: int = 2, progress: bool
         raise ValueError(f"{root / 'train.csv'}: gloss(es) {unknown[:5]} not in sign_to_prediction_index_map.json")
     splits = {s: Split([], []) for s in ("train", "val", "test")}
     rows = []
-    for r in tqdm(df.itertuples(), total=len(df), desc=f"preparing clips ({strategy})", disable=not progress):
-        row = {"sequence_id": r.sequence_id, "split": r.split, "sign": r.sign, "skipped": ""}
+    for r in tqdm(df.itertuples(), total=len(df), desc=desc, disable=not progress):
+        row: dict[str, Any] = {"sequence_id": r.sequence_id, "split": r.split, "sign": r.sign, "skipped": ""}
         try:
-            points = S.select_points(lm.read_parquet(root / r.path), source)
-            clip, rep = prepare_clip(points, strategy, stride, source)
-            row.update(frames=rep.frames, kept=rep.kept, unanchored=rep.unanchored)
-            if not rep.kept:
-                row["skipped"] = (
-                    f"no frame with a hand and the {strategy} anchor" if rep.unanchored else "no hand in any frame"
-                )
+            clip, info = prepare(r)
+            row.update(info)
         except (OSError, ValueError) as err:
             row["skipped"] = f"{type(err).__name__}: {err}"
         rows.append(row)

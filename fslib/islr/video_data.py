@@ -10,20 +10,15 @@ settings and this code), so the four rows of page 14 decode each video once.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..cache import atomic_path, cache_key
 from ..paths import cache_dir
-from ..progress import tqdm
-from . import corpus as C
 from . import landmarks as lm
 from . import source as S
-from .train import Split
 
 CODE = ["fslib.islr.video_data", "fslib.islr.segment", "fslib.islr.source", "fslib.islr.landmarks"]
 INPUTS = ("original", "segmented")
@@ -54,7 +49,7 @@ def load_video_splits(
     streams: str = "video+pose",
     stride: int = 2,
     progress: bool = False,
-) -> tuple[dict[str, Split], int, pd.DataFrame]:
+):
     """``(splits, classes, report)`` as :func:`fslib.islr.experiment.load_splits`, each clip ``(T, size * size
     [+ 237])`` float32: pixels in [0, 1] (``frames_input`` "original" or "segmented"), then, for ``streams``
     "video+pose", the per-frame normalised keypoints; ``streams`` "pose" gives the keypoints alone (the same
@@ -62,45 +57,31 @@ def load_video_splits(
     skipped and named in the report."""
     if frames_input not in INPUTS:
         raise ValueError(f"frames_input {frames_input!r}: one of {', '.join(INPUTS)}")
+    from .experiment import gather
+
     root, videos = Path(root), Path(videos)
-    df = C.read_index(root)
-    index = json.loads((root / "sign_to_prediction_index_map.json").read_text())
     key = cache_key({"videos": str(videos.resolve()), "size": size, "input": frames_input, "stride": stride}, code=CODE)
     cache = cache_dir() / "islr" / "frames" / key
-    splits = {s: Split([], []) for s in ("train", "val", "test")}
-    rows = []
-    for r in tqdm(df.itertuples(), total=len(df), desc=f"video clips ({frames_input})", disable=not progress):
-        row: dict[str, Any] = {"sequence_id": r.sequence_id, "split": r.split, "sign": r.sign, "skipped": ""}
-        try:
-            raw = lm.read_parquet(root / r.path)
-            points = lm.select_points(raw)
-            idx = S.frame_indices(points, stride)
-            keypoints = np.nan_to_num(S.normalize_clip(points[idx], "per_frame"), nan=0.0).reshape(len(idx), -1)
-            parts = [keypoints]
-            if streams != "pose":
-                entry = cache / f"{r.sequence_id}.npy"
-                if entry.exists():
-                    pix = np.load(entry)
-                else:
-                    pix = _frames(
-                        video_path(videos, r.sequence_id, r.sign), idx, raw, size, frames_input == "segmented"
-                    )
-                    with atomic_path(entry) as tmp:
-                        with open(tmp, "wb") as fh:
-                            np.save(fh, pix)
-                keypoints = keypoints[: len(pix)]
-                parts = [pix.reshape(len(pix), -1).astype(np.float32) / 255.0]
-                if streams == "video+pose":
-                    parts.append(keypoints)
-            clip = np.concatenate(parts, 1).astype(np.float32)
-            row["kept"] = len(clip)
-            if not len(clip):
-                row["skipped"] = "no hand in any frame"
-        except (OSError, ValueError) as err:
-            row["skipped"] = f"{type(err).__name__}: {err}"
-        rows.append(row)
-        if not row["skipped"]:
-            splits.setdefault(r.split, Split([], []))
-            splits[r.split].clips.append(clip)
-            splits[r.split].labels.append(index[r.sign])
-    return splits, len(index), pd.DataFrame(rows)
+
+    def prepare(r) -> tuple[np.ndarray, dict[str, Any]]:
+        raw = lm.read_parquet(root / r.path)
+        points = lm.select_points(raw)
+        idx = S.frame_indices(points, stride)
+        keypoints = np.nan_to_num(S.normalize_clip(points[idx], "per_frame"), nan=0.0).reshape(len(idx), -1)
+        parts = [keypoints]
+        if streams != "pose":
+            entry = cache / f"{r.sequence_id}.npy"
+            if entry.exists():
+                pix = np.load(entry)
+            else:
+                pix = _frames(video_path(videos, r.sequence_id, r.sign), idx, raw, size, frames_input == "segmented")
+                with atomic_path(entry) as tmp:
+                    with open(tmp, "wb") as fh:
+                        np.save(fh, pix)
+            parts = [pix.reshape(len(pix), -1).astype(np.float32) / 255.0]
+            if streams == "video+pose":
+                parts.append(keypoints[: len(pix)])
+        clip = np.concatenate(parts, 1).astype(np.float32)
+        return clip, {"kept": len(clip), "skipped": "" if len(clip) else "no hand in any frame"}
+
+    return gather(root, prepare, f"video clips ({frames_input})", progress)

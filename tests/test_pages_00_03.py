@@ -36,7 +36,7 @@ def test_describe_params_match_the_explicit_calls():
     assert "synthetic fswild corpus: 3 signers, 5 sequences, 96 px frames, seed 7" in report.describe_corpus_params(
         CORPUS_PARAMS
     )
-    assert report.describe_corpus_params({**CORPUS_PARAMS, "corpus_path": "/data/x"}) == "real corpus at `/data/x`"
+    assert report.describe_corpus_params({**CORPUS_PARAMS, "corpus_path": "/data/x"}) == "real corpus at `.../data/x`"
     assert report.describe_teacher_params(TEACHER_PARAMS) == report.describe_teacher(
         "", size="tiny", samples=64, epochs=3
     )
@@ -193,7 +193,7 @@ def test_teacher_open_page_on_a_real_corpus_drops_the_oracle(tmp_path, monkeypat
     assert cfg == analysis.pretrain_config(params)
     assert tables == tmp_path / "tables" and figs.is_dir()
     assert shown == [
-        ("smoke", dict(data="real corpus at `/data/x`", teacher=report.describe_teacher_params(params), note=""))
+        ("smoke", dict(data="real corpus at `.../data/x`", teacher=report.describe_teacher_params(params), note=""))
     ]
     page = analysis.open_page({**params, "corpus_path": ""})
     assert page.synthetic and page.teachers == ["hamer", "mediapipe", "oracle_pose"]

@@ -153,3 +153,14 @@ def test_training_overrides_carry_the_codes_networks_recipe_and_augmentation():
     # only the networks switched on: the text's recipe (no dropout default, no transformer recipe)
     net = src.training_overrides({**row, "kind": "transformer"}, "text+networks")
     assert net["model_style"] == "code" and "dropout" not in net and "batch_size" not in net
+
+
+def test_the_face_scale_switched_on_alone_scales_a_clip_with_missing_points():
+    """``text+face_scale``: the text keeps missing points as NaN; the code's face scaling must still scale (a NaN
+    must not make the scale NaN and silently leave the clip unscaled)."""
+    clip = _clip(t=4)
+    clip[1, lm.LEFT_HAND] = np.nan
+    out = src.normalize_clip(clip, "face_anchored", "text+face_scale")
+    assert np.nanmax(np.abs(out)) == pytest.approx(1.0)
+    assert np.isnan(out[1, lm.LEFT_HAND]).all() and np.isfinite(out[0]).all()
+    assert not np.allclose(out, src.normalize_clip(clip, "face_anchored", "text"), equal_nan=True)

@@ -4,4 +4,4 @@ for i in 0 1 2 3 4 5 6 7; do printf 'clip%s.mp4,%s,signer%s\n' "$i" "$(echo HELL
 
 .venv/bin/fslib ingest isolated my_clips my_signs.csv my_signs --workers 2
 .venv/bin/fslib study --profile smoke --only 10 11 --set islr_corpus_path=my_signs --no-progress
-cut -d, -f1,2,7,9 runs/smoke/tables/islr_normalization.csv   # one row per normalization: test top-1 / top-5
+cut -d, -f1,2,8,10 runs/smoke/tables/islr_normalization.csv   # each normalization under each source: test top-1 / top-5

@@ -195,14 +195,19 @@ def face_anchored_code(points: np.ndarray, face: Sequence[int]) -> np.ndarray:
     face points over the clip (without any, the mean of all non-zero joints), divided by the largest absolute
     deviation over every point of the clip, zero-filled ones included."""
     p = np.asarray(points, np.float64)
-    pts = p[:, list(face)].reshape(-1, 3)
-    valid = pts[np.any(pts != 0, axis=1)]
+
+    def found(x: np.ndarray) -> np.ndarray:  # points neither zero-filled nor NaN (NaN: the text's missing points)
+        x = x.reshape(-1, 3)
+        return x[np.isfinite(x).all(axis=1) & np.any(x != 0, axis=1)]
+
+    valid = found(p[:, list(face)])
     if not len(valid):
-        joints = p.reshape(-1, 3)
-        valid = joints[np.any(joints != 0, axis=1)]
+        valid = found(p)
     anchor = valid.mean(0) if len(valid) else np.zeros(3)
     q = p - anchor
-    scale = np.abs(q).max() if q.size else 0.0
+    # the largest absolute deviation over the clip's points (NaN ones, only when this runs without zero fill,
+    # are left out rather than turning the scale into NaN)
+    scale = float(np.nanmax(np.abs(q))) if np.isfinite(q).any() else 0.0
     return (q / scale if scale > 0 else q).astype(np.float32)
 
 

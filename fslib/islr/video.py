@@ -87,8 +87,14 @@ def draw_frame(frame: Mapping[str, np.ndarray], look: Look, width: int = 320) ->
     def line(a, b, colour, thick):
         cv2.line(img, pt(a), pt(b), colour, max(1, int(round(thick))), cv2.LINE_AA, s)
 
+    def fixed(points):  # (n, 2) pixels -> cv2's fixed-point polygon
+        return [np.round(np.asarray(points) * (1 << s)).astype(np.int32)]
+
     def poly(points, colour):
-        cv2.fillPoly(img, [np.round(np.asarray(points) * (1 << s)).astype(np.int32)], colour, cv2.LINE_AA, s)
+        cv2.fillPoly(img, fixed(points), colour, cv2.LINE_AA, s)
+
+    def outline(points, colour, thick):
+        cv2.polylines(img, fixed(points), True, colour, max(1, int(thick)), cv2.LINE_AA, s)
 
     shoulder_w = float(np.linalg.norm(pose[11] - pose[12]))
     dark = tuple(int(c * 0.7) for c in look.skin)
@@ -115,15 +121,7 @@ def draw_frame(frame: Mapping[str, np.ndarray], look: Look, width: int = 320) ->
         for a, b in zip(brow[:-1], brow[1:]):
             line(face[a], face[b], look.hair, 0.035 * head)
     line(face[1], (face[1] + (face[133] + face[362]) / 2) / 2, dark, 0.04 * head)
-    cv2.polylines(
-        img,
-        [np.round(face[list(MOUTH)] * (1 << s)).astype(np.int32)],
-        True,
-        (150, 60, 60),
-        max(1, int(0.03 * head)),
-        cv2.LINE_AA,
-        s,
-    )
+    outline(face[list(MOUTH)], (150, 60, 60), 0.03 * head)
     # arms and hands, the farther side first
     sides = sorted((("left", 11, 13, 15), ("right", 12, 14, 16)), key=lambda a: -frame["pose"][a[3], 2])
     for side, sh, el, wr in sides:
@@ -140,7 +138,7 @@ def draw_frame(frame: Mapping[str, np.ndarray], look: Look, width: int = 320) ->
             for a, b in zip(finger[:-1], finger[1:]):
                 line(h[a], h[b], dark, 0.34 * size)
                 line(h[a], h[b], look.skin, 0.24 * size)
-        cv2.polylines(img, [np.round(h[list(PALM)] * (1 << s)).astype(np.int32)], True, dark, 1, cv2.LINE_AA, s)
+        outline(h[list(PALM)], dark, 1)
     return img
 
 

@@ -19,12 +19,15 @@ from ..cache import atomic_path, cache_key
 from ..paths import cache_dir
 from . import landmarks as lm
 from . import source as S
+from .experiment import gather
 
 CODE = ["fslib.islr.video_data", "fslib.islr.segment", "fslib.islr.source", "fslib.islr.landmarks"]
 INPUTS = ("original", "segmented")
 
 
-def _frames(video: Path, idx: np.ndarray, points: dict[str, np.ndarray], size: int, segmented: bool) -> np.ndarray:
+def clip_frames(video: Path, idx: np.ndarray, points: dict[str, np.ndarray], size: int, segmented: bool) -> np.ndarray:
+    """The frames ``idx`` of ``video`` as the video stream reads them: ``(T, size, size)`` uint8 grayscale, segmented
+    around the hands and face of ``points`` (``{type: (T, n, 3)}``) when ``segmented``."""
     from ..data.video import open_video
     from .segment import frames_input
 
@@ -57,8 +60,6 @@ def load_video_splits(
     skipped and named in the report."""
     if frames_input not in INPUTS:
         raise ValueError(f"frames_input {frames_input!r}: one of {', '.join(INPUTS)}")
-    from .experiment import gather
-
     root, videos = Path(root), Path(videos)
     key = cache_key({"videos": str(videos.resolve()), "size": size, "input": frames_input, "stride": stride}, code=CODE)
     cache = cache_dir() / "islr" / "frames" / key
@@ -74,7 +75,9 @@ def load_video_splits(
             if entry.exists():
                 pix = np.load(entry)
             else:
-                pix = _frames(video_path(videos, r.sequence_id, r.sign), idx, raw, size, frames_input == "segmented")
+                pix = clip_frames(
+                    video_path(videos, r.sequence_id, r.sign), idx, raw, size, frames_input == "segmented"
+                )
                 with atomic_path(entry) as tmp:
                     with open(tmp, "wb") as fh:
                         np.save(fh, pix)

@@ -57,13 +57,13 @@ def frames_figure(root: Path, videos: Path, size: int, clip: int = 0, frames: in
     from .. import style
     from . import landmarks as lm
     from . import source as S
-    from .video_data import _frames, video_path
+    from .video_data import clip_frames, video_path
 
     r = C.read_index(root).iloc[clip]
     raw = lm.read_parquet(root / r["path"])
     idx = S.frame_indices(lm.select_points(raw))
     path = video_path(videos, r["sequence_id"], r["sign"])
-    rows = [_frames(path, idx, raw, size, seg) for seg in (False, True)]
+    rows = [clip_frames(path, idx, raw, size, seg) for seg in (False, True)]
     pick = np.linspace(0, len(rows[0]) - 1, frames).round().astype(int)
     fig, axes = style.subplots(2, frames, height=2 * style.PAGE_WIDTH / frames + 0.4, squeeze=False)
     for i, (name, imgs) in enumerate(zip(("original", "segmented"), rows)):

@@ -11,6 +11,7 @@ its rows.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from .cache import atomic_path, write_json_atomic
+from .cache import atomic_path, stable_json, write_json_atomic
 
 COLUMNS = ["run_id", "study", "corpus", "alphabet", "variant", "teacher", "seed", "split", "metric", "value"]
 RUN = COLUMNS[:7]  # what identifies a run's rows
@@ -55,7 +56,11 @@ def record(
     temporal one): it is kept under each name. A run of another id recorded before for the same row and seed
     (study, corpus, alphabet, variant, teacher, seed: an older configuration or training code) is superseded
     and dropped, so the table holds one run per row and seed, the latest, and a reader of the whole table
-    never mixes the two. Returns the whole table."""
+    never mixes the two. With ``config``, the row's other seeds are superseded too when their saved
+    configuration (``configs/<run_id>.json``) differs from ``config`` in anything but the seed: a table row's
+    seeds then always share one configuration, and a page that now trains fewer seeds than an older version
+    does not leave the older seeds to be averaged with the new ones. A run whose configuration was never
+    saved is kept. Returns the whole table."""
     missing = [c for c in RUN if c not in run]
     if missing:
         raise ValueError(f"results row lacks {', '.join(missing)}")
@@ -74,13 +79,34 @@ def record(
     keep = ~pd.MultiIndex.from_frame(table[key].fillna("").astype(str)).isin(replaced)
     row = RUN[1:]
     same_row = (table[row].fillna("").astype(str) == pd.Series({c: str(run[c]) for c in row})).all(axis=1)
-    keep &= ~(same_row & (table["run_id"].astype(str) != str(run["run_id"])))
+    other_run = table["run_id"].astype(str) != str(run["run_id"])
+    keep &= ~(same_row & other_run)
+    if config is not None:
+        unseeded = [c for c in row if c != "seed"]
+        same_unseeded = (table[unseeded].fillna("").astype(str) == pd.Series({c: str(run[c]) for c in unseeded})).all(
+            axis=1
+        )
+        for other in table.loc[keep & same_unseeded & other_run, "run_id"].astype(str).unique():
+            if _differs_beyond_seed(path.parent / "configs" / f"{other}.json", config):
+                keep &= table["run_id"].astype(str) != other
     table = pd.concat([table[keep], new], ignore_index=True)
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
     if config is not None:
         write_json_atomic(path.parent / "configs" / f"{run['run_id']}.json", dict(config))
     return table
+
+
+def _differs_beyond_seed(saved: Path, config: Mapping[str, Any]) -> bool:
+    """Whether the configuration saved at ``saved`` differs from ``config`` in anything but the seed (False
+    when none was saved: nothing to judge by)."""
+    if not saved.is_file():
+        return False
+    old = json.loads(saved.read_text())
+    new = json.loads(stable_json(dict(config)))  # the form it is saved in (tuples as lists, paths as text)
+    old.pop("seed", None)
+    new.pop("seed", None)
+    return old != new
 
 
 def pivot(table: pd.DataFrame, index=("variant", "teacher", "seed"), split: str = "test") -> pd.DataFrame:

@@ -131,3 +131,31 @@ def test_the_committed_full_run_reads_with_both_studies():
     assert "islr" not in set(table["alphabet"].dropna())
     assert table.loc[table["study"] == "isolated_signs", "alphabet"].isna().all()
     assert table.loc[table["study"] == "fingerspelling", "alphabet"].notna().all()
+
+
+def test_a_row_s_other_seeds_of_another_configuration_are_superseded(tmp_path):
+    """A page that now trains seeds 0 and 1 with new settings must not leave seed 2 of the old settings
+    to be averaged with them; seeds of the same configuration, and runs whose configuration was never
+    saved, stay."""
+    path = tmp_path / "results.csv"
+    old = {"epochs": 10, "input_size": 32, "speed": (0.8, 1.25)}
+    new = {"epochs": 10, "input_size": 64, "speed": (0.8, 1.25)}
+    for seed in (0, 1, 2):
+        results.record(
+            path,
+            {**FS_RUN, "run_id": f"old-{seed}", "seed": seed},
+            {"test": {"letter_accuracy": 0.2}},
+            config={**old, "seed": seed},
+        )
+    results.record(path, {**FS_RUN, "run_id": "unsaved-3", "seed": 3}, {"test": {"letter_accuracy": 0.1}})
+    results.record(
+        path, {**FS_RUN, "run_id": "other-row", "variant": "ctc_gru"}, {"test": {"letter_accuracy": 0.2}}, config=old
+    )
+    table = results.record(
+        path, {**FS_RUN, "run_id": "new-0", "seed": 0}, {"test": {"letter_accuracy": 0.4}}, config={**new, "seed": 0}
+    )
+    assert set(table["run_id"]) == {"new-0", "unsaved-3", "other-row"}
+    table = results.record(
+        path, {**FS_RUN, "run_id": "new-1", "seed": 1}, {"test": {"letter_accuracy": 0.4}}, config={**new, "seed": 1}
+    )
+    assert set(table["run_id"]) == {"new-0", "new-1", "unsaved-3", "other-row"}

@@ -21,8 +21,9 @@ from fslib.study import deps
 PACKAGE = Path(deps.PACKAGE_ROOT)
 
 # cannot change a result: the package's own plumbing (cache paths, progress bars, figure style, parsing a
-# config whose values are themselves in the key); package __init__ files are checked below to define nothing
-NEUTRAL = {"cache.py", "paths.py", "progress.py", "style.py", "config.py"}
+# config whose values are themselves in the key, starting worker processes); package __init__ files are
+# checked below to define nothing
+NEUTRAL = {"cache.py", "paths.py", "progress.py", "style.py", "config.py", "parallel.py"}
 
 # stage -> (the inputs whose keyed folders are in its key: folders or files of fslib, why)
 INPUTS = {

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Any
 
@@ -191,10 +191,10 @@ def extract_many(
         for fut in dask_completed(futures):
             done(fut.result())
     elif workers > 1 and len(todo) > 1:
-        import multiprocessing
+        from ..parallel import spawn_pool
 
         # spawn, not fork: a MediaPipe graph already loaded in this process must not be copied into workers
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with spawn_pool(workers) as pool:
             futures = [pool.submit(_extract_one, v, t, frame_step, extractor) for v, t in todo]
             for fut in as_completed(futures):
                 done([fut.result()])
@@ -219,7 +219,8 @@ def extract_citizen(
 ) -> dict[str, Any]:
     """Holistic landmarks of ASL Citizen's ``n``-gloss subset (:func:`fslib.islr.citizen.read_subset`) into
     ``out`` in the GISLR layout (see the module docstring). Returns a report: clips per split, clips
-    extracted, unreadable videos (also in ``out/unreadable.csv``)."""
+    extracted, unreadable videos (also in ``out/unreadable.csv``). ``workers`` > 1 spawns processes: from a
+    script, call this under ``if __name__ == "__main__":`` (:mod:`fslib.parallel`)."""
     from ..config import ConfigError
     from .citizen import read_subset
 

@@ -247,7 +247,9 @@ def preprocess_corpus(
 ) -> CropStore:
     """Crop every sequence of ``corpus`` not yet in the cache; return the :class:`CropStore`.
 
-    workers: processes of the local pool (default: all cores; 1 = in this process).
+    workers: processes of the local pool (default: all cores; 1 = in this process). They are spawned, so a
+    script that calls this with more than one must do so under ``if __name__ == "__main__":``
+    (:mod:`fslib.parallel`; without it the call stops with a :class:`~fslib.parallel.WorkerStartError`).
     scheduler: a Dask scheduler address (``"tcp://host:8786"``) or a ``distributed.Client``; the work then
     runs on that cluster's workers (which need fslib installed and the corpus at the same path).
     """
@@ -281,14 +283,13 @@ def preprocess_corpus(
 
 
 def _run_pool(pending, config, store, workers, bar) -> list[dict]:
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
+
+    from ..parallel import spawn_pool
 
     out = []
-    # spawn, not fork: MediaPipe's graph threads do not survive a fork
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(pending)), mp_context=mp.get_context("spawn"), initializer=_init_worker
-    ) as ex:
+    # spawn, not fork: MediaPipe's graph threads do not survive a fork (a script needs a __main__ guard)
+    with spawn_pool(min(workers, len(pending)), initializer=_init_worker) as ex:
         futs = [ex.submit(_work, s, config, str(store.root)) for s in pending]
         for f in as_completed(futs):
             out.append(f.result())

@@ -8,6 +8,7 @@ skipping the entries that exist.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import dataclasses
 import hashlib
@@ -42,7 +43,9 @@ def stable_json(obj: Any) -> str:
 
 
 def code_digest(*modules: str | ModuleType) -> str:
-    """SHA-256 over the source files of the given modules (a package counts with all its ``.py`` files)."""
+    """SHA-256 over the code of the given modules (a package counts with all its ``.py`` files): each file's
+    syntax tree without its docstrings (:func:`code_form`), so editing a comment, a docstring or the layout
+    keeps the caches while any change to what the code does makes new entries."""
     h = hashlib.sha256()
     for mod in sorted(modules, key=lambda m: m if isinstance(m, str) else m.__name__):
         module = importlib.import_module(mod) if isinstance(mod, str) else mod
@@ -50,8 +53,28 @@ def code_digest(*modules: str | ModuleType) -> str:
         files = sorted(path.parent.rglob("*.py")) if path.name == "__init__.py" else [path]
         for f in files:
             h.update(f.name.encode())
-            h.update(f.read_bytes())
+            h.update(code_form(f.read_bytes()))
     return h.hexdigest()
+
+
+def code_form(source: bytes) -> bytes:
+    """What of a Python source can change a result: its syntax tree (``ast.dump``, no line numbers) with the
+    docstrings of the module, classes and functions removed; comments and layout are not in a tree. A file
+    that does not parse counts by its bytes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return source
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False).encode()
 
 
 def file_digest(*paths: str | os.PathLike, length: int | None = None) -> str:

@@ -39,6 +39,26 @@ def test_key_changes_when_the_computing_code_changes(tmp_path, monkeypatch):
     sys.modules.pop("stage_mod")
 
 
+def test_comments_docstrings_and_layout_do_not_change_the_code_key(tmp_path, monkeypatch):
+    """Editing the documentation of a stage keeps its caches (re-making a 64 px crop store and re-training
+    every row took 107 min after one docstring edit); a change to what the code does still makes a new key."""
+    mod = tmp_path / "doc_mod.py"
+    mod.write_text('"""Module."""\n\ndef f(x):\n    """Old."""\n    return x + 1\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import doc_mod
+
+    before = code_digest(doc_mod)
+    mod.write_text(
+        '"""Module, explained better."""\n\n\ndef f(x):  # a comment\n    """New words."""\n    return (x + 1)\n'
+    )
+    assert code_digest(doc_mod) == before
+    mod.write_text('"""Module."""\n\ndef f(x):\n    """Old."""\n    return x + 2\n')
+    assert code_digest(doc_mod) != before
+    mod.write_text('"""Module."""\n\ndef f(x):\n    """Old."""\n    return "x + 1"\n')  # a string that is code
+    assert code_digest(doc_mod) != before
+    sys.modules.pop("doc_mod")
+
+
 def test_atomic_path_leaves_nothing_on_failure_and_replaces_on_success(tmp_path):
     final = tmp_path / "entry.json"
     with pytest.raises(RuntimeError):

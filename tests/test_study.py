@@ -138,6 +138,21 @@ def test_a_second_concurrent_run_of_a_profile_is_refused(toy_study):
     run(plan, runs, only=["00"])  # released: runs again
 
 
+def test_a_run_removes_the_temporaries_a_killed_run_left_and_nothing_else(toy_study):
+    """A run killed while writing leaves ``.<name>.<random>.tmp`` folders (seen in runs/full after stopping
+    a long run); the next run, holding the lock, removes them and keeps every finished file."""
+    plan, runs = toy_study
+    run(plan, runs, only=["00"])
+    notebooks = runs / "smoke" / "notebooks"
+    stale = notebooks / ".01_second.ipynb.abc123.tmp"
+    stale.mkdir()
+    (stale / "entry.ipynb").write_text("half")
+    finished = sorted(p.name for p in notebooks.iterdir() if p != stale)
+    run(plan, runs, only=["00"])
+    assert not stale.exists()
+    assert sorted(p.name for p in notebooks.iterdir()) == finished
+
+
 def test_manifest_is_current_while_the_run_goes_on(toy_study):
     """Written after every executed notebook: a run killed at the second notebook leaves a manifest that
     lists the first one (read here from the log call that announces the second)."""

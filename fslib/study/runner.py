@@ -190,7 +190,17 @@ def _exclusive(run_dir: Path, profile: str):
                 f"another `fslib study --profile {profile}` is running on this study; wait for it to finish "
                 "(an interrupted run releases the lock, and the next run resumes)"
             ) from None
+        _remove_stale_temporaries(run_dir)
         yield
+
+
+def _remove_stale_temporaries(run_dir: Path) -> list[Path]:
+    """Remove the temporaries (``.<name>.*.tmp``, :func:`fslib.cache.atomic_path`) that a killed run left in
+    ``run_dir``: under the profile's lock no other run can be writing them. Returns what was removed."""
+    stale = [p for p in run_dir.rglob(".*.tmp") if p.is_dir()]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
 
 
 def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, log) -> dict[str, Any]:

@@ -88,15 +88,51 @@ def paired(
         "mean": float(d.mean()) if len(d) else np.nan,
         "std": float(d.std(ddof=1)) if len(d) > 1 else np.nan,
     }
-    if len(d) < MIN_SEEDS:
-        res["outcome"] = "not testable"
-    elif (d > 0).all() and d.mean() > res["std"]:
-        res["outcome"] = "better"
-    elif (d < 0).all() and -d.mean() > res["std"]:
-        res["outcome"] = "worse"
-    else:
-        res["outcome"] = "within noise"
+    res["outcome"] = paired_outcome(d)
     return res
+
+
+def paired_outcome(differences: Sequence[float]) -> str:
+    """The decision rule of the module docstring on per-seed differences a - b: "better", "worse", "within
+    noise", or "not testable" below :data:`MIN_SEEDS` seeds."""
+    d = np.asarray(differences, float)
+    if len(d) < MIN_SEEDS:
+        return "not testable"
+    return _OUTCOME_NAMES[int(_outcome_codes(d[None, :])[0])]
+
+
+_OUTCOME_NAMES = ("within noise", "better", "worse")
+
+
+def _outcome_codes(d: np.ndarray) -> np.ndarray:
+    """:func:`paired_outcome` of each row of ``d`` (rows: sets of per-seed differences), as indices into
+    :data:`_OUTCOME_NAMES`."""
+    mean, std = d.mean(1), d.std(1, ddof=1)
+    better = (d > 0).all(1) & (mean > std)
+    worse = (d < 0).all(1) & (-mean > std)
+    return np.where(better, 1, np.where(worse, 2, 0))
+
+
+def flip_margin(differences: Sequence[float], step: float = 0.001, limit: float = 1.0) -> float:
+    """The smallest change of one seed's result that changes the outcome of :func:`paired_outcome` on
+    ``differences`` (searched in steps of ``step`` up to ``limit``, either direction, every seed; NaN when
+    none within ``limit`` or the comparison is not testable). Runs of one configuration on two machines differ
+    (another CPU, another BLAS: other rounding, then another training path); a verdict whose margin is well
+    above that difference does not depend on the machine."""
+    d = np.asarray(differences, float)
+    if len(d) < MIN_SEEDS:
+        return float("nan")
+    base = _outcome_codes(d[None, :])[0]
+    deltas = np.arange(1, int(round(limit / step)) + 1) * step
+    first = np.inf
+    for i in range(len(d)):
+        for sign in (1.0, -1.0):
+            moved = np.repeat(d[None, :], len(deltas), 0)
+            moved[:, i] += sign * deltas
+            changed = np.flatnonzero(_outcome_codes(moved) != base)
+            if len(changed):
+                first = min(first, deltas[changed[0]])
+    return float(round(first, 6)) if np.isfinite(first) else float("nan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +185,12 @@ class Verdict:
             "within noise": "does NOT replicate here; the difference is within seed noise",
         }[self.outcome]
         return f"{head} ({numbers})."
+
+    @property
+    def margin(self) -> float:
+        """:func:`flip_margin` of the per-seed differences: how far one seed's result must move (in the
+        metric's units) before this verdict changes; NaN when not testable."""
+        return float("nan") if self.outcome == "not testable" else flip_margin(self.differences)
 
     @property
     def sentence(self) -> str:

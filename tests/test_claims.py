@@ -187,3 +187,25 @@ def test_summary_shows_mean_std_and_missing_rows():
     assert s.loc["hamer", "letter_accuracy"] == "0.600 +- 0.100" and s.loc["hamer", "seeds"] == 3
     assert s.loc["none", "letter_accuracy"] == "0.400" and np.isnan(s.loc["none", "std"])
     assert s.loc["oracle_pose", "seeds"] == 0 and s.loc["oracle_pose", "letter_accuracy"] == "-"
+
+
+def test_the_flip_margin_is_the_smallest_single_seed_change_that_changes_the_verdict():
+    # +0.03 and +0.05: moving the first seed down by 0.022 makes the s.d. (0.0297) exceed the mean (0.029)
+    assert claims.paired_outcome([0.03, 0.05]) == "better"
+    assert claims.flip_margin([0.03, 0.05]) == pytest.approx(0.022)
+    assert claims.paired_outcome([0.03 - 0.022, 0.05]) == "within noise"
+    assert claims.paired_outcome([0.03 - 0.021, 0.05]) == "better"  # and no smaller move does it
+    # a clear, tight win needs a larger move than a small one
+    assert claims.flip_margin([0.20, 0.21, 0.22]) > claims.flip_margin([0.02, 0.021, 0.022])
+    # within noise: the smallest move that makes it decided (here +0.011 on the negative seed makes every seed
+    # positive with the mean above the s.d.)
+    m = claims.flip_margin([-0.01, 0.05, 0.06])
+    assert claims.paired_outcome([-0.01 + m, 0.05, 0.06]) == "better" and m == pytest.approx(0.011)
+    assert np.isnan(claims.flip_margin([0.1]))  # one seed: not testable
+
+
+def test_a_verdict_carries_its_margin():
+    v = verdict(seeds(*FULL, [0.40, 0.45, 0.50]) + seeds(*CTC, [0.30, 0.30, 0.30]))
+    assert v.outcome == "replicates" and v.margin == claims.flip_margin(v.differences) > 0
+    not_testable = verdict(seeds(*FULL, [0.40]) + seeds(*CTC, [0.30]))
+    assert not_testable.outcome == "not testable" and np.isnan(not_testable.margin)

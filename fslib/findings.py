@@ -34,6 +34,10 @@ EMBEDDING_CLAIM = "Distillation makes the encoder's per-frame features separate 
 DATA = "the corpus named in each row (the pages 04-13 of this run trained on them)"
 COLOURS = {"replicates": "#d9f2d9", "opposite": "#f8d7d7", "within noise": "#fff3cd", "not testable": "#e9ecef"}
 SHOWN = ["study", "page", "corpus", "teacher", "claim", "verdict"]
+# findings.csv: the shown columns, the sentence behind each verdict, its flip margin (the smallest change of one
+# seed's result that changes the verdict, :func:`fslib.claims.flip_margin`) and the s.d. of its per-seed
+# differences (NaN where not testable)
+COLUMNS = [*SHOWN, "detail", "margin", "sd"]
 
 
 def _row(study: str, page: str, corpus: str, teacher: str, v: Verdict) -> dict[str, str]:
@@ -45,6 +49,8 @@ def _row(study: str, page: str, corpus: str, teacher: str, v: Verdict) -> dict[s
         "claim": v.claim,
         "verdict": v.outcome,
         "detail": v.detail,
+        "margin": v.margin,
+        "sd": v.std,
     }
 
 
@@ -154,7 +160,7 @@ def collect(tables: str | Path) -> pd.DataFrame:
     glosses = islr_glosses(tables)
     if glosses:
         rows += islr_claims(results, glosses)
-    return pd.DataFrame(rows, columns=["study", "page", "corpus", "teacher", "claim", "verdict", "detail"])
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def learning_margins(tables: str | Path) -> pd.DataFrame:
@@ -194,6 +200,36 @@ def styled(claims: pd.DataFrame):
 def margin_lines(tables: str | Path) -> str:
     """ "corpus: margin" for each fingerspelling corpus of :func:`learning_margins`, one a line."""
     return "\n".join(f"{r.corpus}: {r.margin}" for r in learning_margins(tables).itertuples())
+
+
+def robustness(claims: pd.DataFrame) -> pd.DataFrame:
+    """The decided and within-noise verdicts of :func:`collect` with their flip margin beside the s.d. of
+    their per-seed differences, smallest margin first. ``robust``: the margin exceeds that s.d., so the verdict
+    survives one seed's result moving by as much as the seeds differ among themselves, which bounds what
+    another machine's rounding does to a run (it sends training down another path, like another seed)."""
+    part = claims[claims["verdict"] != "not testable"].copy()
+    part["robust"] = part["margin"] > part["sd"]
+    return part[["page", "corpus", "claim", "verdict", "margin", "sd", "robust"]].sort_values("margin")
+
+
+def robustness_line(claims: pd.DataFrame) -> str:
+    """One computed sentence on :func:`robustness`: how many verdicts are robust, and which decided ones
+    (replicates or opposite) are not."""
+    r = robustness(claims)
+    if r.empty:
+        return "No claim is testable in this run, so there is no verdict to test for robustness."
+    head = (
+        f"{int(r['robust'].sum())} of {len(r)} testable verdicts keep their outcome when any one seed's result "
+        "moves by as much as the s.d. of their per-seed differences"
+    )
+    fragile = r[~r["robust"] & r["verdict"].isin(["replicates", "opposite"])]
+    if fragile.empty:
+        return head + "; every decided verdict (replicates or opposite) is among them."
+    names = "; ".join(
+        f"{x.claim} ({x.page}, {x.corpus}: {x.verdict}, margin {x.margin:.3f} against s.d. {x.sd:.3f})"
+        for x in fragile.itertuples()
+    )
+    return f"{head}. Decided verdicts that one seed's noise could change, to read as tentative: {names}."
 
 
 def detail_lines(claims: pd.DataFrame) -> str:

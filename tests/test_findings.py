@@ -5,6 +5,7 @@ studies told apart by the results table's study column."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from fslib import claims as C
 from fslib import findings, results
@@ -217,3 +218,35 @@ def test_learning_margins_per_corpus(tmp_path):
     fs_rows(path, "Greek", {("full", "hamer"): [0.22, 0.30, 0.21]}, constant=0.2)
     m = findings.learning_margins(tmp_path).set_index("corpus")["margin"]
     assert "the models learned" in m["synthetic, ASL"] and "barely learned" in m["synthetic, Greek"]
+
+
+def test_each_verdict_s_margin_and_which_decided_verdicts_are_fragile(tmp_path):
+    """A tight win survives one seed moving by its spread; a win whose mean barely clears its s.d. does not
+    and is named in the sentence; not-testable claims have no margin."""
+    path = tmp_path / "results.csv"
+    fs_rows(
+        path,
+        "ChicagoFSWild",
+        {
+            ("full", "hamer"): [0.40, 0.42, 0.44],
+            ("ctc_both_kl", ""): [0.30, 0.31, 0.29],  # distillation helps: +0.10, +0.11, +0.15, tight
+            ("ctc_both", ""): [0.30, 0.30, 0.20],  # KL vs CNN-CTC: 0.00, +0.01, +0.09: within noise
+            ("ctc_gru", ""): [0.33, 0.20, 0.32],  # CNN-CTC: -0.03, +0.10, -0.12 -> within noise
+            ("ctc_gru_distill", "hamer"): [0.34, 0.29, 0.45],  # distillation alone: +0.01, +0.09, +0.13
+        },
+    )
+    fs_rows(path, "Greek", {("full", "hamer"): [0.3], ("ctc_both_kl", ""): [0.25]})  # one seed
+    claims = findings.collect(tmp_path)
+    assert list(claims.columns) == findings.COLUMNS
+    asl = claims[claims["corpus"] == "synthetic, ASL"].set_index("claim")
+    tight, loose = asl.loc["Distillation helps the full model"], asl.loc["Distillation alone helps"]
+    assert tight["verdict"] == loose["verdict"] == "replicates"
+    assert tight["margin"] == pytest.approx(C.flip_margin([0.10, 0.11, 0.15]), abs=0.002)
+    assert tight["margin"] > tight["sd"]
+    assert loose["margin"] < loose["sd"]
+    assert claims[claims["verdict"] == "not testable"]["margin"].isna().all()
+    table = findings.robustness(claims)
+    assert "not testable" not in set(table["verdict"]) and table["margin"].is_monotonic_increasing
+    line = findings.robustness_line(claims)
+    assert "Distillation alone helps (05 loss ablation, synthetic, ASL: replicates" in line
+    assert "Distillation helps the full model" not in line

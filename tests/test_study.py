@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -274,3 +275,58 @@ def test_a_committed_run_without_cache_records_keeps_its_manifest_entries(toy_st
     (runs / "smoke" / "notebooks" / "00_first.ipynb").unlink()
     manifest, _ = run(plan, runs, only=["01_second"])
     assert [nb["name"] for nb in manifest["notebooks"]] == ["01_second"]
+
+
+def test_a_runner_killed_midway_reuses_its_finished_notebooks_and_completes(toy_study, tmp_path):
+    """SIGKILL of the whole `fslib study` process group (runner and kernel) while the second notebook runs:
+    the rerun reuses the first, executes only the second, and ends complete with nothing half-written."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import fslib
+    from fslib.study.plan import load_plan
+
+    _, runs = toy_study
+    nbdir = tmp_path / "notebooks"
+    write_notebook(
+        nbdir / "01_second.ipynb",
+        """
+        profile = "smoke"
+        out_dir = "../runs/interactive"
+        seed = 0
+        sleep = 0.0
+        """,
+        "import time\ntime.sleep(sleep)",
+    )
+    script = (
+        "from pathlib import Path\n"
+        "from fslib.study.plan import load_plan\n"
+        "from fslib.study.runner import run_study\n"
+        f"plan = load_plan(Path({str(tmp_path / 'study.yml')!r}), Path({str(nbdir)!r}))\n"
+        f"run_study('smoke', plan=plan, runs_root=Path({str(runs)!r}), progress=False, sets=['01_second:sleep=300'],"
+        " log=lambda line: print(line, flush=True))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(fslib.__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        for line in proc.stdout:  # the first notebook finished and the second started
+            if "01_second: executing" in line:
+                break
+        time.sleep(2)  # inside the second notebook's kernel
+        assert proc.poll() is None, "the run ended before it could be killed"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    manifest = json.loads((runs / "smoke" / "manifest.json").read_text())
+    assert manifest["status"] == "in progress" and manifest["missing"] == ["01_second"]
+    plan = load_plan(tmp_path / "study.yml", nbdir)
+    manifest, logs = run(plan, runs)
+    assert executed(logs) == ["01_second"]
+    assert manifest["status"] == "complete" and manifest["missing"] == []
+    assert not list((runs / "smoke").rglob(".*.tmp"))

@@ -8,31 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..synth.hand import SKELETON  # MediaPipe's 21-point hand: the same bones in both studies
 from . import landmarks as lm
 
-HAND_BONES = (
-    (0, 1),
-    (1, 2),
-    (2, 3),
-    (3, 4),
-    (0, 5),
-    (5, 6),
-    (6, 7),
-    (7, 8),
-    (5, 9),
-    (9, 10),
-    (10, 11),
-    (11, 12),
-    (9, 13),
-    (13, 14),
-    (14, 15),
-    (15, 16),
-    (13, 17),
-    (0, 17),
-    (17, 18),
-    (18, 19),
-    (19, 20),
-)
 ARM_BONES = ((11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24))
 
 
@@ -47,7 +25,7 @@ def _draw(ax, clip: Mapping[str, np.ndarray], t: int) -> None:
         h = clip[side][t]
         if np.isnan(h).all():
             continue
-        for a, b in HAND_BONES:
+        for a, b in SKELETON:
             ax.plot(h[[a, b], 0], h[[a, b], 1], "-", color=colour, lw=0.8)
 
 

@@ -88,7 +88,8 @@ def record(
         )
         for other in table.loc[keep & same_unseeded & other_run, "run_id"].astype(str).unique():
             if _differs_beyond_seed(path.parent / "configs" / f"{other}.json", config):
-                keep &= table["run_id"].astype(str) != other
+                # only under this row's name: the same older run may stand in another table too
+                keep &= ~(same_unseeded & (table["run_id"].astype(str) == other))
     table = pd.concat([table[keep], new], ignore_index=True)
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)

@@ -159,3 +159,27 @@ def test_a_row_s_other_seeds_of_another_configuration_are_superseded(tmp_path):
         path, {**FS_RUN, "run_id": "new-1", "seed": 1}, {"test": {"letter_accuracy": 0.4}}, config={**new, "seed": 1}
     )
     assert set(table["run_id"]) == {"new-0", "new-1", "unsaved-3", "other-row"}
+
+
+def test_superseding_a_row_s_seeds_keeps_the_same_runs_under_other_row_names(tmp_path):
+    """An isolated-sign run stands in two tables under two names; when one table's row moves to a new
+    configuration, the old runs leave that row only: the other table's row keeps them until it is rerun."""
+    path = tmp_path / "results.csv"
+    islr = {**FS_RUN, "study": "isolated_signs", "alphabet": "", "teacher": "none"}
+    old = {"epochs": 10, "hidden": 64}
+    for seed in (0, 1):
+        for name in ("per_frame", "BiLSTM, normalized"):
+            results.record(
+                path,
+                {**islr, "run_id": f"old-{seed}", "variant": name, "seed": seed},
+                {"val": {"top1": 0.3}},
+                config={**old, "seed": seed},
+            )
+    table = results.record(
+        path,
+        {**islr, "run_id": "new-0", "variant": "BiLSTM, normalized", "seed": 0},
+        {"val": {"top1": 0.5}},
+        config={**old, "hidden": 128, "seed": 0},
+    )
+    rows = table.groupby("variant")["run_id"].apply(set).to_dict()
+    assert rows == {"BiLSTM, normalized": {"new-0"}, "per_frame": {"old-0", "old-1"}}

@@ -26,7 +26,7 @@ def test_layout_and_splits(small):
     assert not (by_split["train"] & by_split["test"]) and not (by_split["train"] & by_split["val"])
     clip = lm.read_parquet(root / df["path"].iloc[0])
     assert {k: v.shape[1:] for k, v in clip.items()} == {k: (n, 3) for k, n in lm.TYPES.items()}
-    assert json.loads((root / "sign_to_prediction_index_map.json").read_text())["SIGN000"] == 0
+    assert json.loads((root / "sign_to_prediction_index_map.json").read_text())["A_SIGN"] == 0
     assert C.describe(root)["train_clips_per_gloss"] == 4.0
 
 
@@ -156,3 +156,16 @@ def test_performances_vary_and_the_lexicon_has_minimal_pairs():
         return np.std(rel, 0).max()
 
     assert spread(1.0) > 1.5 * spread(0.0)
+
+
+def test_synthetic_gloss_names_survive_both_subset_rules():
+    """Every synthetic gloss keeps its own base under the text's and the code's variant rules (numbered names
+    such as SIGN000..SIGN002 all read as variants of SIGN and `fslib islr-extract` kept one of them)."""
+    from fslib.islr.corpus import gloss_name
+    from fslib.islr.source import gloss_base, subset_glosses
+
+    names = [gloss_name(i) for i in range(800)]
+    assert names[:3] == ["A_SIGN", "B_SIGN", "C_SIGN"] and names[26] == "AA_SIGN" and len(set(names)) == 800
+    for rule in ("text", "code"):
+        assert len({gloss_base(g, rule) for g in names}) == 800
+        assert sorted(subset_glosses(dict.fromkeys(names[:120], 5), 100, rule)) == sorted(names[:120])[:100]

@@ -4,6 +4,7 @@ hand-and-face segmentation, the video + keypoint model, and its training on the 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -96,3 +97,27 @@ def test_video_clips_are_rendered_prepared_and_trained_on_the_shared_loop(tmp_pa
     )
     res = train(cfg, splits, classes, progress=False)
     assert {"top1", "top5"} <= set(res.report["val"]) and res.report["parameters"] > 11_000_000  # a ResNet18 inside
+
+
+def test_the_rendered_sign_videos_pass_through_islr_extract_into_the_pages_reader(tmp_path, monkeypatch):
+    """The drawn corpus in ASL Citizen's layout goes through `fslib islr-extract` (MediaPipe Holistic, the
+    subset rule, the splits) exactly as real videos do, and the result reads as a GISLR corpus: every clip is
+    extracted with one landmark frame per video frame, and MediaPipe finds the drawn face in most frames."""
+    from fslib.cli import main
+    from fslib.data.video import open_video
+
+    monkeypatch.setenv("FSLIB_CACHE", str(tmp_path / "cache"))
+    videos = video.write_citizen(CFG, width=160, progress=False, out=tmp_path / "citizen")
+    out = tmp_path / "landmarks"
+    argv = ["islr-extract", "--citizen", str(videos), "--out", str(out), "--glosses", "3", "--workers", "1"]
+    assert main(argv) == 0
+    index = C.read_index(out)
+    mp4s = sorted((videos / "videos").glob("*.mp4"))
+    assert len(index) == len(mp4s) == 3 * 4 and set(index["split"]) == {"train", "val", "test"}
+    assert not (out / "unreadable.csv").exists() or len(pd.read_csv(out / "unreadable.csv")) == 0
+    first = index.iloc[0]
+    clip = lm.read_parquet(out / first["path"])
+    source = videos / "videos" / f"{first['sequence_id']}.mp4"
+    assert len(clip["face"]) == sum(1 for _ in open_video(source).frames())
+    face = np.concatenate([~np.isnan(lm.read_parquet(out / p)["face"]).all(axis=(1, 2)) for p in index["path"]])
+    assert face.mean() > 0.5

@@ -133,6 +133,20 @@ class Sign:
     duration: float
 
 
+def gloss_name(index: int) -> str:
+    """The synthetic gloss ``index`` as a name: A_SIGN, B_SIGN, ..., Z_SIGN, AA_SIGN, ... Distinct under both
+    of the source's subset rules (:func:`fslib.islr.source.gloss_base`), so the drawn corpus keeps every gloss
+    when it goes through `fslib islr-extract`: the text's rule reads a trailing number as a variant of one
+    gloss (NEAR2 of NEAR), and the code's drops the last character (numbered names, or names that differ only
+    in their last letter, would collapse into one gloss)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters}_SIGN"
+
+
 def make_signs(n: int, seed: int, minimal_pairs: float = 0.0) -> list[Sign]:
     """``n`` distinct signs (no two share handshapes, location, palm, movement and hands). A share
     ``minimal_pairs`` of them copies an earlier sign and changes one parameter (handshape, location, palm,
@@ -168,7 +182,7 @@ def make_signs(n: int, seed: int, minimal_pairs: float = 0.0) -> list[Sign]:
         d /= np.linalg.norm(d)
         signs.append(
             Sign(
-                f"SIGN{len(signs):03d}",
+                gloss_name(len(signs)),
                 a,
                 b,
                 loc,

@@ -77,25 +77,26 @@ def record(
     key = ["run_id", "study", "variant", "teacher", "split", "metric"]
     replaced = pd.MultiIndex.from_frame(new[key].fillna("").astype(str))
     keep = ~pd.MultiIndex.from_frame(table[key].fillna("").astype(str)).isin(replaced)
-    row = RUN[1:]
-    same_row = (table[row].fillna("").astype(str) == pd.Series({c: str(run[c]) for c in row})).all(axis=1)
-    other_run = table["run_id"].astype(str) != str(run["run_id"])
-    keep &= ~(same_row & other_run)
+    ids = table["run_id"].astype(str)
+    other_run = ids != str(run["run_id"])
+    keep &= ~(_same(table, run, RUN[1:]) & other_run)
     if config is not None:
-        unseeded = [c for c in row if c != "seed"]
-        same_unseeded = (table[unseeded].fillna("").astype(str) == pd.Series({c: str(run[c]) for c in unseeded})).all(
-            axis=1
-        )
-        for other in table.loc[keep & same_unseeded & other_run, "run_id"].astype(str).unique():
+        same_unseeded = _same(table, run, [c for c in RUN[1:] if c != "seed"])
+        for other in ids[keep & same_unseeded & other_run].unique():
             if _differs_beyond_seed(path.parent / "configs" / f"{other}.json", config):
                 # only under this row's name: the same older run may stand in another table too
-                keep &= ~(same_unseeded & (table["run_id"].astype(str) == other))
+                keep &= ~(same_unseeded & (ids == other))
     table = pd.concat([table[keep], new], ignore_index=True)
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
     if config is not None:
         write_json_atomic(path.parent / "configs" / f"{run['run_id']}.json", dict(config))
     return table
+
+
+def _same(table: pd.DataFrame, run: Mapping[str, Any], columns: list[str]) -> pd.Series:
+    """Rows of ``table`` whose ``columns`` equal ``run``'s (compared as text, empty cells as "")."""
+    return (table[columns].fillna("").astype(str) == pd.Series({c: str(run[c]) for c in columns})).all(axis=1)
 
 
 def _differs_beyond_seed(saved: Path, config: Mapping[str, Any]) -> bool:

@@ -194,13 +194,11 @@ def _exclusive(run_dir: Path, profile: str):
         yield
 
 
-def _remove_stale_temporaries(run_dir: Path) -> list[Path]:
+def _remove_stale_temporaries(run_dir: Path) -> None:
     """Remove the temporaries (``.<name>.*.tmp``, :func:`fslib.cache.atomic_path`) that a killed run left in
-    ``run_dir``: under the profile's lock no other run can be writing them. Returns what was removed."""
-    stale = [p for p in run_dir.rglob(".*.tmp") if p.is_dir()]
-    for path in stale:
+    ``run_dir``: under the profile's lock no other run can be writing them."""
+    for path in [p for p in run_dir.rglob(".*.tmp") if p.is_dir()]:
         shutil.rmtree(path, ignore_errors=True)
-    return stale
 
 
 def _run(plan, selected, params, profile, run_dir, only, sets, force, progress, log) -> dict[str, Any]:

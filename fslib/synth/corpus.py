@@ -39,21 +39,9 @@ import numpy as np
 from .. import alphabet as alph
 from ..cache import atomic_path, cache_key, code_digest, write_json_atomic
 from ..config import build_config
+from ..data.readers import CSV_COLUMNS  # the ChicagoFSWild layout the generator writes and the readers read
 from ..paths import cache_dir
 
-CSV_COLUMNS = (
-    "filename",
-    "url",
-    "start_time",
-    "number_of_frames",
-    "width",
-    "height",
-    "label_proc",
-    "label_raw",
-    "label_notes",
-    "partition",
-    "signer",
-)
 PARTITIONS = ("train", "dev", "test")
 MIN_IMAGE_SIZE = 64
 

@@ -90,3 +90,15 @@ def test_a_path_given_with_set_is_relative_to_the_command_and_must_exist(tmp_pat
     with pytest.raises(ParameterError, match="no_such_corpus does not exist"):
         plan.resolve("smoke", ["04_recognizer"], ["corpus_path=no_such_corpus"])
     assert plan.resolve("smoke", ["04_recognizer"], ["corpus_path="])["04_recognizer"]["corpus_path"] == ""
+
+
+def test_train_variant_trains_that_loss_ablation_row(capsys):
+    from fslib.recognizer.cli import resolve_params
+    from fslib.recognizer.config import LOSS_VARIANTS
+    from fslib.recognizer.experiment import Experiment
+
+    for variant in LOSS_VARIANTS:
+        params = resolve_params("ci", ["teacher=oracle_pose"], "unused", variant)
+        assert Experiment.from_params(params).config().variant == variant
+    assert resolve_params("ci", [], "unused")["teacher"] == "hamer"  # no variant: the page's full model
+    _one_line_error(capsys, ["train", "--profile", "ci", "--variant", "ctc_all"], "ctc_all", "choose from")

@@ -29,13 +29,20 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
         help="override a parameter of notebook 04, e.g. teacher=oracle_pose, epochs=10, "
         "train_seeds=[0,1,2] (repeatable)",
     )
+    p.add_argument(
+        "--variant",
+        default=None,
+        help="train this loss-ablation row instead of the full model: ctc_gru, ctc_both, ctc_both_kl, full or "
+        "ctc_gru_distill (page 05's rows; the terms the row lacks get weight 0)",
+    )
     p.add_argument("--out-dir", default="runs/interactive", help="where the results table goes")
     p.add_argument("--list", action="store_true", help="print the resolved parameters and stop")
     p.set_defaults(func=_run)
 
 
-def resolve_params(profile: str, sets: list[str], out_dir: str) -> dict:
-    """Notebook 04's parameters: its defaults, then the profile's values, then ``sets``."""
+def resolve_params(profile: str, sets: list[str], out_dir: str, variant: str | None = None) -> dict:
+    """Notebook 04's parameters: its defaults, then the profile's values, then ``sets``; then, with ``variant``
+    (a loss-ablation row), the weights of the loss terms that row lacks set to 0."""
     from ..study.plan import load_plan
     from .experiment import NOTEBOOK
 
@@ -45,6 +52,10 @@ def resolve_params(profile: str, sets: list[str], out_dir: str) -> dict:
     sets = [s if ":" in s.split("=", 1)[0] else f"{NOTEBOOK}:{s}" for s in sets]
     params.update(plan.resolve(profile, [NOTEBOOK], sets, out_dir=out_dir)[NOTEBOOK])
     params.update(profile=profile, out_dir=out_dir)
+    if variant is not None:
+        from .config import variant_overrides
+
+        params.update(variant_overrides(variant))
     return params
 
 
@@ -54,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from .experiment import run
 
-    params = resolve_params(args.profile, args.sets, args.out_dir)
+    params = resolve_params(args.profile, args.sets, args.out_dir, args.variant)
     if args.list:
         print(json.dumps(params, indent=2))
         return 0

@@ -159,6 +159,21 @@ class RecognizerConfig:
         return {n: getattr(self, n) for n in names}
 
 
+def variant_overrides(variant: str) -> dict[str, Any]:
+    """The settings that switch off the loss terms loss variant ``variant`` lacks (see :data:`LOSS_VARIANTS`)."""
+    if variant not in LOSS_VARIANTS:
+        raise ConfigError(f"variant={variant!r} is unknown; choose from {', '.join(LOSS_VARIANTS)}")
+    cnn, kl, distill = LOSS_VARIANTS[variant]
+    off: dict[str, Any] = {}
+    if not cnn:
+        off["w_ctc_cnn"] = 0.0
+    if not kl:
+        off["w_kl"] = 0.0
+    if not distill:
+        off.update(w_distill=0.0, teacher="")
+    return off
+
+
 def make_config(
     overrides: Mapping[str, Any] | None = None, *, variant: str | None = None, **more: Any
 ) -> RecognizerConfig:
@@ -166,16 +181,7 @@ def make_config(
     :data:`LOSS_VARIANTS` name) switches the loss terms off by zeroing their weights."""
     values = {**(overrides or {}), **more}
     if variant is not None:
-        if variant not in LOSS_VARIANTS:
-            raise ConfigError(f"variant={variant!r} is unknown; choose from {', '.join(LOSS_VARIANTS)}")
-        cnn, kl, distill = LOSS_VARIANTS[variant]
-        if not cnn:
-            values["w_ctc_cnn"] = 0.0
-        if not kl:
-            values["w_kl"] = 0.0
-        if not distill:
-            values["w_distill"] = 0.0
-            values["teacher"] = ""
+        values.update(variant_overrides(variant))
     cfg = build_config(RecognizerConfig, values)
     cfg.validate()
     return cfg

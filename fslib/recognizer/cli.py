@@ -32,8 +32,8 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--variant",
         default=None,
-        help="train this loss-ablation row instead of the full model: ctc_gru, ctc_both, ctc_both_kl, full or "
-        "ctc_gru_distill (page 05's rows; the terms the row lacks get weight 0)",
+        help="train this row of page 05's loss ablation instead of the full model, e.g. ctc_gru (the rows are "
+        "fslib.recognizer.LOSS_VARIANTS; the terms a row lacks get weight 0; an unknown name lists them)",
     )
     p.add_argument("--out-dir", default="runs/interactive", help="where the results table goes")
     p.add_argument("--list", action="store_true", help="print the resolved parameters and stop")
